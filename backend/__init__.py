@@ -1,0 +1,105 @@
+"""CityLoop: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, abort, g, request
+
+from backend.config import Config, config_from_env
+from backend.db import tune_sqlite
+from backend.errors import register_error_handlers
+from backend.extensions import api, db, limiter, migrate, socketio
+from backend.input_guard import refuse_nul_characters
+
+log = logging.getLogger("cityloop.request")
+
+
+def create_app(config: Config | None = None, **overrides) -> Flask:
+    """Build the app. ``overrides`` set config values before secrets are resolved."""
+    config = config or config_from_env()
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    config.finalize()
+
+    app = Flask(__name__, static_folder=None)
+    app.config.from_object(config)
+    app.json.sort_keys = False
+    config.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+    _register_request_hooks(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    register_error_handlers(app)
+
+    from backend.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from backend.auth import passwords, session
+
+    passwords.configure(fast=bool(app.config.get("PASSWORD_HASH_FAST")))
+    db.init_app(app)
+    with app.app_context():
+        tune_sqlite(db.engine)
+    _import_models()
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    api.init_app(app)
+    limiter.init_app(app)
+    session.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+        message_queue=app.config.get("REDIS_URL"),
+        channel="flask-socketio",
+        cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
+    )
+
+
+def _import_models() -> None:
+    """Every model module, so that metadata (and Alembic) sees all tables."""
+    import backend.auth.models
+    import backend.departments.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from backend import health, web
+    from backend.auth import admin_routes
+    from backend.auth import routes as auth_routes
+    from backend.departments import routes as department_routes
+
+    for blueprint in (auth_routes.blp, admin_routes.blp, department_routes.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(web.bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+        length = request.content_length or 0
+        if length > app.config["MAX_CONTENT_LENGTH"]:
+            abort(413, "The request body is too large.")
+        if request.is_json and length > app.config["MAX_JSON_BYTES"]:
+            abort(413, "The JSON body is too large.")
+        refuse_nul_characters()
+
+    @app.after_request
+    def _finish(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        # Path only: query strings and bodies may carry tokens or personal data.
+        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        return response

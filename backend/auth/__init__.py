@@ -1,0 +1,1 @@
+"""Accounts, sessions, bearer tokens, API keys and the permission rules."""

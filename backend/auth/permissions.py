@@ -1,0 +1,80 @@
+"""Who may do what: the one place every adapter (HTTP, sockets, CLI, Open311) asks.
+
+Roles carry permission flags (flasky style); department-scoped rules ask
+:func:`is_member`. Domain packages add their own object-level checks on top of these
+(e.g. the case transition table), but never re-derive a role check by hand.
+"""
+
+from __future__ import annotations
+
+from enum import IntFlag, StrEnum
+
+from backend.errors import Forbidden, NotAuthenticated
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    VOLUNTEER = "volunteer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class Permission(IntFlag):
+    REPORT = 1  # file cases, comment, support, vote, flag
+    MODERATE = 2  # work the moderation queue, verify on the ground
+    HANDLE_CASES = 4  # triage and work cases of one's departments
+    ANSWER_PROPOSALS = 8
+    ADMINISTER = 16  # departments, categories, users, API keys, everything
+
+
+ROLE_PERMISSIONS: dict[Role, Permission] = {
+    Role.RESIDENT: Permission.REPORT,
+    Role.VOLUNTEER: Permission.REPORT | Permission.MODERATE,
+    Role.STAFF: Permission.REPORT | Permission.HANDLE_CASES | Permission.ANSWER_PROPOSALS,
+    Role.ADMIN: Permission(sum(Permission)),
+}
+
+
+def is_authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def has_permission(user, permission: Permission) -> bool:
+    if not is_authenticated(user):
+        return False
+    granted = ROLE_PERMISSIONS.get(Role(user.role), Permission(0))
+    return permission in granted
+
+
+def is_admin(user) -> bool:
+    return has_permission(user, Permission.ADMINISTER)
+
+
+def is_staff(user) -> bool:
+    """Staff or admin: may see staff-only data such as reporters' contacts."""
+    return has_permission(user, Permission.HANDLE_CASES)
+
+
+def is_member(user, department_id: int | None) -> bool:
+    """Admins act for every department; staff for the ones they belong to."""
+    if department_id is None or not is_authenticated(user):
+        return False
+    if is_admin(user):
+        return True
+    return is_staff(user) and department_id in user.department_ids
+
+
+def require_user(user):
+    if not is_authenticated(user):
+        raise NotAuthenticated("Sign in first.")
+    return user
+
+
+def require(user, permission: Permission):
+    """Raise 401 when signed out and 403 when the role lacks ``permission``."""
+    require_user(user)
+    if not has_permission(user, permission):
+        raise Forbidden("Your role does not allow this.")
+    if permission == Permission.REPORT and user.blocked:
+        raise Forbidden("This account is blocked from posting.", code="blocked")
+    return user

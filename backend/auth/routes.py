@@ -1,0 +1,137 @@
+"""HTTP adapters for accounts: register, sign in/out, tokens, the current user."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import login_user, logout_user
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+
+from backend.auth import service
+from backend.auth.permissions import require_user
+from backend.auth.schemas import (
+    CsrfSchema,
+    LoginSchema,
+    MeSchema,
+    PasswordChangeSchema,
+    ProfileUpdateSchema,
+    RegisterSchema,
+    TokenSchema,
+)
+from backend.auth.session import bearer_token, user
+from backend.extensions import db, limiter
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and sign-in")
+
+
+def _account_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return "account:" + (email.strip().lower() if isinstance(email, str) else "")
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _login_limits(view):
+    """Throttle failed sign-ins per account and per address."""
+    per_account = limiter.limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+        key_func=_account_key,
+        deduct_when=_failed,
+        scope="login-account",
+    )
+    per_address = limiter.limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+        deduct_when=_failed,
+        scope="login-address",
+    )
+    return per_account(per_address(view))
+
+
+@blp.route("/auth/csrf", methods=["GET"])
+@blp.response(200, CsrfSchema)
+def csrf_token():
+    """A CSRF token for the browser session; send it as `X-CSRFToken` on unsafe requests."""
+    return {"csrf_token": generate_csrf()}
+
+
+@blp.route("/auth/register", methods=["POST"])
+@limiter.limit("20 per hour")
+@blp.arguments(RegisterSchema)
+@blp.response(201, MeSchema)
+def register(data):
+    """Create a resident account and sign in with a cookie session."""
+    account = service.register(db.session, **data)
+    db.session.commit()
+    login_user(account, remember=True)
+    return account
+
+
+@blp.route("/auth/login", methods=["POST"])
+@_login_limits
+@blp.arguments(LoginSchema)
+@blp.response(200, MeSchema)
+def login(data):
+    """Sign in with a cookie session (the PWA)."""
+    account = service.authenticate(db.session, data["email"], data["password"])
+    db.session.commit()
+    login_user(account, remember=True)
+    return account
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@blp.response(204)
+def logout():
+    """End the cookie session."""
+    logout_user()
+
+
+@blp.route("/auth/token", methods=["POST"])
+@_login_limits
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenSchema)
+def token(data):
+    """Exchange e-mail and password for a bearer token (non-browser clients)."""
+    account = service.authenticate(db.session, data["email"], data["password"])
+    ttl_days = current_app.config["TOKEN_TTL_DAYS"]
+    raw = service.issue_token(db.session, account, ttl_days=ttl_days)
+    db.session.commit()
+    return {"access_token": raw, "token_type": "bearer", "expires_in": ttl_days * 86400}
+
+
+@blp.route("/auth/token", methods=["DELETE"])
+@blp.response(204)
+def revoke_token():
+    """Revoke the bearer token this request carries."""
+    require_user(user())
+    service.revoke_token(db.session, bearer_token() or "")
+    db.session.commit()
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, MeSchema)
+def me():
+    """The signed-in user."""
+    return require_user(user())
+
+
+@blp.route("/me", methods=["PATCH"])
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, MeSchema)
+def update_me(data):
+    """Change one's own name, phone or language."""
+    account = service.update_profile(require_user(user()), data)
+    db.session.commit()
+    return account
+
+
+@blp.route("/me/password", methods=["POST"])
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(data):
+    """Change one's password (the current one is required)."""
+    account = require_user(user())
+    service.change_password(account, **data)
+    db.session.commit()

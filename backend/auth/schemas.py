@@ -1,0 +1,111 @@
+from marshmallow import Schema, fields, validate
+
+from backend.auth.permissions import Role
+
+ROLES = [r.value for r in Role]
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True)
+    display_name = fields.String(required=True)
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class TokenSchema(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+
+
+class CsrfSchema(Schema):
+    csrf_token = fields.String(required=True)
+
+
+class MembershipSchema(Schema):
+    code = fields.String(attribute="department.code")
+    name = fields.String(attribute="department.name")
+    is_head = fields.Boolean()
+
+
+class UserPublicSchema(Schema):
+    """What anyone may see of a person."""
+
+    id = fields.Integer()
+    display_name = fields.String()
+    role = fields.String()
+
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    display_name = fields.String(required=True)
+    role = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    locale = fields.String()
+    blocked = fields.Boolean()
+    departments = fields.List(fields.Nested(MembershipSchema), attribute="memberships")
+    created_at = fields.DateTime()
+
+
+class ProfileUpdateSchema(Schema):
+    display_name = fields.String()
+    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    locale = fields.String(validate=validate.OneOf(["en", "zh-CN"]))
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True)
+    new_password = fields.String(required=True, load_only=True)
+
+
+class AdminUserSchema(MeSchema):
+    active = fields.Boolean()
+    last_seen_at = fields.DateTime(allow_none=True)
+
+
+class UserCreateSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True)
+    display_name = fields.String(required=True)
+    role = fields.String(load_default=Role.RESIDENT.value, validate=validate.OneOf(ROLES))
+    departments = fields.List(fields.String(), load_default=list)
+    head_of = fields.List(fields.String(), load_default=list)
+
+
+class UserUpdateSchema(Schema):
+    display_name = fields.String()
+    role = fields.String(validate=validate.OneOf(ROLES))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    active = fields.Boolean()
+    blocked = fields.Boolean()
+    departments = fields.List(fields.String())
+    head_of = fields.List(fields.String())
+
+
+class UserQuerySchema(Schema):
+    q = fields.String(validate=validate.Length(max=100))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ApiKeySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String()
+    created_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)
+
+
+class ApiKeyCreatedSchema(ApiKeySchema):
+    key = fields.String(required=True, attribute="plaintext")
+
+
+class ApiKeyCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))

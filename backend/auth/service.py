@@ -1,0 +1,228 @@
+"""Account rules: registration, sign-in, tokens, API keys and user administration.
+
+Functions take a session and plain values, flush but never commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.auth.models import ApiKey, AuthToken, Membership, User, hash_secret
+from backend.auth.passwords import (
+    burn_verification_time,
+    hash_password,
+    password_problems,
+    verify_password,
+)
+from backend.auth.permissions import Role
+from backend.db import utcnow
+from backend.departments.models import Department
+from backend.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
+
+TOKEN_PREFIX = "clt_"
+API_KEY_PREFIX = "clk_"
+
+
+def clean_display_name(name: str) -> str:
+    """NFC-normalise, trim and refuse control characters; names may be any script."""
+    name = unicodedata.normalize("NFC", name or "").strip()
+    if not name:
+        raise ValidationFailed("Invalid name.", fields={"display_name": ["Enter a name."]})
+    if len(name) > 80:
+        raise ValidationFailed(
+            "Invalid name.", fields={"display_name": ["Use at most 80 characters."]}
+        )
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} for ch in name):
+        raise ValidationFailed(
+            "Invalid name.", fields={"display_name": ["Remove control characters."]}
+        )
+    return name
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def _check_password(password: str, email: str, name: str) -> None:
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise ValidationFailed("Choose a stronger password.", fields={"password": problems})
+
+
+def _add_user(session: Session, user: User) -> User:
+    if find_user_by_email(session, user.email):
+        raise ValidationFailed(
+            "This e-mail is already registered.",
+            fields={"email": ["This e-mail is already registered."]},
+        )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise ValidationFailed(
+            "This e-mail is already registered.",
+            fields={"email": ["This e-mail is already registered."]},
+        ) from exc
+    return user
+
+
+def register(session: Session, *, email: str, password: str, display_name: str) -> User:
+    name = clean_display_name(display_name)
+    email = email.strip()
+    _check_password(password, email, name)
+    user = User(email=email, display_name=name, password_hash=hash_password(password))
+    return _add_user(session, user)
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    user = find_user_by_email(session, email)
+    if user is None:
+        burn_verification_time(password)
+        raise NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
+    if not verify_password(user.password_hash, password):
+        raise NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
+    if not user.active:
+        raise Forbidden("This account has been deactivated.", code="account_disabled")
+    user.last_seen_at = utcnow()
+    return user
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed(
+            "Wrong current password.", fields={"current_password": ["Wrong password."]}
+        )
+    _check_password(new_password, user.email, user.display_name)
+    user.password_hash = hash_password(new_password)
+
+
+def update_profile(user: User, changes: dict) -> User:
+    """What a person may change about themselves: name, phone, language."""
+    if "display_name" in changes:
+        user.display_name = clean_display_name(changes["display_name"])
+    for attribute in ("phone", "locale"):
+        if attribute in changes:
+            setattr(user, attribute, changes[attribute])
+    return user
+
+
+def issue_token(session: Session, user: User, *, ttl_days: int) -> str:
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        AuthToken(
+            user_id=user.id,
+            token_hash=hash_secret(raw),
+            expires_at=utcnow() + timedelta(days=ttl_days),
+        )
+    )
+    session.flush()
+    return raw
+
+
+def user_for_token(session: Session, raw: str) -> User | None:
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_secret(raw)))
+    if token is None or token.expires_at <= utcnow() or not token.user.active:
+        return None
+    return token.user
+
+
+def revoke_token(session: Session, raw: str) -> None:
+    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_secret(raw)))
+    if token is not None:
+        session.delete(token)
+
+
+def create_api_key(session: Session, name: str) -> tuple[ApiKey, str]:
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed("Invalid name.", fields={"name": ["Use 1 to 120 characters."]})
+    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(name=name, prefix=raw[:10], key_hash=hash_secret(raw))
+    session.add(key)
+    session.flush()
+    return key, raw
+
+
+def verify_api_key(session: Session, raw: str) -> ApiKey | None:
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_secret(raw or "")))
+    if key is None or key.revoked_at is not None:
+        return None
+    key.last_used_at = utcnow()
+    return key
+
+
+def revoke_api_key(session: Session, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound("No such API key.")
+    key.revoked_at = key.revoked_at or utcnow()
+    return key
+
+
+def _departments_by_code(session: Session, codes: list[str]) -> list[Department]:
+    found = session.scalars(select(Department).where(Department.code.in_(codes))).all()
+    missing = sorted(set(codes) - {d.code for d in found})
+    if missing:
+        raise ValidationFailed(
+            "Unknown department.", fields={"departments": [f"Unknown: {', '.join(missing)}"]}
+        )
+    return list(found)
+
+
+def set_memberships(
+    session: Session, user: User, codes: list[str], head_of: list[str] = ()
+) -> None:
+    """Replace the user's departments; staff only (admins act everywhere anyway)."""
+    if codes and user.role not in (Role.STAFF, Role.ADMIN):
+        raise ValidationFailed(
+            "Only staff belong to departments.", fields={"departments": ["Make them staff first."]}
+        )
+    departments = _departments_by_code(session, list(codes))
+    user.memberships = [
+        Membership(department_id=d.id, is_head=d.code in head_of) for d in departments
+    ]
+    session.flush()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    role: str = Role.RESIDENT,
+    departments: list[str] = (),
+    head_of: list[str] = (),
+) -> User:
+    name = clean_display_name(display_name)
+    _check_password(password, email, name)
+    user = User(
+        email=email.strip(), display_name=name, password_hash=hash_password(password), role=role
+    )
+    _add_user(session, user)
+    if departments:
+        set_memberships(session, user, list(departments), list(head_of))
+    return user
+
+
+def update_user(session: Session, user: User, changes: dict) -> User:
+    """Admin edits: role, name, phone, active, blocked, departments."""
+    update_profile(user, changes)
+    for attribute in ("role", "active", "blocked"):
+        if attribute in changes:
+            setattr(user, attribute, changes[attribute])
+    if user.role not in (Role.STAFF, Role.ADMIN) and "departments" not in changes:
+        user.memberships = []
+    if "departments" in changes:
+        set_memberships(session, user, changes["departments"], changes.get("head_of", []))
+    session.flush()
+    return user

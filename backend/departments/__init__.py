@@ -1,0 +1,1 @@
+"""Departments, staff membership and categories with their routing and SLA."""

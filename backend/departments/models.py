@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import TimestampMixin
+from backend.extensions import db
+
+
+class Department(TimestampMixin, db.Model):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    # Other languages: {"zh-CN": "..."}; `name` is the default (English) one.
+    names: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    members = relationship("Membership", viewonly=True)
+
+
+class Category(TimestampMixin, db.Model):
+    """What residents report; carries the routing (department) and the SLA."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    names: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    sla_hours: Mapped[int] = mapped_column(Integer, nullable=False, default=72)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Open311-style extra questions: [{code, datatype, required, description, order, values}]
+    attributes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    keywords: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+
+    department: Mapped[Department] = relationship(lazy="joined")

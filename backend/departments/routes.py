@@ -1,0 +1,107 @@
+"""Public listings of departments and categories, and their administration."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from backend.auth.permissions import Permission, require
+from backend.auth.session import user
+from backend.departments import service
+from backend.departments.schemas import (
+    CategorySchema,
+    CategoryUpdateSchema,
+    DepartmentSchema,
+    DepartmentUpdateSchema,
+    ListQuerySchema,
+)
+from backend.extensions import db
+from backend.pagination import page_of
+
+blp = Blueprint("departments", __name__, url_prefix="/api/v1", description="City routing table")
+
+
+def _all(items: list) -> dict:
+    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
+
+
+def _include_inactive(args: dict) -> bool:
+    """Only admins may list deactivated entries."""
+    if args["include_inactive"]:
+        require(user(), Permission.ADMINISTER)
+        return True
+    return False
+
+
+@blp.route("/departments", methods=["GET"])
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, page_of(DepartmentSchema))
+def list_departments(args):
+    """All active departments (public)."""
+    return _all(service.list_departments(db.session, include_inactive=_include_inactive(args)))
+
+
+@blp.route("/departments", methods=["POST"])
+@blp.arguments(DepartmentSchema)
+@blp.response(201, DepartmentSchema)
+def create_department(data):
+    """Create a department (admin)."""
+    require(user(), Permission.ADMINISTER)
+    department = service.create_department(db.session, data)
+    db.session.commit()
+    return department
+
+
+@blp.route("/departments/<code>", methods=["GET"])
+@blp.response(200, DepartmentSchema)
+def get_department(code):
+    """One department (public)."""
+    return service.department_by_code(db.session, code, active_only=True)
+
+
+@blp.route("/departments/<code>", methods=["PATCH"])
+@blp.arguments(DepartmentUpdateSchema)
+@blp.response(200, DepartmentSchema)
+def update_department(data, code):
+    """Edit or deactivate a department (admin)."""
+    require(user(), Permission.ADMINISTER)
+    department = service.update_department(service.department_by_code(db.session, code), data)
+    db.session.commit()
+    return department
+
+
+@blp.route("/categories", methods=["GET"])
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, page_of(CategorySchema))
+def list_categories(args):
+    """All active categories with their department, SLA and extra questions (public)."""
+    return _all(service.list_categories(db.session, include_inactive=_include_inactive(args)))
+
+
+@blp.route("/categories", methods=["POST"])
+@blp.arguments(CategorySchema)
+@blp.response(201, CategorySchema)
+def create_category(data):
+    """Create a category (admin)."""
+    require(user(), Permission.ADMINISTER)
+    category = service.create_category(db.session, data)
+    db.session.commit()
+    return category
+
+
+@blp.route("/categories/<code>", methods=["GET"])
+@blp.response(200, CategorySchema)
+def get_category(code):
+    """One category (public)."""
+    return service.category_by_code(db.session, code, active_only=True)
+
+
+@blp.route("/categories/<code>", methods=["PATCH"])
+@blp.arguments(CategoryUpdateSchema)
+@blp.response(200, CategorySchema)
+def update_category(data, code):
+    """Edit, re-route or deactivate a category (admin)."""
+    require(user(), Permission.ADMINISTER)
+    category = service.category_by_code(db.session, code)
+    category = service.update_category(db.session, category, data)
+    db.session.commit()
+    return category

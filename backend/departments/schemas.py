@@ -1,0 +1,93 @@
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+CODE = validate.Regexp(
+    r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Use 1-40 lowercase letters, digits, - or _."
+)
+DATATYPES = ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+
+
+class DepartmentSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    names = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    contact_email = fields.Email(allow_none=True)
+    contact_phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    active = fields.Boolean(dump_only=True)
+
+
+class DepartmentUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    names = fields.Dict(keys=fields.String(), values=fields.String())
+    contact_email = fields.Email(allow_none=True)
+    contact_phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    active = fields.Boolean()
+
+
+class AttributeValueSchema(Schema):
+    key = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class AttributeSchema(Schema):
+    """One extra question of a category, shaped like an Open311 attribute."""
+
+    code = fields.String(required=True, validate=CODE)
+    datatype = fields.String(required=True, validate=validate.OneOf(DATATYPES))
+    required = fields.Boolean(load_default=False)
+    description = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    order = fields.Integer(load_default=0)
+    values = fields.List(fields.Nested(AttributeValueSchema), load_default=list)
+
+
+def _check_attributes(attributes: list[dict]) -> None:
+    codes = [a.get("code") for a in attributes]
+    if len(codes) != len(set(codes)):
+        raise ValidationError("Question codes must be unique.")
+    for attribute in attributes:
+        if str(attribute.get("datatype")).endswith("valuelist") and not attribute.get("values"):
+            raise ValidationError(f"{attribute['code']}: a list question needs values.")
+
+
+class CategorySchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    names = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    department = fields.Method(
+        "_department_code", deserialize="_load_code", required=True, metadata={"type": "string"}
+    )
+    sla_hours = fields.Integer(required=True, validate=validate.Range(min=1, max=24 * 365))
+    attributes = fields.List(fields.Nested(AttributeSchema), load_default=list)
+    keywords = fields.String(load_default="", validate=validate.Length(max=255))
+    active = fields.Boolean(dump_only=True)
+
+    def _department_code(self, category) -> str:
+        return category.department.code
+
+    def _load_code(self, value):
+        if not isinstance(value, str) or not value:
+            raise ValidationError("Give a department code.")
+        return value
+
+    @validates("attributes")
+    def _attributes(self, value, **_kwargs):
+        _check_attributes(value)
+
+
+class CategoryUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    names = fields.Dict(keys=fields.String(), values=fields.String())
+    description = fields.String(validate=validate.Length(max=2000))
+    department = fields.String(validate=validate.Length(min=1, max=40))
+    sla_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 365))
+    attributes = fields.List(fields.Nested(AttributeSchema))
+    keywords = fields.String(validate=validate.Length(max=255))
+    active = fields.Boolean()
+
+    @validates("attributes")
+    def _attributes(self, value, **_kwargs):
+        _check_attributes(value)
+
+
+class ListQuerySchema(Schema):
+    include_inactive = fields.Boolean(load_default=False)

@@ -1,0 +1,1 @@
+"""Photo pipeline and content-addressed file storage (no Flask dependency)."""

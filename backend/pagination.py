@@ -1,0 +1,35 @@
+"""Page arguments and the list envelope ``{"items", "total", "page", "per_page"}``."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+@cache
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """A documented list envelope for ``item_schema`` (one class per item schema)."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": fields.Integer(required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+        },
+        name=f"{item_schema.__name__.removesuffix('Schema')}Page",
+    )
+
+
+def paginate(session: Session, stmt: Select, page: int, per_page: int, *, unique=False) -> dict:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    result = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(result.unique() if unique else result)
+    return {"items": items, "total": total or 0, "page": page, "per_page": per_page}

@@ -1,0 +1,48 @@
+"""Serves the PWA build (static/) at the site root, with a landing page before it is built."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, send_from_directory
+from werkzeug.security import safe_join
+
+from backend.config import ROOT
+
+bp = Blueprint("web", __name__)
+
+STATIC_DIR = ROOT / "static"
+NOT_SHELL = ("api/", "open311/", "socket.io", "media/", "healthz", "readyz")
+LANDING = """<!doctype html><html lang="en"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>CityLoop</title>
+<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">
+<h1>CityLoop</h1><p>The API is running. The app has not been built yet:
+run <code>scripts/build-pwa</code>.</p>
+<p><a href="/api/v1/openapi.json">API description (OpenAPI)</a></p></body></html>"""
+
+
+def _static_dir():
+    return current_app.config.get("STATIC_DIR", STATIC_DIR)
+
+
+def _send(path: str, *, immutable: bool):
+    response = send_from_directory(_static_dir(), path, max_age=31536000 if immutable else 0)
+    if immutable:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/", defaults={"path": ""})
+@bp.get("/<path:path>")
+def shell(path: str):
+    if path.startswith(NOT_SHELL):
+        abort(404)
+    static_dir = _static_dir()
+    target = safe_join(str(static_dir), path) if path else None
+    if target and path and (static_dir / path).is_file():
+        return _send(path, immutable=path.startswith("assets/"))
+    if "." in path.rsplit("/", 1)[-1]:
+        abort(404)  # a missing file, not an app route
+    if (static_dir / "index.html").is_file():
+        return _send("index.html", immutable=False)
+    return LANDING, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"}

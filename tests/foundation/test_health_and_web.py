@@ -1,0 +1,46 @@
+import pytest
+
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readyz_checks_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"database": "ok"}
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    static = tmp_path / "static"
+    (static / "assets").mkdir(parents=True)
+    (static / "index.html").write_text("<!doctype html><title>CityLoop app</title>")
+    (static / "assets" / "app-1a2b3c.js").write_text("console.log(1)")
+    (static / "sw.js").write_text("self.addEventListener('fetch', () => {})")
+    return {"STATIC_DIR": static}
+
+
+def test_shell_is_served_for_app_routes(client):
+    for path in ("/", "/cases/12", "/report"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert b"CityLoop app" in response.data
+        assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_hashed_assets_are_cached_for_long_and_sw_is_not(client):
+    asset = client.get("/assets/app-1a2b3c.js")
+    assert "immutable" in asset.headers["Cache-Control"]
+    assert client.get("/sw.js").headers["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize("path", ["/missing.js", "/../backend/config.py", "/api/v1/zzz"])
+def test_missing_files_are_404_not_the_shell(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"

@@ -1,0 +1,74 @@
+"""`flask db upgrade` on an empty database builds exactly the models' schema."""
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from backend import create_app
+from backend.config import TestingConfig
+from backend.extensions import db
+from tests.services import POSTGRES_URL, TEST_DB
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    if TEST_DB != "postgresql":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"cityloop_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def fresh_app(empty_database_url, tmp_path):
+    application = create_app(
+        TestingConfig(), SQLALCHEMY_DATABASE_URI=empty_database_url, DATA_DIR=tmp_path
+    )
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _schema_diff():
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_builds_exactly_the_models(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert _schema_diff() == []
+
+
+def test_case_insensitive_email_index_exists_after_upgrade(fresh_app):
+    fresh_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    insert = text(
+        "INSERT INTO users (email, display_name, password_hash, role, locale, blocked, active,"
+        " created_at, updated_at) VALUES (:e, 'n', 'h', 'resident', 'en', false, true,"
+        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+    with db.engine.begin() as connection:
+        connection.execute(insert, {"e": "Same@Example.org"})
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(insert, {"e": "same@example.ORG"})
+
+
+def test_downgrade_to_base_and_up_again(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
+    assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert _schema_diff() == []
