@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
+import pkgutil
 import time
 
 from flask import Flask, abort, g, request
@@ -63,20 +66,42 @@ def _init_extensions(app: Flask) -> None:
     )
 
 
+def _domains() -> list[str]:
+    """Every sub-package of backend/ is a domain (auth, cases, proposals, ...)."""
+    import backend
+
+    return sorted(name for _, name, is_pkg in pkgutil.iter_modules(backend.__path__) if is_pkg)
+
+
+def _domain_module(domain: str, name: str):
+    module_name = f"backend.{domain}.{name}"
+    if importlib.util.find_spec(module_name) is None:
+        return None
+    return importlib.import_module(module_name)
+
+
 def _import_models() -> None:
     """Every model module, so that metadata (and Alembic) sees all tables."""
-    import backend.auth.models
-    import backend.departments.models  # noqa: F401
+    import backend.idempotency  # noqa: F401
+
+    for domain in _domains():
+        _domain_module(domain, "models")
 
 
 def _register_blueprints(app: Flask) -> None:
+    """A domain's `routes.py` exposes `blp` (API, documented) and/or `bp` (plain Flask);
+    its `events.py`, when present, registers Socket.IO handlers on import."""
     from backend import health, web
-    from backend.auth import admin_routes
-    from backend.auth import routes as auth_routes
-    from backend.departments import routes as department_routes
 
-    for blueprint in (auth_routes.blp, admin_routes.blp, department_routes.blp):
-        api.register_blueprint(blueprint)
+    for domain in _domains():
+        routes = _domain_module(domain, "routes")
+        if routes is not None and hasattr(routes, "blp"):
+            api.register_blueprint(routes.blp)
+        for extra in getattr(routes, "extra_blps", ()):
+            api.register_blueprint(extra)
+        if routes is not None and hasattr(routes, "bp"):
+            app.register_blueprint(routes.bp)
+        _domain_module(domain, "events")
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import shutil
+from pathlib import Path
 
 import pytest
 from flask import has_app_context
@@ -21,6 +22,11 @@ from tests.helpers import PASSWORD
 from tests.services import POSTGRES_URL, TEST_DB, require_service
 
 _counter = itertools.count(1)
+
+# Each domain's factories live in tests/fixtures_<domain>.py and are loaded here.
+pytest_plugins = sorted(
+    f"tests.{path.stem}" for path in Path(__file__).parent.glob("fixtures_*.py")
+)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from backend.auth.schemas import (
 from backend.auth.session import user
 from backend.errors import NotFound
 from backend.extensions import db
+from backend.idempotency import idempotent
 from backend.pagination import PageArgs, page_of, paginate
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
@@ -54,6 +55,7 @@ def list_users(args):
 
 
 @blp.route("/users", methods=["POST"])
+@idempotent
 @blp.arguments(UserCreateSchema)
 @blp.response(201, AdminUserSchema)
 def create_user(data):
@@ -90,6 +92,7 @@ def list_api_keys(args):
 
 
 @blp.route("/apikeys", methods=["POST"])
+@idempotent
 @blp.arguments(ApiKeyCreateSchema)
 @blp.response(201, ApiKeyCreatedSchema)
 def create_api_key(data):

@@ -135,3 +135,8 @@ def change_password(data):
     account = require_user(user())
     service.change_password(account, **data)
     db.session.commit()
+
+
+from backend.auth import admin_routes  # noqa: E402  (its blueprint is registered with ours)
+
+extra_blps = [admin_routes.blp]

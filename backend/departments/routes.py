@@ -15,6 +15,7 @@ from backend.departments.schemas import (
     ListQuerySchema,
 )
 from backend.extensions import db
+from backend.idempotency import idempotent
 from backend.pagination import page_of
 
 blp = Blueprint("departments", __name__, url_prefix="/api/v1", description="City routing table")
@@ -41,6 +42,7 @@ def list_departments(args):
 
 
 @blp.route("/departments", methods=["POST"])
+@idempotent
 @blp.arguments(DepartmentSchema)
 @blp.response(201, DepartmentSchema)
 def create_department(data):
@@ -78,6 +80,7 @@ def list_categories(args):
 
 
 @blp.route("/categories", methods=["POST"])
+@idempotent
 @blp.arguments(CategorySchema)
 @blp.response(201, CategorySchema)
 def create_category(data):
