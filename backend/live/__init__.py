@@ -1,0 +1,1 @@
+"""Live updates over Socket.IO: rooms, replay on subscribe, and publishing after commit."""

@@ -1,0 +1,31 @@
+"""Publishing a live event: every domain calls :func:`publish`, nothing emits directly.
+
+The event goes out through Socket.IO only after the transaction commits. Receivers of
+the :data:`published` signal (e.g. notifications) run at once, inside the same
+transaction, so what they write commits or rolls back with the change itself.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+from sqlalchemy.orm import Session
+
+from backend.aftercommit import after_commit
+from backend.extensions import socketio
+
+published = Namespace().signal("published")
+
+
+def _emit(event: str, payload: dict, room: str) -> None:
+    socketio.emit(event, payload, to=room)
+
+
+def publish(session: Session, room: str, event: str, payload: dict) -> None:
+    """Send ``event`` with ``payload`` to ``room`` once ``session`` commits.
+
+    Rooms are named as in the contract: ``case:<id>``, ``department:<code>``,
+    ``proposal:<id>``, ``moderation``, ``user:<id>``; staff-only traffic of a case goes
+    to ``case:<id>:internal``.
+    """
+    published.send(session, room=room, event=event, payload=payload)
+    after_commit(session, _emit, event, payload, room)
