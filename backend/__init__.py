@@ -41,7 +41,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 
     from backend.cli import register_cli
 
-    register_cli(app)
+    register_cli(app, [_domain_module(domain, "cli") for domain in _domains()])
     return app
 
 

@@ -79,7 +79,11 @@ def demo_command():
     click.echo(summary)
 
 
-def register_cli(app: Flask) -> None:
+def register_cli(app: Flask, domain_modules=()) -> None:
+    """The shared commands, plus each domain's `cli.py` `commands` list."""
     app.cli.add_command(users_cli)
     app.cli.add_command(apikeys_cli)
     app.cli.add_command(demo_command)
+    for module in domain_modules:
+        for command in getattr(module, "commands", ()):
+            app.cli.add_command(command)
