@@ -22,6 +22,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _env_floats(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    value = os.environ.get(name)
+    return tuple(float(part) for part in value.split(",")) if value else default
+
+
 def normalize_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written the common way."""
     for prefix in ("postgres://", "postgresql://"):
@@ -70,6 +75,16 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
         self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
         self.TOKEN_TTL_DAYS = _env_int("TOKEN_TTL_DAYS", 30)
+        self.CITY_NAME = os.environ.get("CITYLOOP_CITY_NAME", "CityLoop")
+        # Map tiles are the one thing fetched from elsewhere; empty disables them.
+        self.TILE_URL = os.environ.get(
+            "CITYLOOP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+        self.TILE_ATTRIBUTION = os.environ.get(
+            "CITYLOOP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
+        )
+        self.MAP_CENTER = _env_floats("CITYLOOP_MAP_CENTER", (31.2304, 121.4737))
+        self.MAP_ZOOM = _env_int("CITYLOOP_MAP_ZOOM", 14)
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True

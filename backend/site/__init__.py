@@ -1,0 +1,1 @@
+"""What the PWA needs to know about this installation (map tiles, centre, languages)."""
