@@ -75,6 +75,8 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
         self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
         self.TOKEN_TTL_DAYS = _env_int("TOKEN_TTL_DAYS", 30)
+        # "threading" for `python wsgi.py`; "gevent" under gunicorn's gevent worker.
+        self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
         self.CITY_NAME = os.environ.get("CITYLOOP_CITY_NAME", "CityLoop")
         # Map tiles are the one thing fetched from elsewhere; empty disables them.
         self.TILE_URL = os.environ.get(
