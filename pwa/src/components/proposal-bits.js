@@ -1,0 +1,25 @@
+// Proposal status badge and list card.
+import { h, icon } from '../dom.js';
+import { t, tOr } from '../i18n.js';
+import { formatDateTime, formatNumber, relativeTime } from '../format.js';
+
+const STATUS_ICON = { draft: 'edit', published: 'megaphone', under_review: 'eye', accepted: 'check', rejected: 'x-circle', implemented: 'check-circle' };
+
+export function proposalStatus(status) {
+  return h('span', { class: `chip pstatus pstatus-${status}`, 'data-status': status },
+    icon(STATUS_ICON[status] || 'megaphone'), h('span', null, tOr(`proposalStatus.${status}`, status)));
+}
+
+export function proposalCard(p) {
+  return h('li', null, h('a', { class: 'card proposal-card', href: `/proposals/${p.id}`, 'data-testid': 'proposal-card' },
+    h('span', { class: 'card-body' },
+      h('span', { class: 'card-title' }, p.title),
+      h('span', { class: 'card-meta' }, proposalStatus(p.status),
+        h('span', { class: 'muted' }, p.category?.name || (typeof p.category === 'string' ? p.category : ''))),
+      h('span', { class: 'card-meta muted' },
+        h('span', { title: t('proposal.supports', { count: p.supports || 0 }) }, icon('thumb-up'), formatNumber(p.supports || 0),
+          h('span', { class: 'visually-hidden' }, ` ${t('proposal.supportsWord')}`)),
+        h('span', null, icon('comment'), formatNumber(typeof p.comments === 'number' ? p.comments : (p.comments || []).length),
+          h('span', { class: 'visually-hidden' }, ` ${t('proposal.commentsWord')}`)),
+        p.created_at ? h('time', { datetime: p.created_at, title: formatDateTime(p.created_at) }, relativeTime(p.created_at)) : null))));
+}

@@ -1,0 +1,55 @@
+// Dates, numbers and deadlines through Intl, in the current UI language.
+import { getLang, t } from './i18n.js';
+
+const UNITS = [
+  ['year', 365 * 24 * 3600], ['month', 30 * 24 * 3600], ['week', 7 * 24 * 3600],
+  ['day', 24 * 3600], ['hour', 3600], ['minute', 60],
+];
+
+export function formatDateTime(iso) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(getLang(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export function formatNumber(n) {
+  return new Intl.NumberFormat(getLang()).format(n || 0);
+}
+
+/** The largest unit that fits, e.g. 90000 s -> {value: 1, unit: 'day'}. */
+export function bestUnit(seconds) {
+  const abs = Math.abs(seconds);
+  for (const [unit, size] of UNITS) if (abs >= size) return { value: Math.floor(abs / size), unit };
+  return { value: 0, unit: 'minute' };
+}
+
+/** "3 hours ago", "in 2 days", "now". */
+export function relativeTime(iso, now = Date.now()) {
+  if (!iso) return '';
+  const seconds = (new Date(iso).getTime() - now) / 1000;
+  const { value, unit } = bestUnit(seconds);
+  const rtf = new Intl.RelativeTimeFormat(getLang(), { numeric: 'auto' });
+  return rtf.format(seconds < 0 ? -value : value, unit);
+}
+
+/** "2 days", "3 hours": a duration alone, for sentences like "3 hours overdue". */
+export function duration(seconds) {
+  const { value, unit } = bestUnit(seconds);
+  return new Intl.NumberFormat(getLang(), { style: 'unit', unit, unitDisplay: 'long' }).format(Math.max(value, 1));
+}
+
+const FINISHED = new Set(['resolved', 'closed', 'rejected', 'merged']);
+
+/** The deadline as a plain sentence ("Due in 2 days", "3 hours overdue"), or '' when none applies. */
+export function deadlineSentence(kase, now = Date.now()) {
+  if (!kase || !kase.due_at || FINISHED.has(kase.status)) return '';
+  const seconds = (new Date(kase.due_at).getTime() - now) / 1000;
+  if (seconds >= 0) return t('deadline.due', { when: relativeTime(kase.due_at, now) });
+  return t('deadline.overdue', { duration: duration(-seconds) });
+}
+
+export function distance(meters) {
+  const km = meters >= 1000;
+  return new Intl.NumberFormat(getLang(), {
+    style: 'unit', unit: km ? 'kilometer' : 'meter', maximumFractionDigits: km ? 1 : 0,
+  }).format(km ? meters / 1000 : Math.round(meters));
+}

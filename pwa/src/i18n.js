@@ -1,0 +1,55 @@
+// Message catalogue: one flat JSON file per language, loaded on demand. Text never lives in code.
+export const LANGS = [
+  { code: 'en', name: 'English' },
+  { code: 'zh-CN', name: '简体中文' },
+];
+const loaders = {
+  en: () => import('./i18n/en.json'),
+  'zh-CN': () => import('./i18n/zh-CN.json'),
+};
+const STORE_KEY = 'cityloop.lang';
+let lang = 'en';
+let messages = {};
+const listeners = new Set();
+
+export function pickLang(preferred = [], stored = null) {
+  if (stored && loaders[stored]) return stored;
+  for (const tag of preferred) {
+    const low = String(tag).toLowerCase();
+    if (low.startsWith('zh')) return 'zh-CN';
+    if (low.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+export function detectLang() {
+  let stored = null;
+  try { stored = localStorage.getItem(STORE_KEY); } catch { /* private mode */ }
+  return pickLang(navigator.languages || [navigator.language], stored);
+}
+
+export async function setLang(code, { persist = false } = {}) {
+  const next = loaders[code] ? code : 'en';
+  messages = (await loaders[next]()).default;
+  lang = next;
+  document.documentElement.lang = next;
+  if (persist) { try { localStorage.setItem(STORE_KEY, next); } catch { /* ignore */ } }
+  listeners.forEach((fn) => fn(next));
+}
+
+export const getLang = () => lang;
+export const onLangChange = (fn) => { listeners.add(fn); return () => listeners.delete(fn); };
+
+/** Look up a message; `{name}` placeholders are filled from params; plural forms by params.count. */
+export function t(key, params = {}) {
+  let msg = messages[key];
+  if (msg == null) return key;
+  if (typeof msg === 'object') {
+    const form = new Intl.PluralRules(lang).select(Number(params.count) || 0);
+    msg = msg[form] ?? msg.other;
+  }
+  return msg.replace(/\{(\w+)\}/g, (m, name) => (params[name] != null ? String(params[name]) : m));
+}
+
+/** Like t(), but for optional keys (e.g. notification kinds): falls back to the given text. */
+export const tOr = (key, fallback, params) => (messages[key] != null ? t(key, params) : fallback);

@@ -1,0 +1,66 @@
+// Leaflet, loaded only by screens that show a map. Tiles come from GET /api/v1/config; without
+// them (no URL, offline, blocked) the map still shows pins on a plain background.
+import { getConfig } from './api.js';
+import { STATUS_ICON } from './status.js';
+
+let leaflet = null;
+const VIEW_KEY = 'cityloop.mapView';
+
+async function loadLeaflet() {
+  leaflet ||= Promise.all([import('leaflet'), import('leaflet/dist/leaflet.css')]).then(([mod, css]) => {
+    const style = document.createElement('style');
+    style.textContent = css.default;
+    document.head.append(style);
+    return mod.default || mod;
+  });
+  return leaflet;
+}
+
+/** Where to centre a map: the last view, else the city's centre from the config, else the world. */
+export async function defaultView() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(VIEW_KEY));
+    if (saved?.center) return saved;
+  } catch { /* ignore */ }
+  const config = await getConfig().catch(() => ({}));
+  if (Array.isArray(config.map_center)) return { center: config.map_center, zoom: config.map_zoom || 14 };
+  return { center: [20, 0], zoom: 2, unknown: true };
+}
+
+export function rememberView(map) {
+  const c = map.getCenter();
+  try { sessionStorage.setItem(VIEW_KEY, JSON.stringify({ center: [c.lat, c.lng], zoom: map.getZoom() })); } catch { /* ignore */ }
+}
+
+/**
+ * createMap(element, {center, zoom, label, onTilesFailed}) -> {L, map}.
+ * Throws if Leaflet itself cannot load (offline on a first visit): callers keep working without a map.
+ */
+export async function createMap(el, { center, zoom, label, onTilesFailed }) {
+  const [L, config] = await Promise.all([loadLeaflet(), getConfig().catch(() => ({}))]);
+  const map = L.map(el, { center, zoom, keyboard: true, zoomControl: true, attributionControl: true });
+  map.attributionControl.setPrefix(false);
+  el.setAttribute('role', 'region');
+  if (label) el.setAttribute('aria-label', label);
+  if (config.tile_url) {
+    const layer = L.tileLayer(config.tile_url, { attribution: config.tile_attribution || '', maxZoom: 19 });
+    let failures = 0, loaded = 0;
+    layer.on('tileload', () => { loaded++; });
+    layer.on('tileerror', () => {
+      if (++failures === 4 && !loaded) { el.classList.add('map-notiles'); onTilesFailed?.(); }
+    });
+    layer.addTo(map);
+  } else {
+    el.classList.add('map-notiles');
+    onTilesFailed?.();
+  }
+  return { L, map };
+}
+
+/** A pin in the status colour with the status icon; `title` is its accessible name. */
+export function statusMarker(L, { lat, lon, status, title }) {
+  const name = STATUS_ICON[status] ? status : 'submitted';
+  const html = `<svg class="icon" aria-hidden="true" focusable="false"><use href="#i-${STATUS_ICON[name]}"/></svg>`;
+  const icon = L.divIcon({ className: `pin status-${name}`, html, iconSize: [34, 34], iconAnchor: [17, 34] });
+  return L.marker([lat, lon], { icon, title, keyboard: true, riseOnHover: true });
+}

@@ -1,0 +1,19 @@
+// The resident app's screens. Staff, volunteer and admin screens join later with their own
+// addRoutes([...{roles: ['staff']}]) call; the router checks `auth` and `roles` before loading.
+import { addRoutes } from './router.js';
+
+addRoutes([
+  { path: '/', tab: 'home', load: () => import('./screens/home.js') },
+  { path: '/report', tab: 'report', load: () => import('./screens/report.js') },
+  { path: '/cases/:id', tab: 'home', load: () => import('./screens/case.js') },
+  { path: '/my', tab: 'my', load: () => import('./screens/my-cases.js') },
+  { path: '/proposals', tab: 'proposals', load: () => import('./screens/proposals.js') },
+  { path: '/proposals/new', tab: 'proposals', auth: true, load: () => import('./screens/proposal-new.js') },
+  { path: '/proposals/:id', tab: 'proposals', load: () => import('./screens/proposal.js') },
+  { path: '/notifications', auth: true, load: () => import('./screens/notifications.js') },
+  { path: '/account', tab: 'account', load: () => import('./screens/account.js') },
+  { path: '/settings', tab: 'account', load: () => import('./screens/account.js') },
+  { path: '/login', tab: 'account', load: () => import('./screens/login.js') },
+  { path: '/register', tab: 'account', load: () => import('./screens/login.js') },
+  { path: '*', load: () => import('./screens/not-found.js') },
+]);

@@ -1,0 +1,126 @@
+// A case: status, deadline in words, photos before/after, the timeline (live), replies, and what
+// the resident can do next (confirm the fix, reopen, rate), follow and "me too".
+import { h, icon, replace } from '../dom.js';
+import { t } from '../i18n.js';
+import { get } from '../api.js';
+import { statusChip } from '../status.js';
+import { deadlineSentence, formatDateTime, relativeTime } from '../format.js';
+import { cachedNotice, errorState, screenHeader, skeletonList } from '../ui.js';
+import { caseTitle, itemsOf } from '../components/case-card.js';
+import { flash, timeline } from '../components/timeline.js';
+import { commentsSection } from '../components/comments.js';
+import { caseActions } from '../components/case-actions.js';
+
+export default async function caseScreen(ctx) {
+  const { id } = ctx.params;
+  const user = ctx.user;
+  const main = h('div', { class: 'case' }, skeletonList(3));
+  ctx.root.append(screenHeader(t('case.number', { id }), { back: '/' }), main);
+
+  let kase, events;
+  try {
+    [kase, events] = await Promise.all([
+      get(`/cases/${id}`, null, { signal: ctx.signal }),
+      get(`/cases/${id}/events`, { per_page: 200 }, { signal: ctx.signal }).then(itemsOf).catch(() => []),
+    ]);
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    replace(main, errorState(e, { onRetry: () => ctx.navigate(location.pathname, { replace: true }) }));
+    return;
+  }
+  if (!ctx.isCurrent()) return;
+  ctx.root.querySelector('h1').textContent = caseTitle(kase);
+  document.title = `${caseTitle(kase)} · CityLoop`;
+
+  const summary = h('div', { class: 'case-summary', 'data-testid': 'case-summary' });
+  const actions = h('div', { class: 'case-actions' });
+  const tl = timeline(events, () => kase);
+  const liveDot = h('span', { class: 'live-dot', role: 'status' });
+  const comments = commentsSection({ base: `/cases/${id}`, user, signal: ctx.signal, title: t('case.replies') });
+
+  replace(main, 
+    cachedNotice(kase) || '',
+    summary,
+    photos(kase),
+    actions,
+    h('section', { class: 'timeline-section', 'aria-labelledby': 'tl-h' },
+      h('div', { class: 'section-head' }, h('h2', { id: 'tl-h' }, t('case.progress')), liveDot), tl.el),
+    comments.el);
+  renderSummary();
+  renderActions();
+
+  function renderSummary(changed = false) {
+    const deadline = deadlineSentence(kase);
+    const overdue = deadline && new Date(kase.due_at) < new Date();
+    const chip = statusChip(kase.status);
+    replace(summary, 
+      h('div', { class: 'row wrap' }, chip,
+        kase.priority === 'urgent' ? h('span', { class: 'tag tag-urgent' }, icon('alert'), t('case.urgent')) : null),
+      deadline ? h('p', { class: `deadline${overdue ? ' overdue' : ''}`, 'data-testid': 'deadline' }, icon('clock'), deadline) : null,
+      h('p', { class: 'muted' }, [kase.category?.name, kase.department?.name].filter(Boolean).join(' · ')),
+      kase.description ? h('p', { class: 'description' }, kase.description) : null,
+      kase.address ? h('p', { class: 'muted' }, icon('pin'), kase.address) : null,
+      h('p', { class: 'muted small' },
+        t('case.reportedBy', { name: kase.reporter?.display_name && kase.reporter.display_name !== 'anonymous' ? kase.reporter.display_name : t('case.anonymous') }),
+        ' · ', h('time', { datetime: kase.created_at, title: formatDateTime(kase.created_at) }, relativeTime(kase.created_at))));
+    if (changed) flash(summary);
+  }
+
+  function renderActions() {
+    replace(actions, caseActions({ kase, user, signal: ctx.signal, onChanged: catchUp }));
+  }
+
+  /** Fetch what changed (after a transition, or when the socket missed something). */
+  async function catchUp(known = []) {
+    try {
+      const [fresh, later] = await Promise.all([
+        get(`/cases/${id}`, null, { signal: ctx.signal }),
+        get(`/cases/${id}/events`, { after: tl.lastId() >= 0 ? tl.lastId() : undefined }, { signal: ctx.signal }).then(itemsOf),
+      ]);
+      applyCase(fresh);
+      later.forEach((e) => tl.add(e, { highlight: true }));
+    } catch {
+      known.forEach((e) => tl.add(e, { highlight: true })); // at least what the socket told us
+    }
+  }
+
+  function applyCase(next) {
+    const changed = next.status !== kase.status || next.due_at !== kase.due_at;
+    kase = { ...kase, ...next };
+    renderSummary(changed);
+    renderActions();
+  }
+
+  const live = await import('../live.js');
+  if (!ctx.isCurrent()) return;
+  ctx.onCleanup(live.onLiveStatus((s) => {
+    liveDot.className = `live-dot ${s}`;
+    liveDot.textContent = s === 'connected' ? t('live.on') : t('live.off');
+  }));
+  ctx.onCleanup(live.subscribe(`case:${id}`, (type, data) => {
+    if (type === 'case.event') {
+      if (data.case) applyCase(data.case);
+      if (data.event) tl.add(data.event, { highlight: true });
+      if (!data.case) catchUp();
+    } else if (type === 'missed') {
+      catchUp(data.map((item) => item.event || item));
+    } else if (type === 'case.comment') {
+      comments.add(data.comment || data);
+    }
+  }, { since: tl.lastId() >= 0 ? tl.lastId() : undefined }));
+}
+
+function photos(kase) {
+  const all = kase.photos || [];
+  if (!all.length) return '';
+  const group = (list, title) => (list.length ? h('figure', { class: 'photo-group' },
+    h('figcaption', null, title),
+    h('ul', { class: 'photo-strip' }, list.map((p, i) => h('li', null,
+      h('a', { href: p.url, 'data-native': true, target: '_blank', rel: 'noopener' },
+        h('img', { src: p.thumb_url || p.url, alt: t('case.photoAlt', { n: i + 1, title }), loading: 'lazy', decoding: 'async',
+          width: 160, height: p.width && p.height ? Math.round((160 * p.height) / p.width) : 120 })))))) : null);
+  const before = all.filter((p) => p.kind !== 'after');
+  const after = all.filter((p) => p.kind === 'after');
+  return h('section', { class: 'case-photos', 'aria-label': t('case.photos') },
+    group(before, after.length ? t('case.before') : t('case.photos')), group(after, t('case.after')));
+}

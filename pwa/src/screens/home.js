@@ -1,0 +1,112 @@
+// Home: public cases near here, on a map and in a list, with status filter chips.
+import { h, icon, debounce } from '../dom.js';
+import { t } from '../i18n.js';
+import { STATUS_FILTERS } from '../status.js';
+import { screenHeader, toast } from '../ui.js';
+import { caseCard, caseTitle, itemsOf } from '../components/case-card.js';
+import { pagedList } from '../components/paged-list.js';
+import { getPosition } from '../geo.js';
+import { get } from '../api.js';
+
+const FILTER_KEY = 'cityloop.homeFilter';
+
+export default function home(ctx) {
+  let filter = sessionStorage.getItem(FILTER_KEY) || 'open';
+  let area = {}; // {bbox} from the map, or {near, radius_m}
+  let mapApi = null;
+  let markers = null;
+
+  const locate = h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'near-me', onclick: nearMe },
+    icon('locate'), t('home.nearMe'));
+  const chips = h('div', { class: 'chips', role: 'group', 'aria-label': t('home.filterLabel') },
+    Object.keys(STATUS_FILTERS).map((key) => h('button', {
+      type: 'button', class: 'chip-btn', 'aria-pressed': String(key === filter), 'data-filter': key,
+      onclick: () => setFilter(key),
+    }, t(`filter.${key}`))));
+  const mapEl = h('div', { class: 'map home-map', 'data-testid': 'home-map' });
+  const mapNote = h('p', { class: 'map-note', role: 'status' });
+
+  const list = pagedList({
+    path: '/cases', query: query(), signal: ctx.signal, label: t('home.listLabel'), testid: 'case-list',
+    renderItem: (c) => caseCard(c),
+    empty: { iconName: 'map', title: t('home.emptyTitle'), text: t('home.emptyText'), action: { href: '/report', label: t('nav.reportLong') } },
+  });
+
+  ctx.root.append(
+    screenHeader(t('home.title'), { actions: locate }),
+    chips,
+    h('div', { class: 'map-wrap' }, mapEl, mapNote),
+    h('section', { 'aria-labelledby': 'home-list-h' }, h('h2', { id: 'home-list-h', class: 'visually-hidden' }, t('home.listLabel')), list.el),
+  );
+
+  function query() {
+    const statuses = STATUS_FILTERS[filter];
+    return { ...area, status: statuses.length ? statuses : undefined, per_page: 20 };
+  }
+
+  function setFilter(key) {
+    filter = key;
+    sessionStorage.setItem(FILTER_KEY, key);
+    chips.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.filter === key)));
+    reload();
+  }
+
+  function reload() {
+    list.reload(query());
+    if (mapApi) loadPins();
+  }
+
+  async function nearMe() {
+    try {
+      const pos = await getPosition();
+      if (mapApi) mapApi.map.setView([pos.lat, pos.lon], 16);
+      else { area = { near: `${pos.lat},${pos.lon}`, radius_m: 2000 }; reload(); }
+    } catch (e) {
+      toast(e.message === 'denied' ? t('geo.denied') : t('geo.unavailable'), { tone: 'error' });
+    }
+  }
+
+  async function loadPins() {
+    const { L } = mapApi;
+    try {
+      const data = await get('/cases', { ...query(), per_page: 100 }, { signal: ctx.signal });
+      markers.clearLayers();
+      const { statusMarker } = await import('../map.js');
+      itemsOf(data).filter((c) => c.lat != null && c.lon != null).forEach((c) => {
+        statusMarker(L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} · ${t(`status.${c.status}`)}` })
+          .on('click', () => ctx.navigate(`/cases/${c.id}`)).addTo(markers);
+      });
+    } catch { /* the list shows the error */ }
+  }
+
+  // The map code is the heaviest thing on this screen: fetch it once the list is on its way and
+  // the browser is idle, so the first paint and the list never wait for it.
+  const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 1500 }) : setTimeout(fn, 300));
+  idle(async () => {
+    if (!ctx.isCurrent()) return;
+    try {
+      const { createMap, defaultView, rememberView } = await import('../map.js');
+      const view = await defaultView();
+      if (!ctx.isCurrent()) return;
+      mapApi = await createMap(mapEl, {
+        ...view, label: t('home.mapLabel'),
+        onTilesFailed: () => { mapNote.textContent = t('map.noTiles'); },
+      });
+      if (!ctx.isCurrent()) { mapApi.map.remove(); return; }
+      markers = mapApi.L.layerGroup().addTo(mapApi.map);
+      ctx.onCleanup(() => mapApi.map.remove());
+      const onMove = debounce(() => {
+        const b = mapApi.map.getBounds();
+        area = { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((n) => n.toFixed(5)).join(',') };
+        rememberView(mapApi.map);
+        reload();
+      }, 500);
+      mapApi.map.on('moveend', onMove);
+      if (!view.unknown) onMove.flush();
+      else loadPins();
+    } catch {
+      mapEl.remove();
+      mapNote.textContent = t('map.unavailable');
+    }
+  });
+}

@@ -1,0 +1,83 @@
+// The two catalogues have the same keys and placeholders, and every key the code names exists.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pickLang } from '../src/i18n.js';
+
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
+const load = (name) => JSON.parse(fs.readFileSync(path.join(SRC, 'i18n', name), 'utf8'));
+const en = load('en.json');
+const zh = load('zh-CN.json');
+const PLURAL = new Set(['zero', 'one', 'two', 'few', 'many', 'other']);
+
+const forms = (value) => (typeof value === 'string' ? [value] : Object.values(value));
+const placeholders = (value) => new Set(forms(value).flatMap((s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1])));
+
+function sourceFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sourceFiles(p) : p.endsWith('.js') ? [p] : [];
+  });
+}
+
+test('en and zh-CN have the same keys', () => {
+  const a = Object.keys(en).sort();
+  const b = Object.keys(zh).sort();
+  assert.deepEqual(a.filter((k) => !(k in zh)), [], 'missing in zh-CN.json');
+  assert.deepEqual(b.filter((k) => !(k in en)), [], 'missing in en.json');
+});
+
+test('every message is a string or a plural object with an "other" form', () => {
+  for (const [name, catalogue] of [['en', en], ['zh-CN', zh]]) {
+    for (const [key, value] of Object.entries(catalogue)) {
+      if (typeof value === 'string') { assert.ok(value.trim(), `${name} ${key} is empty`); continue; }
+      assert.equal(typeof value, 'object', `${name} ${key}`);
+      assert.ok(Object.keys(value).every((f) => PLURAL.has(f)), `${name} ${key} has an unknown plural form`);
+      assert.ok(value.other, `${name} ${key} needs an "other" form`);
+    }
+  }
+});
+
+test('placeholders match between languages', () => {
+  for (const key of Object.keys(en)) {
+    assert.deepEqual([...placeholders(zh[key])].sort(), [...placeholders(en[key])].sort(), key);
+  }
+});
+
+test('every message key named in the code exists', () => {
+  const namespaces = new Set(Object.keys(en).map((k) => k.split('.')[0]));
+  const socketEvents = new Set(['case.event', 'case.comment', 'proposal.updated', 'proposal.comment']);
+  const missing = new Set();
+  for (const file of sourceFiles(SRC)) {
+    const code = fs.readFileSync(file, 'utf8');
+    for (const [, key] of code.matchAll(/'([a-zA-Z]+\.[A-Za-z0-9_.]+)'/g)) {
+      if (namespaces.has(key.split('.')[0]) && !socketEvents.has(key) && !(key in en)) missing.add(`${path.relative(SRC, file)}: ${key}`);
+    }
+  }
+  assert.deepEqual([...missing], []);
+});
+
+test('dynamic keys for every status, filter, channel and proposal status exist', () => {
+  const need = [
+    ...['submitted', 'accepted', 'assigned', 'in_progress', 'resolved', 'closed', 'rejected', 'merged'].map((s) => `status.${s}`),
+    ...['open', 'new', 'working', 'done', 'all'].map((f) => `filter.${f}`),
+    ...['live', 'push', 'digest', 'off'].map((c) => `prefs.channel.${c}`),
+    ...['new', 'supported', 'near'].map((s) => `proposals.sort.${s}`),
+    ...['support', 'oppose'].map((v) => `proposal.${v}`),
+    ...['none', 'photo', 'device', 'map', 'typed'].map((s) => `report.loc.${s}`),
+    ...['home', 'my', 'report', 'proposals', 'account'].map((s) => `nav.${s}`),
+    'event.assignTo', 'event.transferTo',
+  ];
+  assert.deepEqual(need.filter((k) => !(k in en)), []);
+});
+
+test('language is chosen from the browser unless one was stored', () => {
+  assert.equal(pickLang(['zh-TW', 'en']), 'zh-CN');
+  assert.equal(pickLang(['en-GB']), 'en');
+  assert.equal(pickLang(['fr-FR', 'zh-CN']), 'zh-CN');
+  assert.equal(pickLang(['fr-FR']), 'en');
+  assert.equal(pickLang(['zh-CN'], 'en'), 'en');
+  assert.equal(pickLang(['en'], 'xx'), 'en');
+});
