@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_from_directory
+import mimetypes
+
+from flask import Blueprint, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
 from backend.config import ROOT
@@ -23,8 +25,25 @@ def _static_dir():
     return current_app.config.get("STATIC_DIR", STATIC_DIR)
 
 
+MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript"}
+
+
 def _send(path: str, *, immutable: bool):
-    response = send_from_directory(_static_dir(), path, max_age=31536000 if immutable else 0)
+    """Send a build file, its pre-compressed .gz sibling when the browser takes gzip."""
+    suffix = "." + path.rsplit(".", 1)[-1] if "." in path else ""
+    mimetype = MIMETYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and (
+        _static_dir() / f"{path}.gz"
+    ).is_file()
+    response = send_from_directory(
+        _static_dir(),
+        f"{path}.gz" if gzipped else path,
+        mimetype=mimetype,
+        max_age=31536000 if immutable else 0,
+    )
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
     if immutable:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     else:

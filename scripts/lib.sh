@@ -26,3 +26,32 @@ build_pwa() {
     scripts/build-pwa
   fi
 }
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    return 0
+  fi
+  if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null; then
+    echo "==> /usr/bin/chromium is missing and cannot be installed here (need root and apt-get)"
+    return 1
+  fi
+  echo "==> Installing Debian's chromium for the browser tests"
+  apt-get update -qq
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; then
+    # Some images keep a dpkg stat-override for a system user they removed; dpkg then
+    # refuses every install and tells us to drop the override. Do exactly that, once.
+    drop_stale_statoverrides
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
+}
+
+drop_stale_statoverrides() {
+  local user group mode path
+  while read -r user group mode path; do
+    if ! getent passwd "$user" >/dev/null || ! getent group "$group" >/dev/null; then
+      echo "==> dropping stale dpkg stat-override for $path (user $user is gone)"
+      dpkg-statoverride --remove "$path" || true
+    fi
+  done < <(dpkg-statoverride --list 2>/dev/null)
+}

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from backend.auth import service
-from backend.auth.permissions import require_user
+from backend.auth.permissions import is_authenticated, require_user
 from backend.auth.schemas import (
     CsrfSchema,
     LoginSchema,
@@ -16,6 +16,7 @@ from backend.auth.schemas import (
     PasswordChangeSchema,
     ProfileUpdateSchema,
     RegisterSchema,
+    SessionSchema,
     TokenSchema,
 )
 from backend.auth.session import bearer_token, user
@@ -108,6 +109,14 @@ def revoke_token():
     require_user(user())
     service.revoke_token(db.session, bearer_token() or "")
     db.session.commit()
+
+
+@blp.route("/auth/session", methods=["GET"])
+@blp.response(200, SessionSchema)
+def current_session():
+    """Who is signed in: `{"user": ...}`, or `{"user": null}` (200) when nobody is."""
+    acting = user()
+    return {"user": acting if is_authenticated(acting) else None}
 
 
 @blp.route("/me", methods=["GET"])

@@ -52,6 +52,10 @@ class MeSchema(Schema):
     created_at = fields.DateTime()
 
 
+class SessionSchema(Schema):
+    user = fields.Nested(MeSchema, allow_none=True, required=True)
+
+
 class ProfileUpdateSchema(Schema):
     display_name = fields.String()
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))

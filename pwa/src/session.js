@@ -26,7 +26,8 @@ export function hasRole(user, roles) {
 
 export async function loadMe() {
   try {
-    set(await get('/me'));
+    // /auth/session answers 200 with user null when signed out (no console error).
+    set((await get('/auth/session')).user || null);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) set(null);
     else if (me === undefined) set(null); // offline with nothing cached: browse read-only

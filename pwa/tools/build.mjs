@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { logoPng, logoSvg, THEME } from './icons.mjs';
 import { firstLoadReport, printReport } from './size.mjs';
 
@@ -130,6 +131,16 @@ async function listFiles(dir) {
   return out;
 }
 
+// Pre-compressed copies (name.gz) that the server sends to browsers accepting gzip, so no
+// request pays for compression.
+const COMPRESSIBLE = /\.(js|css|html|json|webmanifest|svg|txt)$/;
+async function writeGzipSiblings(dir) {
+  for (const file of await listFiles(dir)) {
+    if (!COMPRESSIBLE.test(file)) continue;
+    await fs.writeFile(`${file}.gz`, gzipSync(await fs.readFile(file), { level: 9 }));
+  }
+}
+
 async function main() {
   const started = Date.now();
   await fs.rm(TMP, { recursive: true, force: true });
@@ -176,6 +187,7 @@ async function main() {
     chunks: Object.fromEntries(Object.entries(outputs).filter(([, o]) => o.entryPoint).map(([u, o]) => [o.entryPoint, u])),
   };
   await fs.writeFile(path.join(TMP, 'build-manifest.json'), `${JSON.stringify(buildManifest, null, 2)}\n`);
+  await writeGzipSiblings(TMP);
 
   const old = path.join(CACHE, 'static-old');
   await fs.rm(old, { recursive: true, force: true });

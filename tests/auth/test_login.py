@@ -135,3 +135,10 @@ def test_change_password(client, make_user, token_for):
     assert ok.status_code == 204
     new = {"email": "p@example.org", "password": "a-brand-new-secret"}
     assert client.post("/api/v1/auth/token", json=new).status_code == 200
+
+
+def test_session_endpoint_answers_200_either_way(client, make_user, token_for):
+    assert client.get("/api/v1/auth/session").get_json() == {"user": None}
+    user = make_user()
+    body = client.get("/api/v1/auth/session", headers=token_for(user)).get_json()
+    assert body["user"]["id"] == user.id

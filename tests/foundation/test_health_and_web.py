@@ -44,3 +44,22 @@ def test_security_headers(client):
     headers = client.get("/").headers
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_gzip_siblings_are_sent_to_browsers_that_accept_them(client, app):
+    import gzip
+
+    static = app.config["STATIC_DIR"]
+    (static / "assets" / "app-1a2b3c.js.gz").write_bytes(gzip.compress(b"console.log(1)"))
+    plain = client.get("/assets/app-1a2b3c.js")
+    assert plain.data == b"console.log(1)" and "Content-Encoding" not in plain.headers
+    packed = client.get("/assets/app-1a2b3c.js", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.mimetype == "text/javascript"
+    assert gzip.decompress(packed.data) == b"console.log(1)"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+
+
+def test_manifest_content_type(client, app):
+    (app.config["STATIC_DIR"] / "manifest.webmanifest").write_text("{}")
+    assert client.get("/manifest.webmanifest").mimetype == "application/manifest+json"
