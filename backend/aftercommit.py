@@ -11,18 +11,26 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger(__name__)
 _KEY = "cityloop.after_commit"
 
 
-def after_commit(session: Session, callback: Callable, *args, **kwargs) -> None:
+def after_commit(session: Session | scoped_session, callback: Callable, *args, **kwargs) -> None:
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even with nothing written, drops the callback
     session.info.setdefault(_KEY, []).append((callback, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
 def _run(session: Session) -> None:
+    # SQLAlchemy also fires after_commit when a SAVEPOINT is released; only the outermost
+    # commit makes the change real.
+    if session.in_nested_transaction():
+        return
     callbacks = session.info.pop(_KEY, [])
     for callback, args, kwargs in callbacks:
         try:
@@ -31,6 +39,9 @@ def _run(session: Session) -> None:
             log.exception("after-commit callback %r failed", callback)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop(session: Session) -> None:
-    session.info.pop(_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop(session: Session, previous_transaction) -> None:
+    # A rolled-back SAVEPOINT leaves the outer transaction (and its callbacks) alive; the
+    # callers that use savepoints here re-raise, so the outer rollback drops everything.
+    if previous_transaction.parent is None:
+        session.info.pop(_KEY, None)

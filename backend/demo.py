@@ -115,7 +115,10 @@ def load_demo(session: Session) -> str:
             departments=departments,
             head_of=head_of,
         )
+    from backend.cases.demo import load_demo_cases
+
+    cases = load_demo_cases(session)
     return (
         f"Loaded {len(DEPARTMENTS)} departments, {len(CATEGORIES)} categories and "
-        f"{len(USERS)} users (password for all: {DEMO_PASSWORD})."
+        f"{len(USERS)} users (password for all: {DEMO_PASSWORD}). {cases}"
     )

@@ -1,26 +1,47 @@
 """One small job interface: in-process threads by default, a Redis queue when configured.
 
 ``enqueue(func, *args)`` takes a module-level function (so a queue worker can import it)
-and runs it later inside an app context. With ``JOBS_EAGER`` (tests) it runs at once.
+and runs it later inside an app context:
+
+- ``JOBS_EAGER`` (tests): at once, in the caller's thread;
+- ``REDIS_URL`` set: on the RQ queue ``cityloop``, run by ``flask --app wsgi worker``
+  (:func:`run_worker`), which builds the app and so emits Socket.IO events through the
+  same Redis message queue as the web processes;
+- otherwise: on a small thread pool inside the web process.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+if TYPE_CHECKING:
+    from redis import Redis
+    from rq import Queue
+
 log = logging.getLogger(__name__)
+
+QUEUE_NAME = "cityloop"
+RESULT_TTL = 300  # seconds a finished job's record is kept
+FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay inspectable for a week
+JOB_TIMEOUT = 300
+
 _executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_redis_clients: dict[str, Redis] = {}
 
 
 def _pool() -> ThreadPoolExecutor:
     global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cityloop-job")
-    return _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cityloop-job")
+        return _executor
 
 
 def _run_in_context(app: Flask, func: Callable, args: tuple, kwargs: dict) -> None:
@@ -32,9 +53,65 @@ def _run_in_context(app: Flask, func: Callable, args: tuple, kwargs: dict) -> No
             raise
 
 
+def redis_connection(url: str) -> Redis:
+    """One client (and so one connection pool) per Redis URL and process."""
+    client = _redis_clients.get(url)
+    if client is None:
+        from redis import Redis
+
+        client = _redis_clients.setdefault(url, Redis.from_url(url))
+    return client
+
+
+def job_queue(app: Flask) -> Queue:
+    """The RQ queue of ``app`` (only meaningful when ``REDIS_URL`` is set)."""
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=redis_connection(app.config["REDIS_URL"]))
+
+
 def enqueue(func: Callable, *args, **kwargs) -> None:
+    """Run ``func(*args, **kwargs)`` later, inside an app context, outside the request."""
     app = current_app._get_current_object()
     if app.config.get("JOBS_EAGER"):
         _run_in_context(app, func, args, kwargs)
         return
+    if app.config.get("REDIS_URL"):
+        job_queue(app).enqueue(
+            func,
+            args=args,
+            kwargs=kwargs,
+            result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL,
+            job_timeout=JOB_TIMEOUT,
+        )
+        return
     _pool().submit(_run_in_context, app, func, args, kwargs)
+
+
+def _worker_class():
+    from rq import SimpleWorker
+
+    class AppWorker(SimpleWorker):
+        """Runs each job in the worker's process (no fork: the app, its engine and its
+        Socket.IO message queue stay valid) inside a fresh app context."""
+
+        def __init__(self, *args, app: Flask, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.flask_app = app
+
+        def execute_job(self, job, queue):
+            with self.flask_app.app_context():
+                return super().execute_job(job, queue)
+
+    return AppWorker
+
+
+def run_worker(app: Flask, *, burst: bool = False) -> bool:
+    """Work the queue until stopped (or, with ``burst``, until it is empty)."""
+    if not app.config.get("REDIS_URL"):
+        raise RuntimeError("REDIS_URL is not set: jobs run inside the web process.")
+    worker = _worker_class()(
+        [job_queue(app)], connection=redis_connection(app.config["REDIS_URL"]), app=app
+    )
+    return worker.work(burst=burst, logging_level=app.config.get("LOG_LEVEL", "INFO"))

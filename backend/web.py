@@ -32,9 +32,10 @@ def _send(path: str, *, immutable: bool):
     """Send a build file, its pre-compressed .gz sibling when the browser takes gzip."""
     suffix = "." + path.rsplit(".", 1)[-1] if "." in path else ""
     mimetype = MIMETYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and (
-        _static_dir() / f"{path}.gz"
-    ).is_file()
+    gzipped = (
+        "gzip" in request.headers.get("Accept-Encoding", "")
+        and (_static_dir() / f"{path}.gz").is_file()
+    )
     response = send_from_directory(
         _static_dir(),
         f"{path}.gz" if gzipped else path,

@@ -8,12 +8,18 @@ transaction, so what they write commits or rolls back with the change itself.
 from __future__ import annotations
 
 from blinker import Namespace
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from backend.aftercommit import after_commit
 from backend.extensions import socketio
 
 published = Namespace().signal("published")
+
+
+def real_session(session: Session | scoped_session) -> Session:
+    """The Session behind Flask-SQLAlchemy's ``db.session`` proxy: transaction hooks and
+    ``session.info`` belong to the Session itself."""
+    return session() if isinstance(session, scoped_session) else session
 
 
 def _emit(event: str, payload: dict, room: str) -> None:
@@ -27,5 +33,6 @@ def publish(session: Session, room: str, event: str, payload: dict) -> None:
     ``proposal:<id>``, ``moderation``, ``user:<id>``; staff-only traffic of a case goes
     to ``case:<id>:internal``.
     """
+    session = real_session(session)
     published.send(session, room=room, event=event, payload=payload)
     after_commit(session, _emit, event, payload, room)

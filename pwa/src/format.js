@@ -1,6 +1,16 @@
 // Dates, numbers and deadlines through Intl, in the current UI language.
 import { getLang, t } from './i18n.js';
 
+// Building an Intl formatter costs far more than using one (a few ms each on a phone, which made
+// a list of 20 cases a long task): keep one per language and options.
+const formatters = new Map();
+function formatter(Kind, options) {
+  const key = `${Kind.name}|${getLang()}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) { f = new Kind(getLang(), options); formatters.set(key, f); }
+  return f;
+}
+
 const UNITS = [
   ['year', 365 * 24 * 3600], ['month', 30 * 24 * 3600], ['week', 7 * 24 * 3600],
   ['day', 24 * 3600], ['hour', 3600], ['minute', 60],
@@ -8,11 +18,11 @@ const UNITS = [
 
 export function formatDateTime(iso) {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(getLang(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return formatter(Intl.DateTimeFormat, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
 
 export function formatNumber(n) {
-  return new Intl.NumberFormat(getLang()).format(n || 0);
+  return formatter(Intl.NumberFormat, {}).format(n || 0);
 }
 
 /** The largest unit that fits, e.g. 90000 s -> {value: 1, unit: 'day'}. */
@@ -27,14 +37,13 @@ export function relativeTime(iso, now = Date.now()) {
   if (!iso) return '';
   const seconds = (new Date(iso).getTime() - now) / 1000;
   const { value, unit } = bestUnit(seconds);
-  const rtf = new Intl.RelativeTimeFormat(getLang(), { numeric: 'auto' });
-  return rtf.format(seconds < 0 ? -value : value, unit);
+  return formatter(Intl.RelativeTimeFormat, { numeric: 'auto' }).format(seconds < 0 ? -value : value, unit);
 }
 
 /** "2 days", "3 hours": a duration alone, for sentences like "3 hours overdue". */
 export function duration(seconds) {
   const { value, unit } = bestUnit(seconds);
-  return new Intl.NumberFormat(getLang(), { style: 'unit', unit, unitDisplay: 'long' }).format(Math.max(value, 1));
+  return formatter(Intl.NumberFormat, { style: 'unit', unit, unitDisplay: 'long' }).format(Math.max(value, 1));
 }
 
 const FINISHED = new Set(['resolved', 'closed', 'rejected', 'merged']);
@@ -49,7 +58,7 @@ export function deadlineSentence(kase, now = Date.now()) {
 
 export function distance(meters) {
   const km = meters >= 1000;
-  return new Intl.NumberFormat(getLang(), {
+  return formatter(Intl.NumberFormat, {
     style: 'unit', unit: km ? 'kilometer' : 'meter', maximumFractionDigits: km ? 1 : 0,
   }).format(km ? meters / 1000 : Math.round(meters));
 }

@@ -11,6 +11,7 @@ const STORE_KEY = 'cityloop.lang';
 let lang = 'en';
 let messages = {};
 const listeners = new Set();
+const plurals = new Map();
 
 export function pickLang(preferred = [], stored = null) {
   if (stored && loaders[stored]) return stored;
@@ -45,11 +46,15 @@ export function t(key, params = {}) {
   let msg = messages[key];
   if (msg == null) return key;
   if (typeof msg === 'object') {
-    const form = new Intl.PluralRules(lang).select(Number(params.count) || 0);
+    if (!plurals.has(lang)) plurals.set(lang, new Intl.PluralRules(lang)); // costly to build
+    const form = plurals.get(lang).select(Number(params.count) || 0);
     msg = msg[form] ?? msg.other;
   }
   return msg.replace(/\{(\w+)\}/g, (m, name) => (params[name] != null ? String(params[name]) : m));
 }
+
+/** The name of a category or department in the current language: `names[lang]`, else `name`. */
+export const localName = (item) => (item ? item.names?.[lang] || item.name : undefined);
 
 /** Like t(), but for optional keys (e.g. notification kinds): falls back to the given text. */
 export const tOr = (key, fallback, params) => (messages[key] != null ? t(key, params) : fallback);

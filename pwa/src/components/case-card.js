@@ -1,10 +1,10 @@
 // A case in a list: thumbnail, title, status chip, place and time.
 import { h, icon } from '../dom.js';
-import { t } from '../i18n.js';
+import { localName, t } from '../i18n.js';
 import { statusChip } from '../status.js';
 import { relativeTime, formatDateTime, formatNumber } from '../format.js';
 
-export const caseTitle = (c) => c.title || c.category?.name || t('case.untitled');
+export const caseTitle = (c) => c.title || localName(c.category) || t('case.untitled');
 
 export function caseThumb(c, size = 64) {
   const photo = (c.photos || [])[0];

@@ -1,6 +1,6 @@
 // Category picker: a search box over radio buttons, recent choices first, a short list until asked.
 import { h, icon, nextId, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { localName, t } from '../i18n.js';
 
 const SHORT = 8;
 
@@ -23,7 +23,7 @@ export function categoryPicker({ categories, value, recent, onChange }) {
 
   function matches(c) {
     if (!query) return true;
-    return `${c.name} ${c.description || ''} ${c.code}`.toLowerCase().includes(query);
+    return `${localName(c)} ${c.name} ${c.description || ''} ${c.code}`.toLowerCase().includes(query);
   }
 
   function render() {
@@ -41,7 +41,7 @@ export function categoryPicker({ categories, value, recent, onChange }) {
         h('input', { type: 'radio', name, id, value: c.code, checked: c.code === value, 'data-testid': `category-${c.code}`,
           onchange: () => { value = c.code; onChange(c); } }),
         h('label', { for: id, class: 'option' },
-          h('span', { class: 'option-name' }, c.name, recent.includes(c.code) ? h('span', { class: 'tag' }, icon('clock'), t('report.recent')) : null),
+          h('span', { class: 'option-name' }, localName(c), recent.includes(c.code) ? h('span', { class: 'tag' }, icon('clock'), t('report.recent')) : null),
           c.description ? h('span', { class: 'option-desc muted' }, c.description) : null));
     }));
     more.hidden = !hidden;

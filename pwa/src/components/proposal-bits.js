@@ -1,6 +1,6 @@
 // Proposal status badge and list card.
 import { h, icon } from '../dom.js';
-import { t, tOr } from '../i18n.js';
+import { localName, t, tOr } from '../i18n.js';
 import { formatDateTime, formatNumber, relativeTime } from '../format.js';
 
 const STATUS_ICON = { draft: 'edit', published: 'megaphone', under_review: 'eye', accepted: 'check', rejected: 'x-circle', implemented: 'check-circle' };
@@ -15,7 +15,7 @@ export function proposalCard(p) {
     h('span', { class: 'card-body' },
       h('span', { class: 'card-title' }, p.title),
       h('span', { class: 'card-meta' }, proposalStatus(p.status),
-        h('span', { class: 'muted' }, p.category?.name || (typeof p.category === 'string' ? p.category : ''))),
+        h('span', { class: 'muted' }, localName(p.category) || (typeof p.category === 'string' ? p.category : ''))),
       h('span', { class: 'card-meta muted' },
         h('span', { title: t('proposal.supports', { count: p.supports || 0 }) }, icon('thumb-up'), formatNumber(p.supports || 0),
           h('span', { class: 'visually-hidden' }, ` ${t('proposal.supportsWord')}`)),

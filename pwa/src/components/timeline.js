@@ -1,11 +1,11 @@
 // A case's history as an ordered list: what happened, who did it, when, and what they said.
 import { h, icon } from '../dom.js';
-import { t, tOr } from '../i18n.js';
+import { localName, t, tOr } from '../i18n.js';
 import { STATUS_ICON, statusLabel } from '../status.js';
 import { formatDateTime, relativeTime } from '../format.js';
 
 function describe(event, kase) {
-  const dept = event.department?.name || (event.action === 'assign' || event.action === 'transfer' ? kase?.department?.name : null);
+  const dept = localName(event.department) || (event.action === 'assign' || event.action === 'transfer' ? localName(kase?.department) : null);
   if ((event.action === 'assign' || event.action === 'transfer') && dept) return t(`event.${event.action}To`, { department: dept });
   return tOr(`event.${event.action}`, event.to_status ? statusLabel(event.to_status) : event.action);
 }

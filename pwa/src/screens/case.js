@@ -1,7 +1,7 @@
 // A case: status, deadline in words, photos before/after, the timeline (live), replies, and what
 // the resident can do next (confirm the fix, reopen, rate), follow and "me too".
 import { h, icon, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { localName, t } from '../i18n.js';
 import { get } from '../api.js';
 import { statusChip } from '../status.js';
 import { deadlineSentence, formatDateTime, relativeTime } from '../format.js';
@@ -57,7 +57,7 @@ export default async function caseScreen(ctx) {
       h('div', { class: 'row wrap' }, chip,
         kase.priority === 'urgent' ? h('span', { class: 'tag tag-urgent' }, icon('alert'), t('case.urgent')) : null),
       deadline ? h('p', { class: `deadline${overdue ? ' overdue' : ''}`, 'data-testid': 'deadline' }, icon('clock'), deadline) : null,
-      h('p', { class: 'muted' }, [kase.category?.name, kase.department?.name].filter(Boolean).join(' · ')),
+      h('p', { class: 'muted' }, [localName(kase.category), localName(kase.department)].filter(Boolean).join(' · ')),
       kase.description ? h('p', { class: 'description' }, kase.description) : null,
       kase.address ? h('p', { class: 'muted' }, icon('pin'), kase.address) : null,
       h('p', { class: 'muted small' },

@@ -66,16 +66,25 @@ export default function home(ctx) {
     }
   }
 
+  let pinsSeq = 0;
   async function loadPins() {
     const { L } = mapApi;
+    const mine = ++pinsSeq;
     try {
       const data = await get('/cases', { ...query(), per_page: 100 }, { signal: ctx.signal });
-      markers.clearLayers();
       const { statusMarker } = await import('../map.js');
-      itemsOf(data).filter((c) => c.lat != null && c.lon != null).forEach((c) => {
-        statusMarker(L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} · ${t(`status.${c.status}`)}` })
-          .on('click', () => ctx.navigate(`/cases/${c.id}`)).addTo(markers);
-      });
+      if (mine !== pinsSeq) return;
+      markers.clearLayers();
+      const cases = itemsOf(data).filter((c) => c.lat != null && c.lon != null);
+      // In batches, giving the browser a turn in between: 100 pins at once were a long task.
+      for (let i = 0; i < cases.length; i += 25) {
+        if (i) await new Promise((resolve) => { setTimeout(resolve, 0); });
+        if (mine !== pinsSeq || !ctx.isCurrent()) return;
+        cases.slice(i, i + 25).forEach((c) => {
+          statusMarker(L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} · ${t(`status.${c.status}`)}` })
+            .on('click', () => ctx.navigate(`/cases/${c.id}`)).addTo(markers);
+        });
+      }
     } catch { /* the list shows the error */ }
   }
 

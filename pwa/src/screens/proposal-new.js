@@ -1,6 +1,6 @@
 // Write a proposal: title, text, category, optionally where. Kept as a draft while typed.
 import { h, icon, debounce, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { localName, t } from '../i18n.js';
 import { create, getCategories, newKey } from '../api.js';
 import { clearFieldErrors, field, screenHeader, setBusy, showFieldErrors } from '../ui.js';
 import { getPosition, roundCoord } from '../geo.js';
@@ -33,7 +33,7 @@ export default function proposalNew(ctx) {
 
   getCategories().then((cats) => {
     replace(category, h('option', { value: '' }, t('report.choose')),
-      ...cats.map((c) => h('option', { value: c.code, selected: c.code === draft.category }, c.name)));
+      ...cats.map((c) => h('option', { value: c.code, selected: c.code === draft.category }, localName(c))));
   }).catch(() => {
     replace(category, h('option', { value: '' }, t('error.categories')));
   });

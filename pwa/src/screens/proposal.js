@@ -1,6 +1,6 @@
 // A proposal: text, support/oppose (changeable, withdrawable), official answer, follow, comments.
 import { h, icon, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { localName, t } from '../i18n.js';
 import { del, get, post, put } from '../api.js';
 import { formatDateTime, formatNumber, relativeTime } from '../format.js';
 import { cachedNotice, errorMessage, errorState, screenHeader, setBusy, skeletonList, toast } from '../ui.js';
@@ -28,7 +28,7 @@ export default async function proposalScreen(ctx) {
   const comments = commentsSection({ base: `/proposals/${id}`, user, signal: ctx.signal, title: t('proposal.discussion') });
   replace(main, 
     cachedNotice(p) || '',
-    h('div', { class: 'row wrap' }, proposalStatus(p.status), h('span', { class: 'muted' }, p.category?.name || p.category || '')),
+    h('div', { class: 'row wrap' }, proposalStatus(p.status), h('span', { class: 'muted' }, localName(p.category) || p.category || '')),
     h('p', { class: 'muted small' }, t('proposal.by', { name: p.author?.display_name || t('comments.anonymous') }), ' · ',
       h('time', { datetime: p.created_at, title: formatDateTime(p.created_at) }, relativeTime(p.created_at))),
     h('div', { class: 'proposal-body' }, String(p.body || '').split(/\n{2,}/).map((para) => h('p', null, para))),

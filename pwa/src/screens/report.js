@@ -1,7 +1,7 @@
 // Report a problem, photo first. Kept as a draft while typed; sent now, or queued in the outbox
 // with its idempotency key when there is no connection (it then sends by itself).
 import { h, icon, debounce, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { localName, t } from '../i18n.js';
 import { ApiError, create, getCategories, newKey } from '../api.js';
 import { clearDraft, loadDraft, loadDraftPhotos, rememberCategory, recentCategories, saveDraft, saveDraftPhotos } from '../drafts.js';
 import { enqueue } from '../outbox.js';
@@ -184,7 +184,7 @@ export default async function report(ctx) {
     save.flush();
     setBusy(sendBtn, true);
     const summary = {
-      category: draft.category, categoryName: category()?.name || draft.category,
+      category: draft.category, categoryName: localName(category()) || draft.category,
       description: draft.description.trim().slice(0, 140), address: draft.address || '', thumb: photos[0]?.thumb || null,
     };
     const queue = async () => {

@@ -1,0 +1,1 @@
+"""Cases: reports of city problems and the closed loop that handles them."""

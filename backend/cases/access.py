@@ -1,0 +1,56 @@
+"""Finding a case and deciding who may see and handle it (HTTP, sockets, comments ask here)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from backend.auth.permissions import Permission, has_permission, is_authenticated, is_staff
+from backend.cases.models import Case
+from backend.cases.transitions import lead_handler, reporter
+from backend.errors import NotFound
+
+ID_MIN, ID_MAX = 100_000_000, 2**31 - 1
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    """The case, or :class:`NotFound`. Does not check visibility: see :func:`case_for`."""
+    case = session.get(Case, case_id) if is_id(case_id) else None
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ID_MAX
+
+
+def can_view_case(user, case: Case) -> bool:
+    """Cases are public, unless moderation hid them: then the reporter, staff and
+    volunteers still see them."""
+    if not case.hidden:
+        return True
+    if not is_authenticated(user):
+        return False
+    return (
+        case.reporter_id == user.id or is_staff(user) or has_permission(user, Permission.MODERATE)
+    )
+
+
+def case_for(session: Session, case_id: int, user) -> Case:
+    """The case if ``user`` may see it; a 404 otherwise (hidden cases do not leak)."""
+    case = get_case(session, case_id)
+    if not can_view_case(user, case):
+        raise NotFound("No such case.")
+    return case
+
+
+def is_case_handler(user, case: Case) -> bool:
+    """Staff of the lead department or of a co-handling one, or an admin: they see internal
+    notes and the tasks."""
+    if lead_handler(user, case):
+        return True
+    return is_staff(user) and any(t.department_id in user.department_ids for t in case.tasks)
+
+
+def is_reporter(user, case: Case) -> bool:
+    return reporter(user, case)

@@ -1,0 +1,76 @@
+"""Which rooms hear of a case event, and with what payload.
+
+Every event goes to ``case:<id>`` (or, when staff-only, to ``case:<id>:internal`` and
+nowhere else). Events that change who has to act go to the department rooms too: the lead
+department on new, assigned, transferred, reopened and escalated cases, the former lead on
+a transfer, and a co-handling department on its task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from backend.cases.models import Case, CaseEvent
+from backend.cases.schemas import PUBLIC_CASE, PUBLIC_EVENT, STAFF_CASE, STAFF_EVENT
+from backend.live.publish import publish
+
+EVENT = "case.event"
+_QUIET = "cityloop.cases.quiet"
+LEAD_DEPARTMENT_ACTIONS = frozenset(
+    {"submit", "accept", "assign", "transfer", "reopen", "escalate", "cohandle", "task_done"}
+)
+
+
+def case_room(case_id: int, *, internal: bool = False) -> str:
+    return f"case:{case_id}:internal" if internal else f"case:{case_id}"
+
+
+def department_room(code: str) -> str:
+    return f"department:{code}"
+
+
+def event_payload(case: Case, event: CaseEvent, *, internal: bool = False) -> dict:
+    """The ``case.event`` payload; the live engineer's replay uses the same shape."""
+    case_schema, event_schema = (
+        (STAFF_CASE, STAFF_EVENT) if internal else (PUBLIC_CASE, PUBLIC_EVENT)
+    )
+    return {"case_id": case.id, "event": event_schema.dump(event), "case": case_schema.dump(case)}
+
+
+def department_codes(case: Case, event: CaseEvent) -> list[str]:
+    codes: list[str] = []
+    if event.action in LEAD_DEPARTMENT_ACTIONS and case.department is not None:
+        codes.append(case.department.code)
+    if event.department is not None:
+        codes.append(event.department.code)
+    if event.details.get("from_department"):
+        codes.append(event.details["from_department"])
+    return list(dict.fromkeys(codes))
+
+
+@contextmanager
+def quietly(session: Session) -> Iterator[None]:
+    """Record history without announcing it (loading demo data or an import): no live
+    events, so no notifications either."""
+    session.info[_QUIET] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_QUIET, None)
+
+
+def publish_event(session: Session, case: Case, event: CaseEvent) -> None:
+    """Queue ``case.event`` for every room that should hear of ``event`` (sent after commit)."""
+    if session.info.get(_QUIET):
+        return
+    if event.internal:
+        payload = event_payload(case, event, internal=True)
+        publish(session, case_room(case.id, internal=True), EVENT, payload)
+        return
+    payload = event_payload(case, event)
+    publish(session, case_room(case.id), EVENT, payload)
+    for code in department_codes(case, event):
+        publish(session, department_room(code), EVENT, payload)

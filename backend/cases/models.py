@@ -1,0 +1,300 @@
+"""Cases, their append-only event log, photos, followers, supporters, co-handling tasks,
+ratings and staff response templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import TimestampMixin, UTCDateTime, utcnow
+from backend.extensions import db
+
+ANONYMOUS = "anonymous"
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    MERGED = "merged"
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
+WORKING_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)  # the SLA clock runs
+FINAL_STATUSES = (Status.CLOSED, Status.REJECTED, Status.MERGED)
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class Case(TimestampMixin, db.Model):
+    """A reported problem. Its status changes only through :mod:`backend.cases.transitions`.
+
+    Ids are random (not a sequence) so that they do not reveal how many cases the city has;
+    they stay below 2**31 so that any integer column can refer to them.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_lat_lon", "lat", "lon"),
+        Index("ix_cases_department_id_status", "department_id", "status"),
+        Index("ix_cases_status_created_at", "status", "created_at"),
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_updated_at", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )  # the lead department; indexed with status above
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=Status.SUBMITTED)
+    priority: Mapped[str] = mapped_column(String(10), nullable=False, default=Priority.NORMAL)
+    lat: Mapped[float] = mapped_column(Double, nullable=False)
+    lon: Mapped[float] = mapped_column(Double, nullable=False)
+    address: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(String(140))
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    answers: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    escalated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    supporters_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    comments_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Bumped by every transition (not by counters): clients send it back to detect a
+    # concurrent change, and the transition claims the row with it.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    source: Mapped[str] = mapped_column(String(20), nullable=False, default="app")
+    # Contact given with the report by someone without an account (e.g. over Open311).
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+
+    reporter = relationship("User", lazy="joined")
+    category = relationship("Category", lazy="joined")
+    department = relationship("Department", lazy="joined")
+    photos: Mapped[list[CasePhoto]] = relationship(
+        back_populates="case",
+        lazy="selectin",
+        order_by="CasePhoto.id",
+        cascade="all, delete-orphan",
+    )
+    rating: Mapped[CaseRating | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", uselist=False
+    )
+    tasks: Mapped[list[CaseTask]] = relationship(
+        back_populates="case", order_by="CaseTask.id", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Case {self.id} {self.status}>"
+
+    @property
+    def public_reporter(self) -> dict:
+        """What the public sees of the reporter: a name, or "anonymous"."""
+        if self.anonymous or self.reporter is None:
+            return {"display_name": ANONYMOUS}
+        return {"id": self.reporter.id, "display_name": self.reporter.display_name}
+
+    @property
+    def staff_reporter(self) -> dict:
+        """What staff see: who reported it and how to reach them, even when anonymous."""
+        if self.reporter is None:
+            return {
+                "display_name": self.contact_name or ANONYMOUS,
+                "email": self.contact_email,
+                "phone": self.contact_phone,
+            }
+        return {
+            "id": self.reporter.id,
+            "display_name": self.reporter.display_name,
+            "email": self.reporter.email,
+            "phone": self.reporter.phone or self.contact_phone,
+        }
+
+
+class CaseEvent(db.Model):
+    """One row per thing that happened to a case; append-only. Ids increase."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_id_id", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL")
+    )
+    details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # Staff-only (internal notes): never in a resident-visible list or room.
+    internal: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    actor = relationship("User", lazy="joined")
+    department = relationship("Department", lazy="joined")
+    case: Mapped[Case] = relationship()  # usually already in the session's identity map
+
+    @property
+    def public_actor(self) -> object | None:
+        """The actor as the public sees it: an anonymous reporter stays anonymous."""
+        if self.actor is None:
+            return None
+        if self.case.anonymous and self.actor_id == self.case.reporter_id:
+            return {"id": None, "display_name": ANONYMOUS, "role": None}
+        return self.actor
+
+
+class CasePhoto(db.Model):
+    """Renditions of one uploaded photo; the original is never kept."""
+
+    __tablename__ = "case_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="report")  # or "after"
+    key: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    thumb_key: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="photos")
+
+    @property
+    def url(self) -> str:
+        return f"/media/{self.key}"
+
+    @property
+    def thumb_url(self) -> str:
+        return f"/media/{self.thumb_key}"
+
+
+class CaseFollower(db.Model):
+    __tablename__ = "case_followers"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class CaseSupporter(db.Model):
+    """A "me too": one per user per case."""
+
+    __tablename__ = "case_supporters"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class CaseTask(db.Model):
+    """A co-handling request: another department's share of the work on a case."""
+
+    __tablename__ = "case_tasks"
+    __table_args__ = (Index("ix_case_tasks_department_id_status", "department_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), nullable=False
+    )
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default=TaskStatus.OPEN)
+    request_note: Mapped[str | None] = mapped_column(Text)
+    done_note: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    department = relationship("Department", lazy="joined")
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="joined")
+    done_by = relationship("User", foreign_keys=[done_by_id], lazy="joined")
+    case: Mapped[Case] = relationship(back_populates="tasks")
+
+
+class CaseRating(db.Model):
+    """The reporter's rating of the handling, once, after the case is closed."""
+
+    __tablename__ = "case_ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ResponseTemplate(TimestampMixin, db.Model):
+    """A canned reply that staff of a category's department reuse."""
+
+    __tablename__ = "response_templates"
+    __table_args__ = (UniqueConstraint("category_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    title: Mapped[str] = mapped_column(String(120), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    category = relationship("Category", lazy="joined")

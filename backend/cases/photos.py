@@ -1,0 +1,130 @@
+"""Photos of cases: validated and turned into renditions in the request, stored after that.
+
+Renditions are made while the request runs, not in a job: the 201 must carry working
+photo URLs, the first photo's GPS position may be the report's location, and keys are the
+hash of the rendition bytes. Several photos are processed in parallel (Pillow releases the
+GIL). Nothing is written before every photo has passed validation, and the files a request
+wrote are deleted again if its transaction does not commit.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from backend.cases.models import Case, CasePhoto
+from backend.errors import DomainError, ValidationFailed
+from backend.media.processing import MAX_BYTES, ProcessedImage, process_image
+from backend.media.storage import LocalStorage, Storage, make_key
+
+MAX_PHOTOS = 5
+SUFFIX = ".jpg"
+_WRITTEN = "cityloop.cases.written_files"
+_executor: ThreadPoolExecutor | None = None
+
+
+def media_storage(data_dir: Path | str) -> LocalStorage:
+    """Where renditions live: ``<data dir>/media``, served at ``/media/<key>``."""
+    return LocalStorage(Path(data_dir) / "media")
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cityloop-photo")
+    return _executor
+
+
+def check_count(count: int) -> None:
+    if count > MAX_PHOTOS:
+        raise ValidationFailed(
+            f"At most {MAX_PHOTOS} photos.", fields={"photos": [f"At most {MAX_PHOTOS} photos."]}
+        )
+
+
+def process_photos(uploads: list[bytes]) -> list[ProcessedImage]:
+    """Validate and render every upload; the first bad one is reported with its position."""
+    check_count(len(uploads))
+    if len(uploads) <= 1:
+        return [_process(0, data) for data in uploads]
+    futures = [_pool().submit(_process, index, data) for index, data in enumerate(uploads)]
+    return [future.result() for future in futures]
+
+
+def _process(index: int, data: bytes) -> ProcessedImage:
+    try:
+        return process_image(data, max_bytes=MAX_BYTES)
+    except DomainError as exc:
+        message = f"Photo {index + 1}: {exc.message}"
+        raise type(exc)(message, fields={"photos": {str(index): [exc.message]}}) from exc
+
+
+def first_position(images: list[ProcessedImage]) -> tuple[float, float] | None:
+    """The GPS position of the first photo that has one."""
+    return next((image.gps for image in images if image.gps is not None), None)
+
+
+def store_photos(
+    session: Session,
+    storage: Storage,
+    images: list[ProcessedImage],
+    case: Case,
+    *,
+    kind: str,
+    uploaded_by: int | None,
+    event_id: int | None = None,
+) -> list[CasePhoto]:
+    photos = []
+    for image in images:
+        large, thumb = image.renditions["large"], image.renditions.get("thumb")
+        thumb = thumb or large
+        photo = CasePhoto(
+            event_id=event_id,
+            kind=kind,
+            key=_put(session, storage, large.data),
+            thumb_key=_put(session, storage, thumb.data),
+            width=large.width,
+            height=large.height,
+            uploaded_by_id=uploaded_by,
+        )
+        case.photos.append(photo)
+        photos.append(photo)
+    session.flush()
+    return photos
+
+
+def _put(session: Session, storage: Storage, data: bytes) -> str:
+    """Store ``data``; remember it for deletion if it is new and the transaction fails."""
+    key = make_key(data, SUFFIX)
+    if not storage.exists(key):
+        storage.put(data, SUFFIX)
+        session.info.setdefault(_WRITTEN, []).append((storage, key))
+    return key
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_files(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released: the outer transaction may still fail
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _delete_orphans(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that wrote files ended without a commit: its files must go.
+
+    Only files this transaction created are deleted (content-addressed files that already
+    existed may belong to other cases).
+    """
+    if transaction.parent is not None:
+        return
+    for storage, key in session.info.pop(_WRITTEN, []):
+        storage.delete(key)
+
+
+def read_upload(stream) -> bytes:
+    """Read at most one byte over the limit, so a huge file is refused without loading it."""
+    return stream.read(MAX_BYTES + 1)

@@ -1,0 +1,182 @@
+"""Reading cases: the filtered list, duplicates nearby, and a case's events.
+
+Distances use an equirectangular approximation in plain arithmetic, so the same SQL runs
+on SQLite (no trigonometry there) and PostgreSQL, and a bounding box on ``(lat, lon)``
+narrows the rows first through the composite index. Within the city-sized radii allowed
+the error is far below a GPS fix's.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import Session, defaultload
+
+from backend.auth.models import User
+from backend.auth.permissions import (
+    Permission,
+    has_permission,
+    is_authenticated,
+    is_staff,
+    require_user,
+)
+from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower
+from backend.departments.models import Category, Department
+
+METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180  # mean Earth radius
+DEFAULT_RADIUS_M = 1000
+NEARBY_LIMIT = 5
+
+_SORTS = {
+    "created_at": (Case.created_at.asc(), Case.id.asc()),
+    "-created_at": (Case.created_at.desc(), Case.id.desc()),
+    "updated_at": (Case.updated_at.asc(), Case.id.asc()),
+    "-updated_at": (Case.updated_at.desc(), Case.id.desc()),
+    "due_at": (Case.due_at.is_(None), Case.due_at.asc(), Case.id.asc()),
+    "-due_at": (Case.due_at.is_(None), Case.due_at.desc(), Case.id.desc()),
+    "supporters": (Case.supporters_count.asc(), Case.id.asc()),
+    "-supporters": (Case.supporters_count.desc(), Case.id.desc()),
+}
+
+
+def visible_cases(viewer) -> Select:
+    """Every case ``viewer`` may see: hidden ones only for their reporter, staff and
+    volunteers."""
+    # Reporters' memberships are never shown: do not load them with every page.
+    stmt = select(Case).options(defaultload(Case.reporter).lazyload(User.memberships))
+    if is_staff(viewer) or has_permission(viewer, Permission.MODERATE):
+        return stmt
+    if is_authenticated(viewer):
+        return stmt.where(or_(Case.hidden.is_(False), Case.reporter_id == viewer.id))
+    return stmt.where(Case.hidden.is_(False))
+
+
+def _code_filter(column, model, code: str) -> ColumnElement:
+    return column == select(model.id).where(model.code == code).scalar_subquery()
+
+
+def distance_squared(lat: float, lon: float) -> ColumnElement:
+    """Squared metres from (lat, lon) to each case, as arithmetic SQL."""
+    kx = METRES_PER_DEGREE * math.cos(math.radians(lat))
+    dx = (Case.lon - lon) * kx
+    dy = (Case.lat - lat) * METRES_PER_DEGREE
+    return dx * dx + dy * dy
+
+
+def within(lat: float, lon: float, radius_m: float) -> ColumnElement:
+    """Cases within ``radius_m`` of (lat, lon): a box on the index, then the exact circle."""
+    dlat = radius_m / METRES_PER_DEGREE
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    dlon = min(radius_m / (METRES_PER_DEGREE * cos_lat), 360.0)
+    return and_(
+        Case.lat.between(lat - dlat, lat + dlat),
+        Case.lon.between(lon - dlon, lon + dlon),
+        distance_squared(lat, lon) <= radius_m * radius_m,
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search(q: str) -> ColumnElement:
+    pattern = _like(q.strip())
+    matches = [
+        Case.title.ilike(pattern, escape="\\"),
+        Case.description.ilike(pattern, escape="\\"),
+        Case.address.ilike(pattern, escape="\\"),
+    ]
+    if q.strip().isdigit() and len(q.strip()) <= 10:
+        matches.append(Case.id == int(q.strip()))
+    return or_(*matches)
+
+
+def _viewer_filters(viewer, args: dict) -> list[ColumnElement]:
+    conditions = []
+    if args.get("mine") or args.get("following"):
+        require_user(viewer)
+    if args.get("mine"):
+        conditions.append(Case.reporter_id == viewer.id)
+    if args.get("following"):
+        followed = select(CaseFollower.case_id).where(CaseFollower.user_id == viewer.id)
+        conditions.append(Case.id.in_(followed))
+    return conditions
+
+
+def filters(viewer, args: dict) -> list[ColumnElement]:
+    """The WHERE conditions of a list request (see ``CaseQuerySchema``)."""
+    conditions = _viewer_filters(viewer, args)
+    if args.get("status"):
+        conditions.append(Case.status.in_(args["status"]))
+    if args.get("category"):
+        conditions.append(_code_filter(Case.category_id, Category, args["category"]))
+    if args.get("department"):
+        conditions.append(_code_filter(Case.department_id, Department, args["department"]))
+    if args.get("priority"):
+        conditions.append(Case.priority == args["priority"])
+    if "escalated" in args:
+        conditions.append(Case.escalated.is_(args["escalated"]))
+    if args.get("updated_since"):
+        conditions.append(Case.updated_at >= args["updated_since"])
+    if args.get("bbox"):
+        min_lon, min_lat, max_lon, max_lat = args["bbox"]
+        conditions.append(Case.lat.between(min_lat, max_lat))
+        conditions.append(Case.lon.between(min_lon, max_lon))
+    if args.get("near"):
+        lat, lon = args["near"]
+        conditions.append(within(lat, lon, args.get("radius_m") or DEFAULT_RADIUS_M))
+    if args.get("q"):
+        conditions.append(_search(args["q"]))
+    return conditions
+
+
+def default_sort(args: dict) -> str:
+    """Nearest first around a point; most recently changed first when syncing changes
+    (so the ``updated_at`` index serves both the filter and the order); else newest."""
+    if args.get("near"):
+        return "distance"
+    return "-updated_at" if args.get("updated_since") else "-created_at"
+
+
+def list_cases(viewer, args: dict) -> Select:
+    stmt = visible_cases(viewer).where(*filters(viewer, args))
+    sort = args.get("sort") or default_sort(args)
+    if sort == "distance":
+        return stmt.order_by(distance_squared(*args["near"]), Case.id)
+    return stmt.order_by(*_SORTS[sort])
+
+
+def nearby(
+    session: Session, viewer, *, category: str, lat: float, lon: float, radius_m: int
+) -> list[Case]:
+    """Open cases of the category near a point, nearest first, for "me too" before filing.
+
+    Each case gets a ``distance_m`` attribute.
+    """
+    distance = distance_squared(lat, lon)
+    stmt = (
+        visible_cases(viewer)
+        .add_columns(distance)
+        .where(
+            Case.status.in_(OPEN_STATUSES),
+            _code_filter(Case.category_id, Category, category),
+            within(lat, lon, radius_m),
+        )
+        .order_by(distance, Case.id)
+        .limit(NEARBY_LIMIT)
+    )
+    cases = []
+    for case, squared in session.execute(stmt):
+        case.distance_m = round(math.sqrt(max(squared, 0.0)), 1)
+        cases.append(case)
+    return cases
+
+
+def events_of(case: Case, *, after: int = 0, internal: bool = False) -> Select:
+    """The case's events after ``after``, oldest first; internal ones only if asked."""
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.id > after)
+    if not internal:
+        stmt = stmt.where(CaseEvent.internal.is_(False))
+    return stmt.order_by(CaseEvent.id)

@@ -1,0 +1,224 @@
+"""HTTP adapters for cases: parse, load, call the service, commit, dump.
+
+Case payloads are dumped with the schema :func:`case_schema_for` picks for the asking
+user (public or staff) and returned as ready responses; the documented schema is the
+staff one, of which the public one is a subset.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from flask_smorest import Blueprint
+
+from backend.auth.permissions import Permission, require
+from backend.auth.session import user
+from backend.cases import engagement, photos, queries, service
+from backend.cases.bodies import body_doc, parse_body
+from backend.cases.schemas import (
+    CaseCreateFormSchema,
+    CaseCreateSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    EventQuerySchema,
+    EventStaffSchema,
+    FollowStateSchema,
+    NearbyCaseSchema,
+    NearbyQuerySchema,
+    RatingSchema,
+    SupportStateSchema,
+    TransitionFormSchema,
+    TransitionSchema,
+    ViewerSchema,
+    case_schema_for,
+    event_schema_for,
+)
+from backend.cases.settings import policy_from
+from backend.cases.transitions import allowed_actions
+from backend.extensions import db, limiter
+from backend.idempotency import idempotent
+from backend.pagination import page_of, paginate
+
+blp = Blueprint(
+    "cases", __name__, url_prefix="/api/v1", description="Report city problems and follow them"
+)
+
+
+def _storage():
+    return photos.media_storage(current_app.config["DATA_DIR"])
+
+
+def _policy():
+    return policy_from(current_app.config)
+
+
+def _json(body, status: int = 200):
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _case_response(case, status: int = 200):
+    return _json(case_schema_for(user()).dump(case), status)
+
+
+def _page_response(page: dict, schema):
+    return _json({**page, "items": schema.dump(page["items"], many=True)})
+
+
+def _created_by_user() -> str:
+    acting = user()
+    return f"user:{acting.id}" if getattr(acting, "is_authenticated", False) else "anonymous"
+
+
+def _create_limit() -> str:
+    return current_app.config.get("CASE_CREATE_LIMIT", "60 per hour")
+
+
+@blp.route("/cases", methods=["GET"])
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, page_of(CaseSchema))
+def list_cases(args):
+    """Cases, newest first; filter by status (comma list), category, department, bbox,
+    near + radius_m, mine, following, escalated, updated_since, q."""
+    acting = user()
+    stmt = queries.list_cases(acting, args)
+    page = paginate(db.session, stmt, args["page"], args["per_page"])
+    return _page_response(page, case_schema_for(acting))
+
+
+@blp.route("/cases", methods=["POST"])
+@limiter.limit(_create_limit, key_func=_created_by_user, deduct_when=lambda r: r.status_code < 300)
+@idempotent
+@blp.doc(requestBody=body_doc(CaseCreateSchema, CaseCreateFormSchema))
+@blp.response(201, CaseSchema)
+def create_case():
+    """Report a problem, as JSON or as multipart with up to 5 `photos`."""
+    acting = require(user(), Permission.REPORT)
+    data, uploads = parse_body(CaseCreateSchema, CaseCreateFormSchema)
+    images = photos.process_photos(uploads)
+    case = service.create_case(db.session, acting, data, images=images, storage=_storage())
+    db.session.commit()
+    return _case_response(case, 201)
+
+
+@blp.route("/cases/nearby", methods=["GET"])
+@blp.arguments(NearbyQuerySchema, location="query")
+@blp.response(200, page_of(NearbyCaseSchema))
+def nearby_cases(args):
+    """Open cases of a category near a point (default 250 m), nearest first, at most 5."""
+    cases = queries.nearby(db.session, user(), **args)
+    page = {"items": cases, "total": len(cases), "page": 1, "per_page": queries.NEARBY_LIMIT}
+    return _page_response(page, NearbyCaseSchema())
+
+
+@blp.route("/cases/<int:case_id>", methods=["GET"])
+@blp.response(200, CaseSchema)
+def get_case(case_id):
+    """One case, with what the asking user may do with it (`viewer`)."""
+    acting = user()
+    case = service.case_for(db.session, case_id, acting)
+    case.viewer = ViewerSchema().dump(
+        {
+            "following": engagement.is_following(db.session, case, acting),
+            "supporting": engagement.is_supporting(db.session, case, acting),
+            "reporter": service.is_reporter(acting, case),
+            "handler": service.is_case_handler(acting, case),
+            "actions": allowed_actions(acting, case),
+        }
+    )
+    return _case_response(case)
+
+
+@blp.route("/cases/<int:case_id>/events", methods=["GET"])
+@blp.arguments(EventQuerySchema, location="query")
+@blp.response(200, page_of(EventStaffSchema))
+def list_events(args, case_id):
+    """The case's history after event `after`, oldest first. Internal notes are listed
+    for the staff handling the case only."""
+    acting = user()
+    case = service.case_for(db.session, case_id, acting)
+    handler = service.is_case_handler(acting, case)
+    stmt = queries.events_of(case, after=args["after"], internal=handler)
+    page = paginate(db.session, stmt, args["page"], args["per_page"])
+    return _page_response(page, event_schema_for(acting, handler=handler))
+
+
+@blp.route("/cases/<int:case_id>/transitions", methods=["POST"])
+@idempotent
+@blp.doc(requestBody=body_doc(TransitionSchema, TransitionFormSchema))
+@blp.response(200, CaseSchema)
+def transition(case_id):
+    """Move the case on: accept, reject, merge, assign, transfer, start, resolve (optionally
+    multipart with "after" `photos`), confirm, reopen, close."""
+    acting = user()
+    case = service.case_for(db.session, case_id, acting)
+    data, uploads = parse_body(TransitionSchema, TransitionFormSchema)
+    service.authorize_transition(acting, case, data["action"], photos=len(uploads))
+    images = photos.process_photos(uploads)
+    service.transition(
+        db.session, case, acting, data, images=images, storage=_storage(), policy=_policy()
+    )
+    db.session.commit()
+    return _case_response(case)
+
+
+@blp.route("/cases/<int:case_id>/follow", methods=["POST"])
+@blp.response(200, FollowStateSchema)
+def follow(case_id):
+    """Follow a case (get its updates); following twice is harmless."""
+    acting = user()
+    engagement.follow(db.session, service.case_for(db.session, case_id, acting), acting)
+    db.session.commit()
+    return {"following": True}
+
+
+@blp.route("/cases/<int:case_id>/follow", methods=["DELETE"])
+@blp.response(200, FollowStateSchema)
+def unfollow(case_id):
+    """Stop following a case."""
+    acting = user()
+    engagement.unfollow(db.session, service.case_for(db.session, case_id, acting), acting)
+    db.session.commit()
+    return {"following": False}
+
+
+@blp.route("/cases/<int:case_id>/support", methods=["POST"])
+@idempotent
+@blp.response(201, SupportStateSchema)
+def support(case_id):
+    """ "Me too": support an open case (once; not one's own). Also follows it."""
+    acting = user()
+    case = service.case_for(db.session, case_id, acting)
+    count = engagement.support(db.session, case, acting)
+    db.session.commit()
+    return {"supporting": True, "supporters": count}
+
+
+@blp.route("/cases/<int:case_id>/support", methods=["DELETE"])
+@blp.response(200, SupportStateSchema)
+def unsupport(case_id):
+    """Withdraw one's support."""
+    acting = user()
+    case = service.case_for(db.session, case_id, acting)
+    count = engagement.unsupport(db.session, case, acting)
+    db.session.commit()
+    return {"supporting": False, "supporters": count}
+
+
+@blp.route("/cases/<int:case_id>/rating", methods=["POST"])
+@idempotent
+@blp.arguments(RatingSchema)
+@blp.response(201, RatingSchema)
+def rate(data, case_id):
+    """The reporter rates the handling (1-5, optional comment) once the case is closed."""
+    acting = user()
+    case = service.case_for(db.session, case_id, acting)
+    rating = engagement.rate(db.session, case, acting, data["score"], data.get("comment"))
+    db.session.commit()
+    return rating
+
+
+from backend.cases import media_routes, staff_routes  # noqa: E402  (registered with ours)
+
+extra_blps = [staff_routes.blp]
+bp = media_routes.bp

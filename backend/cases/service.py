@@ -1,0 +1,300 @@
+"""Case rules: filing a report, the transition engine, and the hooks other domains
+(comments, moderation, live, Open311) call. Who may see a case is in :mod:`.access` (and
+re-exported here); what each transition does is in :mod:`.effects`.
+
+Functions take a session, plain values and the acting user; they flush, never commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.auth.permissions import Permission, is_staff, require, require_user
+from backend.cases import cohandling, engagement, photos
+from backend.cases.access import (
+    ID_MAX,
+    ID_MIN,
+    can_view_case,
+    case_for,
+    get_case,
+    is_case_handler,
+    is_reporter,
+)
+from backend.cases.broadcast import publish_event
+from backend.cases.effects import EFFECTS, Step
+from backend.cases.history import claim, log_event, record_event
+from backend.cases.models import Case, CaseEvent, Priority, Status
+from backend.cases.settings import Policy
+from backend.cases.transitions import TRANSITIONS, Transition
+from backend.cases.validation import clean_answers, clean_text
+from backend.db import utcnow
+from backend.departments.models import Category, Department
+from backend.errors import Conflict, Forbidden, ValidationFailed
+from backend.media.processing import ProcessedImage
+from backend.media.storage import Storage
+
+DEFAULT_POLICY = Policy()
+__all__ = [  # the access rules, re-exported for the domains that ask "the cases service"
+    "can_view_case",
+    "case_for",
+    "get_case",
+    "is_case_handler",
+    "is_reporter",
+]
+
+
+def set_case_hidden(session: Session, case: Case, hidden: bool) -> Case:
+    """For moderation: hide a case from the public (or show it again)."""
+    case.hidden = hidden
+    session.flush()
+    return case
+
+
+# --- filing a report --------------------------------------------------------------------------
+
+
+def create_case(
+    session: Session,
+    actor,
+    data: dict,
+    *,
+    images: list[ProcessedImage] = (),
+    storage: Storage | None = None,
+    now: datetime | None = None,
+    source: str = "app",
+) -> Case:
+    """File a report. ``images`` were validated already (:func:`photos.process_photos`);
+    their renditions are written only once everything else is known to be valid.
+
+    An urgent report is accepted and assigned at once by the system, and every department
+    it names gets a co-handling task.
+    """
+    require(actor, Permission.REPORT)
+    now = now or utcnow()
+    photos.check_count(len(images))
+    category = _active_category(session, data.get("category"))
+    extra_departments = _extra_departments(session, actor, data)
+    lat, lon = _location(data, images)
+    case = Case(
+        id=_new_id(session),
+        reporter=actor,
+        category=category,
+        department=category.department,
+        status=Status.SUBMITTED,
+        priority=data.get("priority") or Priority.NORMAL,
+        lat=lat,
+        lon=lon,
+        title=clean_text(data.get("title"), "title", max_length=140),
+        address=clean_text(data.get("address"), "address", max_length=300),
+        description=clean_text(
+            data.get("description"), "description", max_length=5000, required=True, multiline=True
+        ),
+        answers=clean_answers(category.attributes, data.get("answers") or {}),
+        anonymous=bool(data.get("anonymous")),
+        source=source,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    engagement.add_follower(session, case, actor.id)
+    event = log_event(session, case, actor, "submit", now=now, from_status=None)
+    if images:
+        _store(session, storage, images, case, kind="report", uploaded_by=actor.id)
+    publish_event(session, case, event)
+    if case.priority == Priority.URGENT:
+        _fast_track(session, case, extra_departments, now)
+    return case
+
+
+def _new_id(session: Session) -> int:
+    """A random id: case numbers do not tell how many cases there are."""
+    while True:
+        candidate = ID_MIN + secrets.randbelow(ID_MAX - ID_MIN)
+        if session.get(Case, candidate) is None:
+            return candidate
+
+
+def _active_category(session: Session, code: str | None) -> Category:
+    category = session.scalar(select(Category).where(Category.code == (code or "")))
+    if category is None or not category.active:
+        raise ValidationFailed(
+            "Unknown category.", fields={"category": [f"No active category '{code}'."]}
+        )
+    return category
+
+
+def _extra_departments(session: Session, actor, data: dict) -> list[Department]:
+    codes = list(dict.fromkeys(data.get("departments") or []))
+    if not codes:
+        return []
+    if data.get("priority") != Priority.URGENT:
+        raise ValidationFailed(
+            "Only urgent reports name departments.",
+            fields={"departments": ["Only for urgent reports."]},
+        )
+    if not is_staff(actor):
+        raise Forbidden("Only staff can name departments.", code="staff_only")
+    return [cohandling.active_department(session, code, "departments") for code in codes]
+
+
+def _location(data: dict, images: list[ProcessedImage]) -> tuple[float, float]:
+    lat, lon = data.get("lat"), data.get("lon")
+    if lat is not None and lon is not None:
+        return lat, lon
+    position = photos.first_position(images) if lat is None and lon is None else None
+    if position is None:
+        missing = {
+            k: ["Give the location (or a photo with a GPS position)."] for k in ("lat", "lon")
+        }
+        raise ValidationFailed("Where is the problem?", fields=missing)
+    return position
+
+
+def _store(session, storage, images, case: Case, *, kind: str, uploaded_by, event=None) -> None:
+    if storage is None:
+        raise ValueError("photos need a storage")
+    event_id = event.id if event is not None else None
+    photos.store_photos(
+        session, storage, images, case, kind=kind, uploaded_by=uploaded_by, event_id=event_id
+    )
+
+
+def _fast_track(session: Session, case: Case, departments: list[Department], now) -> None:
+    system_transition(session, case, "accept", now=now)
+    system_transition(session, case, "assign", now=now)
+    for department in departments:
+        if department.id != case.department_id:
+            cohandling.request_task(session, case, None, department.code, now=now, system=True)
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def transition(
+    session: Session,
+    case: Case,
+    actor,
+    data: dict,
+    *,
+    images: list[ProcessedImage] = (),
+    storage: Storage | None = None,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> CaseEvent:
+    """Apply ``data["action"]`` for ``actor``: 401/403 by the table's "who", 409 from the
+    wrong state or on a concurrent change, 422 when a required field is missing."""
+    row = authorize_transition(actor, case, data.get("action"), photos=len(images))
+    return _apply(session, case, actor, row, data, images, storage, now, policy)
+
+
+def authorize_transition(actor, case: Case, action, *, photos: int = 0) -> Transition:
+    """401 when signed out, 422 for an unknown action (or photos on another action than
+    resolve), 403 when the table's "who" says no. Routes call it before processing photos."""
+    require_user(actor)
+    row = _row(action)
+    if not row.who(actor, case):
+        raise Forbidden(f"You may not {row.action} this case.", code="not_allowed")
+    if photos and row.action != "resolve":
+        raise ValidationFailed("Only resolving takes photos.", fields={"photos": ["Not here."]})
+    return row
+
+
+def system_transition(
+    session: Session,
+    case: Case,
+    action: str,
+    data: dict | None = None,
+    *,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> CaseEvent:
+    """A transition by the system (no actor): urgent fast track, SLA auto-close."""
+    return _apply(session, case, None, _row(action), data or {}, (), None, now, policy)
+
+
+def _row(action) -> Transition:
+    if action not in TRANSITIONS:
+        raise ValidationFailed(
+            "Unknown action.", fields={"action": [f"One of: {', '.join(TRANSITIONS)}."]}
+        )
+    return TRANSITIONS[action]
+
+
+def _apply(session, case, actor, row, data, images, storage, now, policy) -> CaseEvent:
+    if case.status not in row.sources:
+        raise Conflict(
+            f"'{row.action}' is not possible while the case is {case.status}.",
+            code="invalid_transition",
+        )
+    values = _values(row, data)
+    _check_fresh(case, data)
+    now = now or utcnow()
+    claim(session, case)
+    fields = EFFECTS[row.action](Step(session, case, actor, values, now, policy))
+    event = log_event(session, case, actor, row.action, now=now, to_status=row.target, **fields)
+    if images:
+        uploader = getattr(actor, "id", None)
+        _store(session, storage, images, case, kind="after", uploaded_by=uploader, event=event)
+    publish_event(session, case, event)
+    return event
+
+
+def _values(row: Transition, data: dict) -> dict:
+    values = {
+        "note": clean_text(data.get("note"), "note", max_length=5000, multiline=True),
+        "reason": clean_text(data.get("reason"), "reason", max_length=2000, multiline=True),
+        "department": data.get("department") or None,
+        "merge_into": data.get("merge_into"),
+        "override_open_tasks": bool(data.get("override_open_tasks")),
+    }
+    missing = {name: ["This action needs it."] for name in row.requires if values[name] is None}
+    if missing:
+        raise ValidationFailed(
+            f"To {row.action} a case, give {', '.join(missing)}.", fields=missing
+        )
+    return values
+
+
+def _check_fresh(case: Case, data: dict) -> None:
+    """The client may say which version it saw; acting on a stale view is a 409."""
+    stale = (data.get("version") is not None and data["version"] != case.version) or (
+        data.get("updated_at") is not None and data["updated_at"] != case.updated_at
+    )
+    if stale:
+        raise Conflict(
+            "This case changed since you loaded it. Reload it and try again.", code="stale"
+        )
+
+
+# --- hooks for the comments domain ------------------------------------------------------------
+
+
+def record_comment_event(
+    session: Session,
+    case: Case,
+    actor,
+    *,
+    internal: bool,
+    comment_id: int | None = None,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """A ``comment`` (public reply) or ``internal_note`` event; the status does not change.
+
+    Internal notes are published to ``case:<id>:internal`` only.
+    """
+    details = {"comment_id": comment_id} if comment_id is not None else {}
+    action = "internal_note" if internal else "comment"
+    return record_event(session, case, actor, action, now=now, details=details, internal=internal)
+
+
+def adjust_comments_count(session: Session, case: Case, delta: int) -> int:
+    """Add ``delta`` to the public comment count, in SQL (safe under concurrency)."""
+    case.comments_count = Case.comments_count + delta
+    session.flush()
+    session.refresh(case, ["comments_count", "updated_at"])
+    return case.comments_count

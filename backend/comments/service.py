@@ -1,0 +1,307 @@
+"""Comment rules: posting, threading, listing, editing, deleting and voting.
+
+Functions take a session, plain values and the acting user; they flush but never commit.
+What a target allows (who views, who comments, who writes internal notes) is asked of its
+registration in :mod:`backend.comments.targets`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import String, and_, cast, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from backend.auth.permissions import Permission, has_permission, is_admin, require
+from backend.comments import targets
+from backend.comments.models import Comment, CommentVote
+from backend.comments.schemas import BODY_MAX, live_comment_schema
+from backend.comments.text import clean_text
+from backend.comments.voting import set_vote
+from backend.db import utcnow
+from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.live.publish import publish
+from backend.pagination import paginate
+
+DEFAULT_EDIT_WINDOW = timedelta(minutes=15)
+DEFAULT_DISPLAY_DEPTH = 1
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _target_of(session: Session, comment: Comment):
+    target = targets.target(comment.target_type)
+    return target, target.load(session, comment.target_id)
+
+
+def _viewable_target(session: Session, target_type: str, target_id: int, viewer):
+    target = targets.target(target_type)
+    obj = target.load(session, target_id)
+    if not target.can_view(viewer, obj):
+        raise NotFound(f"No {target_type} {target_id}.")
+    return target, obj
+
+
+def can_see_comment(
+    session: Session, comment: Comment, viewer, *, even_hidden: bool = False
+) -> bool:
+    """Whether ``viewer`` may see this comment itself (not a placeholder of it).
+
+    Hidden comments are for moderators only, unless ``even_hidden`` (their author acting).
+    """
+    if comment.deleted:
+        return False
+    if comment.hidden and not (even_hidden or has_permission(viewer, Permission.MODERATE)):
+        return False
+    target, obj = _target_of(session, comment)
+    if not target.can_view(viewer, obj):
+        return False
+    return not comment.internal or target.can_read_internal(viewer, obj)
+
+
+def _find(session: Session, comment_id: int) -> Comment | None:
+    return session.get(Comment, comment_id) if targets.id_in_range(comment_id) else None
+
+
+def get_comment(session: Session, comment_id: int, viewer) -> Comment:
+    """A comment ``viewer`` may see, with ``my_vote`` set; 404 otherwise."""
+    comment = _find(session, comment_id)
+    if comment is None or not can_see_comment(session, comment, viewer):
+        raise NotFound(f"No comment {comment_id}.")
+    mark_my_votes(session, [comment], viewer)
+    return comment
+
+
+def _shown_in_lists(include_internal: bool):
+    """Visible comments, plus deleted or hidden ones that still have a visible reply below."""
+    below = aliased(Comment)
+    below_visible = [below.deleted_at.is_(None), below.hidden.is_(False)]
+    if not include_internal:
+        below_visible.append(below.internal.is_(False))
+    has_visible_reply = exists().where(
+        below.target_type == Comment.target_type,
+        below.target_id == Comment.target_id,
+        below.path.startswith(Comment.path + cast(Comment.id, String) + "/"),
+        *below_visible,
+    )
+    visible = and_(Comment.deleted_at.is_(None), Comment.hidden.is_(False))
+    return or_(visible, has_visible_reply)
+
+
+def list_comments(
+    session: Session,
+    target_type: str,
+    target_id: int,
+    viewer,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    order: str = "oldest",
+) -> dict:
+    """A page of the target's comments, oldest first, each with its display ``parent_id``.
+
+    Internal notes are in the query only for those the target lets read them.
+    """
+    target, obj = _viewable_target(session, target_type, target_id, viewer)
+    include_internal = target.can_read_internal(viewer, obj)
+    stmt = select(Comment).where(
+        Comment.target_type == target_type,
+        Comment.target_id == target_id,
+        _shown_in_lists(include_internal),
+    )
+    if not include_internal:
+        stmt = stmt.where(Comment.internal.is_(False))
+    if order == "thread":
+        stmt = stmt.order_by(func.coalesce(Comment.root_id, Comment.id), Comment.id)
+    else:
+        stmt = stmt.order_by(Comment.created_at, Comment.id)
+    result = paginate(session, stmt, page, per_page)
+    mark_my_votes(session, result["items"], viewer)
+    return result
+
+
+def mark_my_votes(session: Session, comments: list[Comment], viewer) -> None:
+    """Set ``my_vote`` (1, -1 or 0) on each comment for ``viewer``, in one query."""
+    mine: dict[int, int] = {}
+    if comments and getattr(viewer, "is_authenticated", False):
+        rows = session.execute(
+            select(CommentVote.comment_id, CommentVote.value).where(
+                CommentVote.user_id == viewer.id,
+                CommentVote.comment_id.in_([c.id for c in comments]),
+            )
+        )
+        mine = dict(rows.all())
+    for comment in comments:
+        comment.my_vote = mine.get(comment.id, 0)
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _check_may_post(target, obj, actor, internal: bool) -> None:
+    if internal and not target.can_write_internal(actor, obj):
+        raise Forbidden("Only the staff handling this may write internal notes.")
+    if not internal and not target.can_comment(actor, obj):
+        raise Forbidden("Comments are closed here.", code="comments_closed")
+
+
+def _parent_for(session: Session, parent_id: int, target_type: str, target_id: int, viewer):
+    parent = _find(session, parent_id)
+    same_target = parent is not None and (parent.target_type, parent.target_id) == (
+        target_type,
+        target_id,
+    )
+    if not same_target or not parent.visible or not can_see_comment(session, parent, viewer):
+        raise ValidationFailed(
+            "Some fields are invalid.", fields={"parent_id": ["No such comment here."]}
+        )
+    return parent
+
+
+def _place(comment: Comment, parent: Comment | None, display_depth: int) -> None:
+    """Thread ``comment`` under ``parent``, displayed at most ``display_depth`` levels deep:
+    beyond it, a reply is shown beside its parent (under the same display parent)."""
+    if parent is None:
+        return
+    comment.reply_to_id = parent.id
+    comment.root_id = parent.root_id or parent.id
+    if parent.depth < display_depth:
+        comment.parent_id, comment.path = parent.id, parent.subtree_prefix
+    else:
+        comment.parent_id, comment.path = parent.parent_id, parent.path
+
+
+def publish_comment(session: Session, comment: Comment, change: str) -> None:
+    """Tell the target's room (its internal room for internal notes) about the comment."""
+    room = f"{comment.target_type}:{comment.target_id}"
+    if comment.internal:
+        room += ":internal"
+    payload = {
+        f"{comment.target_type}_id": comment.target_id,
+        "change": change,
+        "comment": live_comment_schema.dump(comment),
+    }
+    publish(session, room, f"{comment.target_type}.comment", payload)
+
+
+def add_comment(
+    session: Session,
+    target_type: str,
+    target_id: int,
+    actor,
+    *,
+    body: str,
+    parent_id: int | None = None,
+    internal: bool = False,
+    display_depth: int = DEFAULT_DISPLAY_DEPTH,
+) -> Comment:
+    """Post a public reply or (``internal``) a staff note on a target."""
+    require(actor, Permission.REPORT)
+    target, obj = _viewable_target(session, target_type, target_id, actor)
+    _check_may_post(target, obj, actor, internal)
+    parent = _parent_for(session, parent_id, target_type, target_id, actor) if parent_id else None
+    if parent is not None and parent.internal and not internal:
+        raise ValidationFailed(
+            "Some fields are invalid.",
+            fields={"internal": ["A reply to an internal note is internal too."]},
+        )
+    comment = Comment(
+        target_type=target_type,
+        target_id=target_id,
+        author=actor,
+        body=clean_text(body, "body", max_length=BODY_MAX),
+        internal=internal,
+    )
+    _place(comment, parent, display_depth)
+    session.add(comment)
+    session.flush()
+    publish_comment(session, comment, "created")
+    target.on_comment(session, obj, comment, actor)
+    comment.my_vote = 0
+    return comment
+
+
+def _own_comment(session: Session, comment_id: int, actor, *, admin_too: bool) -> Comment:
+    require(actor, Permission.REPORT)
+    comment = _find(session, comment_id)
+    mine = comment is not None and comment.author_id == actor.id
+    if comment is None or not can_see_comment(session, comment, actor, even_hidden=mine):
+        raise NotFound(f"No comment {comment_id}.")
+    if not mine and not (admin_too and is_admin(actor)):
+        raise Forbidden("This is someone else's comment.")
+    return comment
+
+
+def edit_comment(
+    session: Session,
+    comment_id: int,
+    actor,
+    *,
+    body: str,
+    edit_window: timedelta = DEFAULT_EDIT_WINDOW,
+) -> Comment:
+    """The author rewrites the comment within ``edit_window`` of posting it; marked edited."""
+    comment = _own_comment(session, comment_id, actor, admin_too=False)
+    if comment.hidden:
+        raise Forbidden("A moderator hid this comment; it cannot be edited.", code="hidden")
+    if utcnow() > comment.created_at + edit_window:
+        raise Conflict("The time to edit this comment is over.", code="edit_window_closed")
+    text = clean_text(body, "body", max_length=BODY_MAX)
+    if text != comment.body:
+        comment.body = text
+        comment.edited_at = utcnow()
+        session.flush()
+        publish_comment(session, comment, "edited")
+    mark_my_votes(session, [comment], actor)
+    return comment
+
+
+def delete_comment(session: Session, comment_id: int, actor) -> None:
+    """The author (or an admin) deletes a comment: its text goes; a placeholder stays in
+    lists while replies below it are visible."""
+    comment = _own_comment(session, comment_id, actor, admin_too=True)
+    was_public = not comment.internal and comment.visible
+    comment.deleted_at = utcnow()
+    comment.body = ""
+    session.flush()
+    publish_comment(session, comment, "deleted")
+    if was_public:
+        target, obj = _target_of(session, comment)
+        target.count_changed(session, obj, -1)
+
+
+def vote_comment(session: Session, comment_id: int, actor, value: int | None) -> Comment:
+    """Up (1), down (-1) or withdraw (None) the actor's vote; counts stay exact."""
+    require(actor, Permission.REPORT)
+    comment = get_comment(session, comment_id, actor)
+    if comment.hidden:
+        raise NotFound(f"No comment {comment_id}.")
+    if comment.author_id == actor.id:
+        raise Forbidden("You cannot vote on your own comment.", code="own_comment")
+    old, new = set_vote(
+        session, CommentVote, {"comment_id": comment.id, "user_id": actor.id}, value
+    )
+    if old != new:
+        up = (new == 1) - (old == 1)
+        down = (new == -1) - (old == -1)
+        session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id)
+            .values(upvotes=Comment.upvotes + up, downvotes=Comment.downvotes + down)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(comment)
+    comment.my_vote = new or 0
+    return comment
+
+
+# --- moderation ---------------------------------------------------------------------------
+
+
+def comment_visibility_changed(session: Session, comment: Comment, hidden: bool) -> None:
+    """After moderation hid or restored a comment: keep the target's count and live view."""
+    publish_comment(session, comment, "hidden" if hidden else "restored")
+    if not comment.internal and not comment.deleted:
+        target, obj = _target_of(session, comment)
+        target.count_changed(session, obj, -1 if hidden else 1)

@@ -1,0 +1,64 @@
+"""Rate limits for participation: per acting user and per address, shared across routes.
+
+Each kind of action (``posting``, ``voting``, ``flagging``) has one budget per user and one
+per address, whatever the route: comments and proposals draw on the same ``posting`` budget.
+Limits are read from the app config at request time, so deployments tune them without code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+from flask_limiter.util import get_remote_address
+
+from backend.auth.permissions import is_authenticated
+from backend.auth.session import user
+from backend.errors import DomainError
+from backend.extensions import limiter
+
+DEFAULTS: dict[str, tuple[str, str]] = {
+    # kind: (per user, per address)
+    "posting": ("10 per minute;200 per day", "60 per minute"),
+    "voting": ("60 per minute;1000 per day", "300 per minute"),
+    "flagging": ("10 per minute;100 per day", "60 per minute"),
+}
+
+
+def setting_names(kind: str) -> tuple[str, str]:
+    """The config names for ``kind``: e.g. ``POSTING_LIMIT_PER_USER`` and
+    ``POSTING_LIMIT_PER_ADDRESS``."""
+    prefix = kind.upper()
+    return f"{prefix}_LIMIT_PER_USER", f"{prefix}_LIMIT_PER_ADDRESS"
+
+
+def _actor_key() -> str:
+    """The signed-in user's id; the address for anonymous (or badly authenticated) requests."""
+    try:
+        acting = user()
+    except DomainError:
+        acting = None
+    if is_authenticated(acting):
+        return f"user:{acting.id}"
+    return f"addr:{get_remote_address()}"
+
+
+def _configured(name: str, default: str) -> Callable[[], str]:
+    return lambda: current_app.config.get(name, default)
+
+
+def limited(kind: str) -> Callable:
+    """Decorate a view (between ``@blp.route`` and ``@blp.arguments``) with ``kind``'s limits."""
+    user_default, address_default = DEFAULTS[kind]
+    user_setting, address_setting = setting_names(kind)
+    per_user = limiter.shared_limit(
+        _configured(user_setting, user_default), scope=f"{kind}-user", key_func=_actor_key
+    )
+    per_address = limiter.shared_limit(
+        _configured(address_setting, address_default), scope=f"{kind}-address"
+    )
+
+    def decorate(view: Callable) -> Callable:
+        return per_user(per_address(view))
+
+    return decorate

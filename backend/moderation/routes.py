@@ -1,0 +1,69 @@
+"""HTTP adapters for flags, the moderation queue, decisions and the public log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from backend.auth.session import user
+from backend.extensions import db
+from backend.idempotency import idempotent
+from backend.moderation import case_target, queue, service  # noqa: F401  (registrations)
+from backend.moderation.limits import limited
+from backend.moderation.schemas import (
+    ActionResultSchema,
+    ActionSchema,
+    FlagCreateSchema,
+    FlagSchema,
+    LogArgs,
+    LogEntrySchema,
+    QueueArgs,
+    QueueItemSchema,
+)
+from backend.pagination import page_of
+
+blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Flags and moderation")
+
+
+@blp.route("/flags", methods=["POST"])
+@idempotent
+@limited("flagging")
+@blp.arguments(FlagCreateSchema)
+@blp.response(201, FlagSchema)
+def create_flag(data):
+    """Report a case, proposal or comment (once per person). Enough distinct reports hide
+    it until a moderator has looked."""
+    threshold = current_app.config.get("MODERATION_FLAG_THRESHOLD", service.DEFAULT_THRESHOLD)
+    row = service.flag(db.session, user(), threshold=threshold, **data)
+    db.session.commit()
+    return row
+
+
+@blp.route("/moderation/queue", methods=["GET"])
+@blp.arguments(QueueArgs, location="query")
+@blp.response(200, page_of(QueueItemSchema))
+def moderation_queue(args):
+    """Volunteers and admins: flagged items and new content, oldest first, with context."""
+    days = current_app.config.get("MODERATION_NEW_CONTENT_DAYS", 7)
+    return queue.list_queue(db.session, user(), new_within=timedelta(days=days), **args)
+
+
+@blp.route("/moderation/actions", methods=["POST"])
+@idempotent
+@blp.arguments(ActionSchema)
+@blp.response(200, ActionResultSchema)
+def moderation_action(data):
+    """Hide (reason required), restore, or dismiss the reports of one or more items."""
+    states = service.act(db.session, user(), **data)
+    db.session.commit()
+    return {"action": data["action"], "items": states}
+
+
+@blp.route("/moderation/log", methods=["GET"])
+@blp.arguments(LogArgs, location="query")
+@blp.response(200, page_of(LogEntrySchema))
+def moderation_log(args):
+    """The public record of moderation: what was hidden or restored, when and why."""
+    return service.public_log(db.session, **args)

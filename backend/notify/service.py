@@ -1,0 +1,191 @@
+"""Notification rules: who gets what, through which channel, and the inbox itself.
+
+Functions take a session, flush but never commit. A notification is written in the
+transaction of the change that caused it; it goes out live (``user:<id>`` room) and by
+Web Push (a job) only once that transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from backend.aftercommit import after_commit
+from backend.auth.models import User
+from backend.db import utcnow
+from backend.errors import ValidationFailed
+from backend.live.publish import publish, real_session
+from backend.live.rooms import MAX_MISSED
+from backend.notify.models import Notification, NotificationPreference
+from backend.pagination import paginate
+
+CHANNELS = ("live", "push", "digest", "off")
+MAX_TEXT = 280
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    default: str
+    description: str
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("case_update", "push", "A case you follow moved on."),
+        Kind("case_reply", "live", "A public reply on a case you follow."),
+        Kind("case_escalated", "push", "A case of your department is overdue."),
+        Kind("proposal_answer", "push", "An official answer to a proposal you follow."),
+        Kind("content_hidden", "live", "Moderators hid something you wrote."),
+    )
+}
+
+
+def _clip(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def channels_for(session: Session, user_ids: list[int], kind: str) -> dict[int, str]:
+    """Each active user's channel for ``kind``; inactive or unknown users are left out."""
+    active = session.scalars(select(User.id).where(User.id.in_(user_ids), User.active)).all()
+    chosen = dict(
+        session.execute(
+            select(NotificationPreference.user_id, NotificationPreference.channel).where(
+                NotificationPreference.user_id.in_(active), NotificationPreference.kind == kind
+            )
+        ).all()
+    )
+    return {user_id: chosen.get(user_id, KINDS[kind].default) for user_id in active}
+
+
+def notify(
+    session: Session,
+    recipients: Iterable[int | None],
+    *,
+    kind: str,
+    target_type: str,
+    target_id: int | str,
+    text: str,
+    actor_id: int | None = None,
+    deliver: bool = True,
+) -> list[Notification]:
+    """Write one notification per recipient (never to the actor, nor to those who turned
+    ``kind`` off) and deliver each after commit through its owner's chosen channel
+    (``deliver=False``: the caller calls :func:`deliver` itself)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    user_ids = sorted({r for r in recipients if r is not None} - {actor_id})
+    if not user_ids:
+        return []
+    created = [
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            target_type=target_type,
+            target_id=str(target_id),
+            text=_clip(text),
+            channel=channel,
+        )
+        for user_id, channel in sorted(channels_for(session, user_ids, kind).items())
+        if channel != "off"
+    ]
+    session.add_all(created)
+    session.flush()
+    if deliver:
+        for notification in created:
+            deliver_later(session, notification)
+    return created
+
+
+def deliver_later(session: Session, notification: Notification) -> None:
+    """Queue the live event and the push job; both leave only after the commit."""
+    from backend.jobs import enqueue
+    from backend.notify import push
+    from backend.notify.schemas import notification_schema
+
+    if notification.channel in ("live", "push"):
+        payload = notification_schema.dump(notification)
+        publish(session, f"user:{notification.user_id}", "notification", payload)
+    if notification.channel == "push" and push.has_devices(session, notification.user_id):
+        after_commit(real_session(session), enqueue, push.send_notification, notification.id)
+
+
+def _mine(user: User):
+    return select(Notification).where(Notification.user_id == user.id)
+
+
+def unread_count(session: Session, user: User) -> int:
+    stmt = select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    return session.scalar(stmt) or 0
+
+
+def inbox(session: Session, user: User, *, page: int, per_page: int, unread: bool) -> dict:
+    """The list envelope, newest first, plus the unread count for the badge."""
+    stmt = _mine(user).order_by(Notification.id.desc())
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return paginate(session, stmt, page, per_page) | {"unread": unread_count(session, user)}
+
+
+def missed(session: Session, user: User, since: int) -> list[Notification]:
+    """Unread notifications after ``since``, oldest first (the ``user`` room's replay)."""
+    stmt = (
+        _mine(user)
+        .where(Notification.id > since, Notification.read_at.is_(None))
+        .order_by(Notification.id)
+        .limit(MAX_MISSED)
+    )
+    return list(session.scalars(stmt))
+
+
+def mark_read(
+    session: Session, user: User, *, ids: list[int] | None = None, everything: bool = False
+) -> dict:
+    """Mark some (or all) of ``user``'s notifications read; other devices hear of it."""
+    if not everything and not ids:
+        raise ValidationFailed("Send `ids` or `all: true`.", fields={"ids": ["Required."]})
+    stmt = (
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if not everything:
+        stmt = stmt.where(Notification.id.in_(sorted(set(ids))))
+    changed = session.execute(stmt).rowcount or 0
+    result = {"updated": changed, "unread": unread_count(session, user)}
+    if changed:
+        event = {"ids": None if everything else sorted(set(ids)), **result}
+        publish(session, f"user:{user.id}", "notifications.read", event)
+    return result
+
+
+def preferences(session: Session, user: User) -> dict[str, str]:
+    chosen = dict(
+        session.execute(
+            select(NotificationPreference.kind, NotificationPreference.channel).where(
+                NotificationPreference.user_id == user.id
+            )
+        ).all()
+    )
+    return {name: chosen.get(name, kind.default) for name, kind in KINDS.items()}
+
+
+def set_preferences(session: Session, user: User, changes: dict[str, str]) -> dict[str, str]:
+    for kind, channel in changes.items():
+        if kind not in KINDS or channel not in CHANNELS:
+            raise ValidationFailed("Unknown kind or channel.", fields={kind: ["Invalid."]})
+        row = session.get(NotificationPreference, (user.id, kind))
+        if row is None:
+            session.add(NotificationPreference(user_id=user.id, kind=kind, channel=channel))
+        else:
+            row.channel = channel
+    session.flush()
+    return preferences(session, user)

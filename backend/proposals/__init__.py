@@ -1,0 +1,1 @@
+"""Residents' proposals: written, supported or opposed, reviewed and answered by the city."""

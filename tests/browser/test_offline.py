@@ -1,0 +1,52 @@
+"""Offline: a report made without a connection waits in the outbox and is sent exactly once."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.flows import photo_with_gps, sign_up, unique, wait_for_worker
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_report_filed_offline_is_sent_once_when_back_online(context, server, tmp_path):
+    sign_up(context)
+    description = unique("Blocked drain flooding the pavement")
+    page = context.new_page()
+    page.goto("/report")
+    wait_for_worker(page)  # installed: the screens it needs later come from its cache
+
+    page.get_by_test_id("photo-input").set_input_files(photo_with_gps(tmp_path, 31.2311, 121.4701))
+    expect(page.get_by_test_id("location-status")).to_contain_text("from the photo")
+    page.get_by_test_id("category-pothole").check()
+    page.get_by_test_id("description").fill(description)
+
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    page.get_by_test_id("send-report").click()
+
+    expect(page).to_have_url(f"{server.url}/my")
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_count(1)
+    expect(item).to_have_attribute("data-state", "waiting")
+    expect(item).to_contain_text(description)
+    expect(page.locator("#offline-banner")).to_contain_text("1 report waiting to send")
+    assert server.cases_described(description) == []  # nothing reached the server
+
+    context.set_offline(False)
+    expect(item).to_have_attribute("data-state", "sent")
+    [case] = server.cases_described(description)
+    expect(item).to_contain_text(f"Sent: case #{case['id']}")
+    assert case["category"]["code"] == "pothole"
+    assert len(case["photos"]) == 1
+
+    # Start-up replays the outbox too (and the worker may sync): still exactly one case.
+    page.reload()
+    expect(page.get_by_test_id("outbox-item")).to_have_attribute("data-state", "sent")
+    page.wait_for_function(
+        "async () => navigator.locks.request('cityloop-outbox', () => true)"
+    )  # whoever replays holds this lock: wait until nobody does
+    assert len(server.cases_described(description)) == 1
+    page.get_by_test_id("outbox-item").get_by_role("link", name="View").click()
+    expect(page.get_by_test_id("case-summary")).to_contain_text(description)
