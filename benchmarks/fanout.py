@@ -86,7 +86,7 @@ class Servers:
                 command = [
                     str(ROOT / ".venv/bin/gunicorn"), "-k", "gevent", "-w", "1",
                     "--worker-connections", "20000", "--no-control-socket",
-                    "-b", f"127.0.0.1:{port}", "backend:create_app(SOCKETIO_ASYNC_MODE='gevent')",
+                    "-b", f"127.0.0.1:{port}", "wsgi:app",
                 ]  # fmt: skip
             else:
                 command = [sys.executable, "wsgi.py"]
@@ -277,7 +277,7 @@ def main() -> None:
         url, case_ids, token = build_city(data_dir, len(args.clients) + 1)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CITYLOOP_", "REDIS"))}
         env |= {"DATABASE_URL": url, "CITYLOOP_DATA_DIR": str(data_dir), "LOG_LEVEL": "ERROR",
-                "RATELIMIT_ENABLED": "0"}  # fmt: skip
+                "RATELIMIT_ENABLED": "0", "SOCKETIO_ASYNC_MODE": args.server}  # fmt: skip
         if args.redis_url:
             env["REDIS_URL"] = args.redis_url
         servers = Servers(args.server, args.processes, env, args.port)

@@ -81,8 +81,7 @@ def list_cases(args):
     """Cases, newest first; filter by status (comma list), category, department, bbox,
     near + radius_m, mine, following, escalated, updated_since, q."""
     acting = user()
-    stmt = queries.list_cases(acting, args)
-    page = paginate(db.session, stmt, args["page"], args["per_page"])
+    page = queries.page_of_cases(db.session, acting, args)
     return _page_response(page, case_schema_for(acting))
 
 
@@ -153,7 +152,7 @@ def transition(case_id):
     acting = user()
     case = service.case_for(db.session, case_id, acting)
     data, uploads = parse_body(TransitionSchema, TransitionFormSchema)
-    service.authorize_transition(acting, case, data["action"], photos=len(uploads))
+    service.authorize_transition(acting, case, data["action"], photo_count=len(uploads))
     images = photos.process_photos(uploads)
     service.transition(
         db.session, case, acting, data, images=images, storage=_storage(), policy=_policy()

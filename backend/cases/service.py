@@ -78,27 +78,8 @@ def create_case(
     photos.check_count(len(images))
     category = _active_category(session, data.get("category"))
     extra_departments = _extra_departments(session, actor, data)
-    lat, lon = _location(data, images)
-    case = Case(
-        id=_new_id(session),
-        reporter=actor,
-        category=category,
-        department=category.department,
-        status=Status.SUBMITTED,
-        priority=data.get("priority") or Priority.NORMAL,
-        lat=lat,
-        lon=lon,
-        title=clean_text(data.get("title"), "title", max_length=140),
-        address=clean_text(data.get("address"), "address", max_length=300),
-        description=clean_text(
-            data.get("description"), "description", max_length=5000, required=True, multiline=True
-        ),
-        answers=clean_answers(category.attributes, data.get("answers") or {}),
-        anonymous=bool(data.get("anonymous")),
-        source=source,
-        created_at=now,
-        updated_at=now,
-    )
+    case = _new_case(session, actor, category, data, _location(data, images), now)
+    case.source = source
     session.add(case)
     session.flush()
     engagement.add_follower(session, case, actor.id)
@@ -109,6 +90,30 @@ def create_case(
     if case.priority == Priority.URGENT:
         _fast_track(session, case, extra_departments, now)
     return case
+
+
+def _new_case(session: Session, actor, category: Category, data: dict, position, now) -> Case:
+    """The case as filed, every field cleaned (raises before anything is written)."""
+    description = clean_text(
+        data.get("description"), "description", max_length=5000, required=True, multiline=True
+    )
+    return Case(
+        id=_new_id(session),
+        reporter=actor,
+        category=category,
+        department=category.department,
+        status=Status.SUBMITTED,
+        priority=data.get("priority") or Priority.NORMAL,
+        lat=position[0],
+        lon=position[1],
+        title=clean_text(data.get("title"), "title", max_length=140),
+        address=clean_text(data.get("address"), "address", max_length=300),
+        description=description,
+        answers=clean_answers(category.attributes, data.get("answers") or {}),
+        anonymous=bool(data.get("anonymous")),
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _new_id(session: Session) -> int:
@@ -188,18 +193,18 @@ def transition(
 ) -> CaseEvent:
     """Apply ``data["action"]`` for ``actor``: 401/403 by the table's "who", 409 from the
     wrong state or on a concurrent change, 422 when a required field is missing."""
-    row = authorize_transition(actor, case, data.get("action"), photos=len(images))
+    row = authorize_transition(actor, case, data.get("action"), photo_count=len(images))
     return _apply(session, case, actor, row, data, images, storage, now, policy)
 
 
-def authorize_transition(actor, case: Case, action, *, photos: int = 0) -> Transition:
+def authorize_transition(actor, case: Case, action, *, photo_count: int = 0) -> Transition:
     """401 when signed out, 422 for an unknown action (or photos on another action than
     resolve), 403 when the table's "who" says no. Routes call it before processing photos."""
     require_user(actor)
     row = _row(action)
     if not row.who(actor, case):
         raise Forbidden(f"You may not {row.action} this case.", code="not_allowed")
-    if photos and row.action != "resolve":
+    if photo_count and row.action != "resolve":
         raise ValidationFailed("Only resolving takes photos.", fields={"photos": ["Not here."]})
     return row
 

@@ -57,6 +57,16 @@ export async function createMap(el, { center, zoom, label, onTilesFailed }) {
   return { L, map };
 }
 
+/**
+ * Take a map down, even mid-animation: Leaflet's zoom animation ends on a timer that reads
+ * panes `remove()` has already dropped ("reading '_leaflet_pos'"), so stop it first.
+ */
+export function destroyMap(map) {
+  map.stop();
+  map.off();
+  map.remove();
+}
+
 /** A pin in the status colour with the status icon; `title` is its accessible name. */
 export function statusMarker(L, { lat, lon, status, title }) {
   const name = STATUS_ICON[status] ? status : 'submitted';

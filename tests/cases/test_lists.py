@@ -155,15 +155,31 @@ def test_sort_by_supporters_and_due(make_case, city, listed):
     assert set(order[:2]) == {quiet.id, popular.id}
 
 
-def test_hidden_cases(make_case, city, listed, token_for, client):
+def test_hidden_cases(make_case, city, listed, token_for, client, make_user):
     hidden = make_case()
     service.set_case_hidden(db.session, db.session.get(Case, hidden.id), True)
     db.session.commit()
+    visible = make_case("assigned", reporter=city.resident)
+    others = make_case("submitted", reporter=city.resident)
+    for query, seen_by_public, seen_by_reporter in [
+        ("", 2, 3),
+        ("status=submitted", 1, 2),
+        ("category=pothole", 2, 3),
+    ]:
+        public = client.get(f"/api/v1/cases?{query}").get_json()
+        mine = client.get(f"/api/v1/cases?{query}", headers=token_for(city.reporter)).get_json()
+        assert (public["total"], len(public["items"])) == (seen_by_public, seen_by_public)
+        assert (mine["total"], len(mine["items"])) == (seen_by_reporter, seen_by_reporter)
+    assert set(listed()) == {visible.id, others.id}
+    service.set_case_hidden(db.session, db.session.get(Case, visible.id), True)
+    service.set_case_hidden(db.session, db.session.get(Case, others.id), True)
+    db.session.commit()
     assert listed() == []
     assert client.get(f"/api/v1/cases/{hidden.id}").status_code == 404
-    assert listed(headers=token_for(city.resident)) == []
+    assert listed(headers=token_for(make_user("resident"))) == []
+    assert listed(headers=token_for(city.reporter)) == [hidden.id]
     for person in (city.reporter, city.staff, city.volunteer, city.admin):
-        assert listed(headers=token_for(person)) == [hidden.id]
+        assert hidden.id in listed(headers=token_for(person))
         assert (
             client.get(f"/api/v1/cases/{hidden.id}", headers=token_for(person)).status_code == 200
         )

@@ -37,7 +37,7 @@ export function locationPicker({ value, onChange, isCurrent, onCleanup }) {
   function set(next, { moveMap = true } = {}) {
     loc = { ...next, lat: roundCoord(next.lat), lon: roundCoord(next.lon) };
     render();
-    if (moveMap && mapApi) { mapApi.map.setView([loc.lat, loc.lon], Math.max(mapApi.map.getZoom(), 17)); }
+    if (moveMap && mapApi) { mapApi.map.setView([loc.lat, loc.lon], Math.max(mapApi.map.getZoom(), 17), { animate: false }); }
     onChange(loc);
   }
 
@@ -59,12 +59,12 @@ export function locationPicker({ value, onChange, isCurrent, onCleanup }) {
 
   (async () => {
     try {
-      const { createMap, defaultView } = await import('../map.js');
+      const { createMap, defaultView, destroyMap } = await import('../map.js');
       const view = loc ? { center: [loc.lat, loc.lon], zoom: 17 } : await defaultView();
       if (!isCurrent()) return;
       mapApi = await createMap(mapEl, { ...view, label: t('report.mapLabel') });
-      if (!isCurrent()) { mapApi.map.remove(); return; }
-      onCleanup(() => mapApi.map.remove());
+      if (!isCurrent()) { destroyMap(mapApi.map); return; }
+      onCleanup(() => destroyMap(mapApi.map));
       mapApi.map.on('moveend', () => {
         const c = mapApi.map.getCenter();
         if (loc && Math.abs(c.lat - loc.lat) < 2e-6 && Math.abs(c.lng - loc.lon) < 2e-6) return; // our own setView

@@ -94,16 +94,16 @@ export default function home(ctx) {
   idle(async () => {
     if (!ctx.isCurrent()) return;
     try {
-      const { createMap, defaultView, rememberView } = await import('../map.js');
+      const { createMap, defaultView, destroyMap, rememberView } = await import('../map.js');
       const view = await defaultView();
       if (!ctx.isCurrent()) return;
       mapApi = await createMap(mapEl, {
         ...view, label: t('home.mapLabel'),
         onTilesFailed: () => { mapNote.textContent = t('map.noTiles'); },
       });
-      if (!ctx.isCurrent()) { mapApi.map.remove(); return; }
+      if (!ctx.isCurrent()) { destroyMap(mapApi.map); return; }
       markers = mapApi.L.layerGroup().addTo(mapApi.map);
-      ctx.onCleanup(() => mapApi.map.remove());
+      ctx.onCleanup(() => destroyMap(mapApi.map));
       const onMove = debounce(() => {
         const b = mapApi.map.getBounds();
         area = { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((n) => n.toFixed(5)).join(',') };
