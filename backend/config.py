@@ -59,6 +59,9 @@ class Config:
             os.environ.get("DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'cityloop.db'}"
         )
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        # The Redis pub/sub channel that carries Socket.IO events between processes. Channels
+        # ignore Redis's database number: two CityLoops sharing a Redis need different names.
+        self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
         self.PUBLIC_URL = os.environ.get("CITYLOOP_PUBLIC_URL") or None
         self.HOST = os.environ.get("HOST", "127.0.0.1")

@@ -17,6 +17,8 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Pub/sub channels span Redis databases: test runs on other databases must not hear ours.
+os.environ.setdefault("SOCKETIO_CHANNEL", "cityloop-test-" + REDIS_URL.rsplit("/", 1)[-1])
 
 
 def reachable(url: str) -> bool:
