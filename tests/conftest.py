@@ -23,6 +23,17 @@ from tests.services import POSTGRES_URL, TEST_DB, require_service
 
 _counter = itertools.count(1)
 
+
+def pytest_collection_modifyitems(config, items):
+    """Tests about one database only: scripts/test deselects them in the other pass; a bare
+    pytest run says why it leaves them out."""
+    other = "postgresql_only" if TEST_DB != "postgresql" else "sqlite_only"
+    skip = pytest.mark.skip(reason=f"{other}: not for CITYLOOP_TEST_DB={TEST_DB}")
+    for item in items:
+        if item.get_closest_marker(other):
+            item.add_marker(skip)
+
+
 # Each domain's factories live in tests/fixtures_<domain>.py and are loaded here.
 pytest_plugins = sorted(
     f"tests.{path.stem}" for path in Path(__file__).parent.glob("fixtures_*.py")

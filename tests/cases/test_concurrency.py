@@ -11,7 +11,6 @@ from sqlalchemy import select
 from backend.cases import service
 from backend.cases.models import Case, CaseEvent
 from backend.extensions import db
-from tests.services import TEST_DB
 
 
 def _race(app, case_id: int, headers: list[dict], body: dict) -> list:
@@ -49,7 +48,7 @@ def test_simultaneous_accepts_one_wins(app, make_case, make_user, token_for):
     assert db.session.get(Case, case.id).version == 2
 
 
-@pytest.mark.skipif(TEST_DB != "postgresql", reason="row locks under READ COMMITTED: PostgreSQL")
+@pytest.mark.postgresql_only  # row locks under READ COMMITTED
 def test_both_read_before_either_writes_on_postgresql(
     app, make_case, make_user, token_for, monkeypatch
 ):
