@@ -56,5 +56,6 @@ export function debounce(fn, ms) {
   let timer;
   const wrapped = (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   wrapped.flush = (...args) => { clearTimeout(timer); fn(...args); };
+  wrapped.cancel = () => clearTimeout(timer);
   return wrapped;
 }

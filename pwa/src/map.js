@@ -62,8 +62,8 @@ export async function createMap(el, { center, zoom, label, onTilesFailed }) {
  * panes `remove()` has already dropped ("reading '_leaflet_pos'"), so stop it first.
  */
 export function destroyMap(map) {
+  map.off(); // first: stopping fires moveend, and its listeners would read the removed panes
   map.stop();
-  map.off();
   map.remove();
 }
 

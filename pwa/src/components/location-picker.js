@@ -37,7 +37,7 @@ export function locationPicker({ value, onChange, isCurrent, onCleanup }) {
   function set(next, { moveMap = true } = {}) {
     loc = { ...next, lat: roundCoord(next.lat), lon: roundCoord(next.lon) };
     render();
-    if (moveMap && mapApi) { mapApi.map.setView([loc.lat, loc.lon], Math.max(mapApi.map.getZoom(), 17), { animate: false }); }
+    if (moveMap && mapApi && isCurrent()) { mapApi.map.setView([loc.lat, loc.lon], Math.max(mapApi.map.getZoom(), 17), { animate: false }); }
     onChange(loc);
   }
 

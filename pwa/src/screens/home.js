@@ -59,6 +59,7 @@ export default function home(ctx) {
   async function nearMe() {
     try {
       const pos = await getPosition();
+      if (!ctx.isCurrent()) return;
       if (mapApi) mapApi.map.setView([pos.lat, pos.lon], 16);
       else { area = { near: `${pos.lat},${pos.lon}`, radius_m: 2000 }; reload(); }
     } catch (e) {
@@ -103,13 +104,14 @@ export default function home(ctx) {
       });
       if (!ctx.isCurrent()) { destroyMap(mapApi.map); return; }
       markers = mapApi.L.layerGroup().addTo(mapApi.map);
-      ctx.onCleanup(() => destroyMap(mapApi.map));
       const onMove = debounce(() => {
         const b = mapApi.map.getBounds();
         area = { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((n) => n.toFixed(5)).join(',') };
         rememberView(mapApi.map);
         reload();
       }, 500);
+      // A moveend still waiting when the screen goes would read the removed map's panes.
+      ctx.onCleanup(() => { destroyMap(mapApi.map); onMove.cancel(); });
       mapApi.map.on('moveend', onMove);
       if (!view.unknown) onMove.flush();
       else loadPins();
