@@ -65,14 +65,11 @@ def _schema(database_url, tmp_path_factory):
 
 
 def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    # DELETE, children first, also on PostgreSQL: a test leaves a few rows, and TRUNCATE's new
+    # files for every table cost ten times more (about 0.4 s a test against 0.04 s).
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture
