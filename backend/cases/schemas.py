@@ -50,7 +50,7 @@ class PhotoSchema(Schema):
     thumb_url = fields.String(required=True)
     width = fields.Integer(required=True)
     height = fields.Integer(required=True)
-    kind = fields.String(metadata={"enum": ["report", "after"]})
+    kind = fields.String(metadata={"enum": ["report", "after", "verify"]})
 
 
 class ReporterPublicSchema(Schema):
@@ -299,7 +299,10 @@ class TransitionSchema(Schema):
 
 
 class TransitionFormSchema(TransitionSchema):
-    photos = fields.List(Upload(), metadata={"description": '"After" photos (resolve only).'})
+    photos = fields.List(
+        Upload(),
+        metadata={"description": '"After" photos (resolve), or "verify" photos (confirm, reopen).'},
+    )
 
 
 class Coordinates(fields.String):
