@@ -7,7 +7,7 @@ import { formatDateTime, relativeTime } from '../format.js';
 function describe(event, kase) {
   const dept = localName(event.department) || (event.action === 'assign' || event.action === 'transfer' ? localName(kase?.department) : null);
   if ((event.action === 'assign' || event.action === 'transfer') && dept) return t(`event.${event.action}To`, { department: dept });
-  return tOr(`event.${event.action}`, event.to_status ? statusLabel(event.to_status) : event.action);
+  return tOr(`event.${event.action}`, event.to_status ? statusLabel(event.to_status) : event.action, { department: dept || '' });
 }
 
 function actorName(actor) {
@@ -17,10 +17,11 @@ function actorName(actor) {
 
 export function timelineItem(event, kase) {
   const status = event.to_status && STATUS_ICON[event.to_status] ? event.to_status : null;
-  return h('li', { class: `tl-item${status ? ` status-${status}` : ''}`, 'data-event-id': event.id, 'data-testid': 'timeline-item' },
+  return h('li', { class: `tl-item${status ? ` status-${status}` : ''}${event.internal ? ' tl-internal' : ''}`, 'data-event-id': event.id, 'data-testid': 'timeline-item' },
     h('span', { class: 'tl-dot', 'aria-hidden': 'true' }, icon(status ? STATUS_ICON[status] : 'comment')),
     h('div', { class: 'tl-body' },
-      h('p', { class: 'tl-title' }, describe(event, kase)),
+      h('p', { class: 'tl-title' }, describe(event, kase),
+        event.internal ? h('span', { class: 'tag tag-internal' }, icon('lock'), t('desk.internalTag')) : null),
       h('p', { class: 'tl-meta muted' }, actorName(event.actor), ' · ',
         h('time', { datetime: event.created_at, title: formatDateTime(event.created_at) }, relativeTime(event.created_at))),
       event.note ? h('p', { class: 'tl-note' }, event.note) : null,

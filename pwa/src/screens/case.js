@@ -105,7 +105,7 @@ export default async function caseScreen(ctx) {
     } else if (type === 'missed') {
       catchUp(data.map((item) => item.event || item));
     } else if (type === 'case.comment') {
-      comments.add(data.comment || data);
+      comments.apply(data.comment ? data : { change: 'created', comment: data });
     }
   }, { since: tl.lastId() >= 0 ? tl.lastId() : undefined }));
 }
