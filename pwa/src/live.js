@@ -40,6 +40,7 @@ function join(room) {
   const payload = r.since != null ? { room, since: r.since } : { room };
   socket.emit('subscribe', payload, (ack) => {
     if (!ack || !ack.ok) { r.handlers.forEach((fn) => fn('error', ack?.error || {})); return; }
+    r.handlers.forEach((fn) => fn('joined', { room }));
     const missed = ack.missed || [];
     if (missed.length) r.handlers.forEach((fn) => fn('missed', missed));
     const last = missed.map((m) => m.id ?? m.event?.id).filter((v) => v != null).pop();
@@ -71,7 +72,8 @@ async function ensureSocket() {
 
 /**
  * subscribe('case:12', (type, data) => ..., {since: lastEventId}) -> unsubscribe().
- * type is a server event name, 'missed' (data: list, oldest first) or 'error'.
+ * type is a server event name, 'joined' (after every (re)join), 'missed' (data: list, oldest
+ * first) or 'error'.
  */
 export function subscribe(room, handler, { since } = {}) {
   let r = rooms.get(room);

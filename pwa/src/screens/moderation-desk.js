@@ -26,6 +26,7 @@ export default async function moderationDesk(ctx) {
   if (!ctx.isCurrent()) return;
   let kind = KINDS.includes(ctx.query.get('kind')) ? ctx.query.get('kind') : 'all';
   const say = announcer();
+  const liveDot = h('span', { class: 'live-dot', role: 'status', 'data-testid': 'mod-live' });
   const selected = new Set();
   const items = new Map(); // key -> {item, li}
   const queue = h('div', { class: 'mod-queue' }, skeletonList(3));
@@ -37,7 +38,7 @@ export default async function moderationDesk(ctx) {
   const verify = h('section', { class: 'verify', 'aria-labelledby': 'verify-h', 'data-testid': 'verify' });
 
   ctx.root.append(screenHeader(t('mod.title')), deskNav(ctx.user, 'moderation') || '', say.el,
-    h('section', { 'aria-labelledby': 'queue-h' }, h('h2', { id: 'queue-h', class: 'visually-hidden' }, t('mod.queue')), tabs, bulk, queue),
+    h('section', { 'aria-labelledby': 'queue-h' }, h('div', { class: 'section-head' }, h('h2', { id: 'queue-h' }, t('mod.queue')), liveDot), tabs, bulk, queue),
     verify);
   load();
   loadVerify();
@@ -185,8 +186,12 @@ export default async function moderationDesk(ctx) {
   async function subscribe() {
     const live = await import('../live.js');
     if (!ctx.isCurrent()) return;
+    ctx.onCleanup(live.onLiveStatus((s) => {
+      if (s !== 'connected') { liveDot.className = 'live-dot disconnected'; liveDot.textContent = t('live.off'); }
+    }));
     ctx.onCleanup(live.subscribe('moderation', (type, data) => {
       if (type === 'moderation.item' && data.item) applyState(data.item);
+      else if (type === 'joined') { liveDot.className = 'live-dot connected'; liveDot.textContent = t('live.on'); }
     }));
   }
 

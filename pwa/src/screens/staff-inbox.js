@@ -52,6 +52,7 @@ export default async function staffInbox(ctx) {
   const codes = departments.map((d) => d.code);
   const say = announcer();
   const count = h('p', { class: 'muted small', 'data-testid': 'inbox-count' });
+  const liveDot = h('span', { class: 'live-dot', role: 'status', 'data-testid': 'inbox-live' });
   const listPane = h('div', { class: 'inbox-list' }, skeletonList(4));
   const mapPane = h('div', { class: 'inbox-map', hidden: filters.view !== 'map' });
   const deskPane = wide ? h('section', { class: 'desk-pane', 'aria-label': t('desk.title'), 'data-testid': 'desk-pane' }) : null;
@@ -70,7 +71,7 @@ export default async function staffInbox(ctx) {
   }
   const controls = await filterBar();
   if (!ctx.isCurrent()) return;
-  const main = h('div', { class: 'inbox-main' }, controls, count, mapPane, listPane);
+  const main = h('div', { class: 'inbox-main' }, controls, h('div', { class: 'section-head' }, count, liveDot), mapPane, listPane);
   ctx.root.append(wide ? h('div', { class: 'two-pane' }, main, deskPane) : main);
   tickClocks(ctx, ctx.root);
   ctx.onCleanup(() => { desk?.destroy(); map?.destroy(); });
@@ -226,14 +227,22 @@ export default async function staffInbox(ctx) {
     const live = await import('../live.js');
     if (!ctx.isCurrent()) return;
     let wasDown = false;
+    const joined = new Set();
+    const paintLive = (s) => {
+      const on = s === 'connected' && joined.size === codes.length;
+      liveDot.className = `live-dot ${on ? 'connected' : 'disconnected'}`;
+      liveDot.textContent = on ? t('live.on') : t('live.off');
+    };
     ctx.onCleanup(live.onLiveStatus((s) => {
+      if (s !== 'connected') joined.clear();
+      paintLive(s);
       if (s === 'disconnected') wasDown = true;
       else if (s === 'connected' && wasDown) { wasDown = false; load(); } // catch up on what was missed
     }));
     for (const code of codes) {
       ctx.onCleanup(live.subscribe(`department:${code}`, (type, data) => {
         if (type === 'case.event' && data.case) upsert(data.case, data.event);
-        else if (type === 'missed') load();
+        else if (type === 'joined') { joined.add(code); paintLive('connected'); } else if (type === 'missed') load();
       }));
     }
   }
