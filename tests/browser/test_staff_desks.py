@@ -205,3 +205,37 @@ def test_a_staff_answer_to_a_proposal_reaches_its_followers_live(make_context, s
     item.get_by_test_id("link-send").click()
     expect(item.get_by_role("link", name=f"#{case['id']}")).to_be_visible()
     assert server.public.ok("GET", f"/proposals/{proposal['id']}")["linked_cases"] == [case["id"]]
+
+
+def test_co_handling_reaches_the_other_department_live_and_comes_back_done(make_context, server):
+    case = file_case(server)
+    for action in ("accept", "assign"):
+        server.staff.ok("POST", f"/cases/{case['id']}/transitions", json={"action": action})
+    lead = make_context(**DESK)
+    sign_in(lead, make_account(server, "staff", ("roads",)))
+    helper = make_context()
+    sign_in(helper, make_account(server, "staff", ("lighting",)))
+    inbox = helper.new_page()
+    inbox.goto("/staff")
+    expect(inbox.locator('[data-testid="inbox-live"].connected')).to_be_visible()
+    mark_document(inbox)
+
+    desk = lead.new_page()
+    desk.goto(f"/staff/cases/{case['id']}")
+    pane = desk.get_by_test_id("desk-pane")
+    pane.get_by_test_id("task-open").click()
+    pane.get_by_test_id("task-department").select_option("lighting")
+    pane.get_by_test_id("task-note").fill("Please check the lamp above the hole.")
+    pane.get_by_test_id("task-ask").click()
+    expect(pane.get_by_test_id("task")).to_have_attribute("data-status", "open")
+
+    task = inbox.locator(f'[data-testid="inbox-task"][data-case-id="{case["id"]}"]')
+    expect(task).to_contain_text("Please check the lamp")  # arrived live
+    assert still_same_document(inbox)
+    task.click()
+    inbox.get_by_test_id("task-done-note").fill("Lamp replaced.")
+    inbox.get_by_test_id("task-done").click()
+    expect(inbox.get_by_test_id("task")).to_have_attribute("data-status", "done")
+
+    expect(pane.get_by_test_id("task")).to_have_attribute("data-status", "done")  # live
+    expect(pane.get_by_test_id("task")).to_contain_text("Lamp replaced.")

@@ -85,7 +85,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     if (type === 'case.event') {
       if (data.event) tl.add(data.event, { highlight: true });
       const byMe = data.event?.actor?.id != null && String(data.event.actor.id) === String(user.id);
-      refresh({ byOther: !byMe, event: data.event });
+      refresh({ byOther: !byMe });
     } else if (type === 'missed') {
       data.forEach((item) => item.event && tl.add(item.event, { highlight: true }));
       refresh({ byOther: true });
@@ -95,14 +95,14 @@ export function caseDesk({ id, user, onCase = () => {} }) {
   }
 
   /** Fetch the case again (the live payload is the public view, without `viewer.actions`). */
-  async function refresh({ byOther = false, event = null } = {}) {
+  async function refresh({ byOther = false } = {}) {
     let fresh;
     try { fresh = await get(`/cases/${id}`, null, { signal }); } catch { return; }
     const changed = fresh.version !== kase.version;
     kase = fresh;
     renderHead(changed);
     onCase(kase);
-    if (event && ['cohandle', 'task_done'].includes(event.action)) loadTasks();
+    loadTasks(); // cheap, and right even when the event came in a replay
     if (openForm && changed && byOther) {
       // Keep what the person is writing and the version it was written against: sending it
       // now gets the API's conflict answer, shown in the form.
@@ -341,9 +341,9 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     getDepartments().then((all) => {
       replace(select, all.filter((d) => d.code !== kase.department?.code).map((d) => h('option', { value: d.code }, localName(d))));
     }).catch(() => {});
-    const note = h('textarea', { id: nid, name: 'note', rows: 2 });
+    const note = h('textarea', { id: nid, name: 'note', rows: 2, 'data-testid': 'task-note' });
     const btn = h('button', { type: 'submit', class: 'btn btn-secondary', 'data-testid': 'task-ask' }, icon('send'), t('desk.askHelp'));
-    const form = h('form', { class: 'card ask-form', novalidate: true },
+    const form = h('form', { class: 'card ask-form', novalidate: true, hidden: true },
       h('h4', null, t('desk.askTitle')),
       h('div', { class: 'field' }, h('label', { for: sid }, t('desk.department')), select),
       h('div', { class: 'field' }, h('label', { for: nid }, t('desk.note'), h('span', { class: 'hint' }, t('form.optional'))), note), btn);
@@ -355,7 +355,13 @@ export function caseDesk({ id, user, onCase = () => {} }) {
         loadTasks();
       } catch (err) { showFieldErrors(form, err); setBusy(btn, false); }
     };
-    return form;
+    const open = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': 'false', 'data-testid': 'task-open' }, icon('plus'), t('desk.askTitle'));
+    open.onclick = () => {
+      form.hidden = !form.hidden;
+      open.setAttribute('aria-expanded', String(!form.hidden));
+      if (!form.hidden) select.focus();
+    };
+    return h('div', null, open, form);
   }
 }
 

@@ -4,6 +4,9 @@ import { localName, t, tOr } from '../i18n.js';
 import { STATUS_ICON, statusLabel } from '../status.js';
 import { formatDateTime, relativeTime } from '../format.js';
 
+// Events that leave the status where it was: shown with a note icon, not the status's.
+const NOT_MOVES = new Set(['comment', 'internal_note', 'cohandle', 'task_done', 'merge_in']);
+
 function describe(event, kase) {
   const dept = localName(event.department) || (event.action === 'assign' || event.action === 'transfer' ? localName(kase?.department) : null);
   if ((event.action === 'assign' || event.action === 'transfer') && dept) return t(`event.${event.action}To`, { department: dept });
@@ -16,7 +19,7 @@ function actorName(actor) {
 }
 
 export function timelineItem(event, kase) {
-  const status = event.to_status && STATUS_ICON[event.to_status] ? event.to_status : null;
+  const status = !NOT_MOVES.has(event.action) && STATUS_ICON[event.to_status] ? event.to_status : null;
   return h('li', { class: `tl-item${status ? ` status-${status}` : ''}${event.internal ? ' tl-internal' : ''}`, 'data-event-id': event.id, 'data-testid': 'timeline-item' },
     h('span', { class: 'tl-dot', 'aria-hidden': 'true' }, icon(status ? STATUS_ICON[status] : 'comment')),
     h('div', { class: 'tl-body' },

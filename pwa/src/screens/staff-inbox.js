@@ -55,6 +55,7 @@ export default async function staffInbox(ctx) {
   const liveDot = h('span', { class: 'live-dot', role: 'status', 'data-testid': 'inbox-live' });
   const listPane = h('div', { class: 'inbox-list' }, skeletonList(4));
   const mapPane = h('div', { class: 'inbox-map', hidden: filters.view !== 'map' });
+  const taskPane = h('section', { class: 'inbox-tasks', 'aria-labelledby': 'inbox-tasks-h', hidden: true, 'data-testid': 'inbox-tasks' });
   const deskPane = wide ? h('section', { class: 'desk-pane', 'aria-label': t('desk.title'), 'data-testid': 'desk-pane' }) : null;
   const cases = new Map(); // id -> case
   const items = new Map(); // id -> <li>
@@ -71,7 +72,7 @@ export default async function staffInbox(ctx) {
   }
   const controls = await filterBar();
   if (!ctx.isCurrent()) return;
-  const main = h('div', { class: 'inbox-main' }, controls, h('div', { class: 'section-head' }, count, liveDot), mapPane, listPane);
+  const main = h('div', { class: 'inbox-main' }, taskPane, controls, h('div', { class: 'section-head' }, count, liveDot), mapPane, listPane);
   ctx.root.append(wide ? h('div', { class: 'two-pane' }, main, deskPane) : main);
   tickClocks(ctx, ctx.root);
   ctx.onCleanup(() => { desk?.destroy(); map?.destroy(); });
@@ -79,7 +80,26 @@ export default async function staffInbox(ctx) {
     if (deskId) openDesk(deskId, { push: false }); else replace(deskPane, emptyState({ iconName: 'inbox', title: t('inbox.pick'), text: t('inbox.pickText') }));
   }
   await load();
+  loadTasks();
   subscribe();
+
+  // --- co-handling: cases other departments asked mine to help with ---------------------------
+  async function loadTasks() {
+    let lists;
+    try {
+      lists = await Promise.all(codes.map((code) => get('/tasks', { department: code, per_page: 50 }, { signal: ctx.signal }).then(itemsOf)));
+    } catch { return; }
+    if (!ctx.isCurrent()) return;
+    const tasks = lists.flat();
+    taskPane.hidden = !tasks.length;
+    replace(taskPane, h('h2', { id: 'inbox-tasks-h' }, icon('users'), t('inbox.tasks', { count: tasks.length })),
+      h('ul', { class: 'card-list' }, tasks.map((task) => h('li', null,
+        h('a', { class: 'card task-card', href: `/staff/cases/${task.case.id}${filterQuery(filters)}`, 'data-testid': 'inbox-task', 'data-case-id': task.case.id,
+          onclick: wide ? (e) => { e.preventDefault(); openDesk(task.case.id); } : undefined },
+        h('span', { class: 'card-title' }, caseTitle(task.case), ' ', h('span', { class: 'muted' }, t('case.number', { id: task.case.id }))),
+        h('span', { class: 'card-meta' }, t('inbox.taskFor', { department: localName(task.department) || '' }), slaClock(task.case)),
+        task.request_note ? h('span', { class: 'small' }, task.request_note) : null)))));
+  }
 
   // --- filters --------------------------------------------------------------------------------
   async function filterBar() {
@@ -208,7 +228,9 @@ export default async function staffInbox(ctx) {
       }
       return;
     }
-    cases.set(key, { ...(cases.get(key) || {}), ...c });
+    const previous = cases.get(key);
+    if (known && previous.version === c.version && previous.escalated === c.escalated) return; // nothing new
+    cases.set(key, { ...(previous || {}), ...c });
     const li = card(cases.get(key));
     if (known) items.get(key).remove();
     items.set(key, li);
@@ -241,7 +263,10 @@ export default async function staffInbox(ctx) {
     }));
     for (const code of codes) {
       ctx.onCleanup(live.subscribe(`department:${code}`, (type, data) => {
-        if (type === 'case.event' && data.case) upsert(data.case, data.event);
+        if (type === 'case.event' && data.case) {
+          upsert(data.case, data.event);
+          if (['cohandle', 'task_done'].includes(data.event?.action)) loadTasks();
+        }
         else if (type === 'joined') { joined.add(code); paintLive('connected'); } else if (type === 'missed') load();
       }));
     }
@@ -289,7 +314,7 @@ export default async function staffInbox(ctx) {
 function deskAlone(ctx, id) {
   const back = `/staff${ctx.url.search}`;
   ctx.root.append(h('header', { class: 'screen-head' }, backLink(back), h('h1', { tabindex: '-1' }, t('desk.title'))));
-  const desk = caseDesk({ id, user: ctx.user, onCase: (c) => { ctx.root.querySelector('h1').textContent = caseTitle(c); document.title = `${caseTitle(c)} · CityLoop`; } });
+  const desk = caseDesk({ id, user: ctx.user, onCase: (c) => { document.title = `${caseTitle(c)} · ${t('desk.title')} · CityLoop`; } });
   ctx.onCleanup(() => desk.destroy());
   ctx.root.append(desk.el);
 }
