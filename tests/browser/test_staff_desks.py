@@ -239,3 +239,48 @@ def test_co_handling_reaches_the_other_department_live_and_comes_back_done(make_
 
     expect(pane.get_by_test_id("task")).to_have_attribute("data-status", "done")  # live
     expect(pane.get_by_test_id("task")).to_contain_text("Lamp replaced.")
+
+
+def test_filters_and_merging_a_duplicate_picked_from_nearby_cases(make_context, server):
+    here = {"lat": 31.2350, "lon": 121.4800}
+    first = file_case(server, **here)
+    duplicate = file_case(server, lat=here["lat"] + 0.0003, lon=here["lon"])
+    someone_elses = file_case(server)
+    for action in ("accept", "assign"):
+        server.staff.ok(
+            "POST", f"/cases/{someone_elses['id']}/transitions", json={"action": action}
+        )
+    context = make_context(**DESK)
+    sign_in(context, make_account(server, "staff", ("roads",)))
+    page = context.new_page()
+    page.goto(f"/staff/cases/{first['id']}")
+    pane = page.get_by_test_id("desk-pane")
+    pane.get_by_test_id("act-accept").click()
+    pane.get_by_test_id("act-assign").click()
+    pane.get_by_test_id("action-send").click()
+    expect(pane.get_by_test_id("act-start")).to_be_visible()
+
+    def card(case):
+        return page.get_by_test_id("inbox-list").locator(f'a[data-case-id="{case["id"]}"]')
+
+    expect(card(someone_elses)).to_be_visible()
+    page.get_by_test_id("filter-mine").check()  # assigned to me
+    expect(card(first)).to_be_visible()
+    expect(card(someone_elses)).to_have_count(0)
+    expect(card(duplicate)).to_have_count(0)
+    assert "mine=1" in page.url
+    page.get_by_test_id("filter-mine").uncheck()
+    page.get_by_test_id("filter-status").select_option("new")
+    expect(card(duplicate)).to_be_visible()
+    expect(card(first)).to_have_count(0)  # assigned: not new any more
+
+    card(duplicate).click()
+    pane.get_by_test_id("act-merge").click()
+    candidate = pane.get_by_test_id("form-merge").get_by_label(f"Case #{first['id']}", exact=False)
+    candidate.check()
+    expect(pane.get_by_test_id("field-merge-into")).to_have_value(str(first["id"]))
+    pane.get_by_test_id("action-send").click()
+    chip = pane.get_by_test_id("case-desk").locator(".desk-head").get_by_test_id("status-chip")
+    expect(chip).to_have_attribute("data-status", "merged")
+    expect(card(duplicate)).to_have_count(0)
+    assert server.public.ok("GET", f"/cases/{duplicate['id']}")["merged_into"] == first["id"]
