@@ -35,6 +35,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
   let tl = null;
   let comments = null;
   let openForm = null; // {action, version, el, note}: an action being prepared
+  let openTasks = 0;
   const head = h('header', { class: 'desk-head' });
   const actions = h('section', { class: 'desk-actions', 'aria-labelledby': nextId('act-h') });
   const tasks = h('section', { class: 'desk-tasks', 'aria-labelledby': `tasks-h-${id}`, hidden: true, 'data-testid': 'desk-tasks' });
@@ -220,7 +221,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     const photos = [];
     const picker = photoPicker({ photos, onChange: () => {}, max: 3, takeLabel: t('desk.takeAfterPhoto'), chooseLabel: t('desk.chooseAfterPhoto') });
     cleanups.push(picker.destroy);
-    const pending = (kase._openTasks || 0) > 0;
+    const pending = openTasks > 0;
     const oid = nextId('override');
     const override = h('input', { type: 'checkbox', id: oid, name: 'override_open_tasks', 'data-testid': 'field-override' });
     const reason = text('reason', t('desk.overrideReason'), { rows: 2 });
@@ -301,7 +302,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     if (!kase.viewer?.handler) { tasks.hidden = true; return; }
     let list;
     try { list = itemsOf(await get(`/cases/${id}/tasks`, null, { signal })); } catch { return; }
-    kase._openTasks = list.filter((task) => task.status === 'open').length;
+    openTasks = list.filter((task) => task.status === 'open').length;
     const mine = new Set((user.departments || []).map((d) => d.code));
     const lead = user.role === 'admin' || mine.has(kase.department?.code);
     tasks.hidden = false;

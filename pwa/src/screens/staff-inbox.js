@@ -63,6 +63,7 @@ export default async function staffInbox(ctx) {
   let desk = null;
   let map = null;
   let total = 0;
+  let queued = null; // live events that arrive while the list loads, applied after it
 
   const heading = screenHeader(t('inbox.title'));
   ctx.root.append(heading, deskNav(ctx.user, 'inbox') || '', say.el);
@@ -156,12 +157,15 @@ export default async function staffInbox(ctx) {
 
   async function load() {
     replace(listPane, skeletonList(4));
+    ul = null;
+    queued = [];
+    const mine = queued;
     let page;
     try { page = await get('/cases', apiQuery(), { signal: ctx.signal }); } catch (e) {
       if (e.name !== 'AbortError') replace(listPane, errorState(e, { onRetry: load, what: t('error.list') }));
       return;
     }
-    if (!ctx.isCurrent()) return;
+    if (!ctx.isCurrent() || mine !== queued) return; // a newer load is on its way
     cases.clear();
     items.clear();
     ul = h('ul', { class: 'card-list', 'aria-label': t('inbox.listLabel'), 'data-testid': 'inbox-list' });
@@ -169,6 +173,8 @@ export default async function staffInbox(ctx) {
     total = page.total ?? cases.size;
     replace(listPane, ul, emptyNote());
     paintCount();
+    queued = null;
+    mine.forEach(([c, event]) => upsert(c, event));
     if (filters.view === 'map') renderMap();
   }
 
@@ -215,6 +221,7 @@ export default async function staffInbox(ctx) {
   }
 
   function upsert(c, event) {
+    if (!ul) { queued?.push([c, event]); return; }
     const key = String(c.id);
     const known = cases.has(key);
     if (!matches(c, event)) {
