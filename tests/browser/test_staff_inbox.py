@@ -164,3 +164,22 @@ def test_a_transfer_moves_the_case_to_the_other_inbox_live(make_context, server)
     expect(theirs).to_have_url(f"{server.url}/staff/cases/{case['id']}")
     expect(theirs.get_by_test_id("act-start")).to_be_visible()
     expect(theirs.get_by_test_id("timeline-item").last).to_contain_text("Street Lighting")
+
+
+def test_the_desks_speak_the_persons_language(make_context, server):
+    case = file_case_for_roads(server)
+    context = make_context(locale="zh-CN")
+    sign_in(context, STAFF_EMAIL)
+    page = context.new_page()
+    page.goto(f"/staff/cases/{case['id']}")
+    expect(page.locator("h1")).to_have_text("案件处理台")
+    expect(page.get_by_test_id("act-accept")).to_have_text("受理")
+    page.goto("/staff")
+    expect(page.locator("h1")).to_have_text("部门收件箱")
+    expect(page.get_by_test_id("filter-status")).to_contain_text("未完成")
+
+
+def file_case_for_roads(server) -> dict:
+    body = {"category": "pothole", "lat": CENTRE[0], "lon": CENTRE[1],
+            "description": unique("Sunken manhole cover")}  # fmt: skip
+    return server.reporter.ok("POST", "/cases", expect=201, json=body)
