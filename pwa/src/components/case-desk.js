@@ -19,6 +19,7 @@ const AT_ONCE = new Set(['accept', 'start', 'close']);
 const ORDER = ['accept', 'assign', 'start', 'resolve', 'transfer', 'merge', 'reject', 'close', 'confirm', 'reopen'];
 const TONE = { reject: 'btn-danger', resolve: 'btn-primary', accept: 'btn-primary', start: 'btn-primary' };
 const WORKABLE = new Set(['accepted', 'assigned', 'in_progress']);
+const RACES = new Set(['stale', 'invalid_transition']);
 
 export const getDepartments = () => getOnce('/departments', { per_page: 100 }).then(itemsOf);
 
@@ -281,7 +282,9 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     } catch (e) {
       if (e.name === 'AbortError') return;
       setBusy(button, false);
-      if (e instanceof ApiError && e.status === 409) { conflict(e, form || actions); return; }
+      // 409 for a race (stale version, a state that moved on); other 409s (open tasks ...) are
+      // about the request itself and shown like any error in the form.
+      if (e instanceof ApiError && RACES.has(e.code)) { conflict(e, form || actions); return; }
       if (form) showFieldErrors(form, e); else toast(errorMessage(e), { tone: 'error' });
     }
   }
