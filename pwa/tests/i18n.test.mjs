@@ -85,7 +85,6 @@ test('dynamic keys for every status, filter, channel and proposal status exist',
   assert.deepEqual(need.filter((k) => !(k in en)), []);
   const desks = [
     ...['accept', 'reject', 'merge', 'assign', 'transfer', 'start', 'resolve', 'close', 'confirm', 'reopen'].map((a) => `desk.act.${a}`),
-    ...['report', 'after', 'verify'].map((k) => `desk.photoKind.${k}`),
     ...['list', 'map'].map((v) => `inbox.view.${v}`),
     ...['hide', 'restore', 'dismiss'].map((a) => `mod.done.${a}`),
     ...['spam', 'abuse', 'personal_data', 'off_topic', 'other'].map((r) => `mod.flagReason.${r}`),

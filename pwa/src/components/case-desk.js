@@ -13,6 +13,7 @@ import { flash, timeline } from './timeline.js';
 import { commentsSection } from './comments.js';
 import { photoPicker } from './photo-picker.js';
 import { slaClock } from './staff-kit.js';
+import { casePhotos } from './case-photos.js';
 
 // One click: nothing to add. The others open a short form.
 const AT_ONCE = new Set(['accept', 'start', 'close']);
@@ -125,7 +126,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
       h('p', { class: 'muted' }, [localName(kase.category), localName(kase.department)].filter(Boolean).join(' · ')),
       kase.description ? h('p', { class: 'description' }, kase.description) : null,
       kase.address ? h('p', { class: 'muted' }, icon('pin'), kase.address) : null,
-      photoStrip(kase),
+      casePhotos(kase, { width: 120 }),
       h('dl', { class: 'facts' },
         h('dt', null, t('desk.reporter')), h('dd', null, r.display_name || t('case.anonymous'),
           r.email ? h('span', null, ' · ', h('a', { href: `mailto:${r.email}`, 'data-native': true }, r.email)) : null,
@@ -367,12 +368,4 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     };
     return h('div', null, open, form);
   }
-}
-
-function photoStrip(kase) {
-  const all = kase.photos || [];
-  if (!all.length) return null;
-  return h('ul', { class: 'photo-strip', 'aria-label': t('case.photos') }, all.map((p, i) => h('li', null,
-    h('a', { href: p.url, 'data-native': true, target: '_blank', rel: 'noopener' },
-      h('img', { src: p.thumb_url || p.url, alt: t('desk.photoAlt', { n: i + 1, kind: tOr(`desk.photoKind.${p.kind}`, p.kind || '') }), loading: 'lazy', width: 120, height: 90 })))));
 }
