@@ -104,9 +104,10 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
       setBusy(send, true);
       try {
         const internal = desk ? desk.internal() : undefined;
-        const c = await create(`${base}/comments`, { body: text.value.trim(), parent_id: parentId, internal }, { key, signal });
+        const sent = text.value;
+        const c = await create(`${base}/comments`, { body: sent.trim(), parent_id: parentId, internal }, { key, signal });
         add(c, { highlight: true });
-        text.value = '';
+        if (text.value === sent) text.value = ''; // keep what was typed since (the reply came live first)
         key = null;
         onDone?.();
       } catch (err) {
