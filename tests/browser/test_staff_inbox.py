@@ -183,3 +183,42 @@ def file_case_for_roads(server) -> dict:
     body = {"category": "pothole", "lat": CENTRE[0], "lon": CENTRE[1],
             "description": unique("Sunken manhole cover")}  # fmt: skip
     return server.reporter.ok("POST", "/cases", expect=201, json=body)
+
+
+def test_an_overdue_case_stands_out_and_has_its_own_filter(make_context, server):
+    late = file_case_for_roads(server)
+    on_time = file_case_for_roads(server)
+    for case in (late, on_time):
+        for action in ("accept", "assign"):
+            server.staff.ok("POST", f"/cases/{case['id']}/transitions", json={"action": action})
+    backdate_due(server, late["id"], hours=5)
+    context = make_context()
+    sign_in(context, STAFF_EMAIL)
+    page = context.new_page()
+    open_inbox(page)
+    late_card = page.get_by_test_id("inbox-list").locator(f'a[data-case-id="{late["id"]}"]')
+    clock = late_card.get_by_test_id("sla")
+    expect(clock).to_have_attribute("data-tone", "overdue")
+    expect(clock).to_contain_text("5 hours overdue")  # in words, not colour alone
+    first = page.get_by_test_id("inbox-list").locator("a[data-case-id]").first
+    expect(first).to_have_attribute("data-case-id", str(late["id"]))  # due first: most late on top
+
+    page.get_by_test_id("filter-overdue").check()
+    expect(late_card).to_be_visible()
+    on_time_card = page.get_by_test_id("inbox-list").locator(f'a[data-case-id="{on_time["id"]}"]')
+    expect(on_time_card).to_have_count(0)
+
+
+def backdate_due(server, case_id: int, hours: int) -> None:
+    """Put a case's deadline in the past, as time passing would (test setup, in the database)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.env["DATABASE_URL"])
+    past = datetime.now(UTC) - timedelta(hours=hours, minutes=10)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE cases SET due_at = :due WHERE id = :id"), {"due": past, "id": case_id}
+        )
+    engine.dispose()
