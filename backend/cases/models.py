@@ -203,7 +203,7 @@ class CasePhoto(db.Model):
         ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
     )
     event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="report")  # or "after"
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="report")  # after, verify
     key: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
     thumb_key: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
     width: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -22,11 +22,14 @@ from backend.auth.permissions import (
     require_user,
 )
 from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower
+from backend.db import utcnow
 from backend.departments.models import Category, Department
 
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180  # mean Earth radius
 DEFAULT_RADIUS_M = 1000
 NEARBY_LIMIT = 5
+# "Assigned to me": the cases a staff member took on (assigned or started) themselves.
+TAKING_ACTIONS = ("assign", "start")
 
 _SORTS = {
     "created_at": (Case.created_at.asc(), Case.id.asc()),
@@ -126,14 +129,27 @@ def _search(q: str) -> ColumnElement:
 
 def _viewer_filters(viewer, args: dict) -> list[ColumnElement]:
     conditions = []
-    if args.get("mine") or args.get("following"):
+    if args.get("mine") or args.get("following") or args.get("assigned_to_me"):
         require_user(viewer)
+    if args.get("assigned_to_me"):
+        taken = select(CaseEvent.case_id).where(
+            CaseEvent.actor_id == viewer.id, CaseEvent.action.in_(TAKING_ACTIONS)
+        )
+        conditions.append(Case.id.in_(taken))
     if args.get("mine"):
         conditions.append(Case.reporter_id == viewer.id)
     if args.get("following"):
         followed = select(CaseFollower.case_id).where(CaseFollower.user_id == viewer.id)
         conditions.append(Case.id.in_(followed))
     return conditions
+
+
+def _overdue(overdue: bool) -> ColumnElement:
+    now = utcnow()
+    if overdue:
+        return and_(Case.status.in_(OPEN_STATUSES), Case.due_at < now)
+    # spelled out: NOT(... due_at < now) would drop the cases without a due time (NULL)
+    return or_(Case.status.not_in(OPEN_STATUSES), Case.due_at.is_(None), Case.due_at >= now)
 
 
 def filters(viewer, args: dict) -> list[ColumnElement]:
@@ -144,7 +160,10 @@ def filters(viewer, args: dict) -> list[ColumnElement]:
     if args.get("category"):
         conditions.append(_code_filter(Case.category_id, Category, args["category"]))
     if args.get("department"):
-        conditions.append(_code_filter(Case.department_id, Department, args["department"]))
+        codes = select(Department.id).where(Department.code.in_(args["department"]))
+        conditions.append(Case.department_id.in_(codes))
+    if "overdue" in args:
+        conditions.append(_overdue(args["overdue"]))
     if args.get("priority"):
         conditions.append(Case.priority == args["priority"])
     if "escalated" in args:

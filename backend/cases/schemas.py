@@ -50,7 +50,7 @@ class PhotoSchema(Schema):
     thumb_url = fields.String(required=True)
     width = fields.Integer(required=True)
     height = fields.Integer(required=True)
-    kind = fields.String(metadata={"enum": ["report", "after"]})
+    kind = fields.String(metadata={"enum": ["report", "after", "verify"]})
 
 
 class ReporterPublicSchema(Schema):
@@ -299,7 +299,10 @@ class TransitionSchema(Schema):
 
 
 class TransitionFormSchema(TransitionSchema):
-    photos = fields.List(Upload(), metadata={"description": '"After" photos (resolve only).'})
+    photos = fields.List(
+        Upload(),
+        metadata={"description": '"After" photos (resolve), or "verify" photos (confirm, reopen).'},
+    )
 
 
 class Coordinates(fields.String):
@@ -333,8 +336,18 @@ def _check_lat_lon(lat: float, lon: float, field: str) -> None:
 class CaseQuerySchema(PageArgs):
     status = DelimitedList(fields.String(validate=validate.OneOf(STATUSES)))
     category = fields.String(validate=CODE)
-    department = fields.String(validate=CODE)
+    department = DelimitedList(
+        fields.String(validate=CODE),
+        validate=validate.Length(max=20),
+        metadata={"description": "A department code, or a comma list of them."},
+    )
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    overdue = fields.Boolean(
+        metadata={"description": "true: open cases past their due time; false: the others."}
+    )
+    assigned_to_me = fields.Boolean(
+        metadata={"description": "Cases the asking staff member assigned or started."}
+    )
     bbox = Coordinates(4, metadata={"description": "min_lon,min_lat,max_lon,max_lat"})
     near = Coordinates(2, metadata={"description": "lat,lon"})
     radius_m = fields.Integer(validate=validate.Range(min=1, max=MAX_RADIUS_M))

@@ -38,6 +38,8 @@ from backend.media.processing import ProcessedImage
 from backend.media.storage import Storage
 
 DEFAULT_POLICY = Policy()
+# Photos a transition may carry: the fix ("after"), or a check on the ground ("verify").
+PHOTO_KINDS = {"resolve": "after", "confirm": "verify", "reopen": "verify"}
 __all__ = [  # the access rules, re-exported for the domains that ask "the cases service"
     "can_view_case",
     "case_for",
@@ -204,8 +206,10 @@ def authorize_transition(actor, case: Case, action, *, photo_count: int = 0) -> 
     row = _row(action)
     if not row.who(actor, case):
         raise Forbidden(f"You may not {row.action} this case.", code="not_allowed")
-    if photo_count and row.action != "resolve":
-        raise ValidationFailed("Only resolving takes photos.", fields={"photos": ["Not here."]})
+    if photo_count and row.action not in PHOTO_KINDS:
+        raise ValidationFailed(
+            "Only resolving and verifying take photos.", fields={"photos": ["Not here."]}
+        )
     return row
 
 
@@ -244,7 +248,8 @@ def _apply(session, case, actor, row, data, images, storage, now, policy) -> Cas
     event = log_event(session, case, actor, row.action, now=now, to_status=row.target, **fields)
     if images:
         uploader = getattr(actor, "id", None)
-        _store(session, storage, images, case, kind="after", uploaded_by=uploader, event=event)
+        kind = PHOTO_KINDS[row.action]
+        _store(session, storage, images, case, kind=kind, uploaded_by=uploader, event=event)
     publish_event(session, case, event)
     return event
 

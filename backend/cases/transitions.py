@@ -77,7 +77,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition("start", (Status.ASSIGNED,), Status.IN_PROGRESS, lead_handler),
         Transition("resolve", (Status.IN_PROGRESS,), Status.RESOLVED, lead_handler, ("note",)),
-        Transition("confirm", (Status.RESOLVED,), Status.CLOSED, reporter),
+        Transition("confirm", (Status.RESOLVED,), Status.CLOSED, reporter_or_verifier),
         Transition(
             "reopen",
             (Status.RESOLVED, Status.CLOSED),

@@ -7,6 +7,15 @@ const loaders = {
   en: () => import('./i18n/en.json'),
   'zh-CN': () => import('./i18n/zh-CN.json'),
 };
+// Catalogues only some people need (the staff desks), loaded with their screens and kept in step
+// with the language: the residents' first load does not carry them.
+const extraLoaders = {
+  staff: {
+    en: () => import('./i18n/staff/en.json'),
+    'zh-CN': () => import('./i18n/staff/zh-CN.json'),
+  },
+};
+const extrasInUse = new Set();
 const STORE_KEY = 'cityloop.lang';
 let lang = 'en';
 let messages = {};
@@ -31,11 +40,20 @@ export function detectLang() {
 
 export async function setLang(code, { persist = false } = {}) {
   const next = loaders[code] ? code : 'en';
-  messages = (await loaders[next]()).default;
+  const extras = await Promise.all([...extrasInUse].map((name) => extraLoaders[name][next]()));
+  messages = Object.assign({}, (await loaders[next]()).default, ...extras.map((m) => m.default));
   lang = next;
   document.documentElement.lang = next;
   if (persist) { try { localStorage.setItem(STORE_KEY, next); } catch { /* ignore */ } }
   listeners.forEach((fn) => fn(next));
+}
+
+/** Add an extra catalogue (e.g. 'staff') to the current language and every later one. */
+export async function useMessages(name) {
+  if (extrasInUse.has(name)) return;
+  const extra = (await extraLoaders[name][lang]()).default;
+  extrasInUse.add(name);
+  Object.assign(messages, extra);
 }
 
 export const getLang = () => lang;

@@ -11,7 +11,12 @@ const ROOM_OF = {
   'proposal.updated': (d) => `proposal:${d.proposal_id ?? d.proposal?.id ?? d.id}`,
   'proposal.comment': (d) => `proposal:${d.proposal_id ?? d.comment?.proposal_id}`,
   notification: () => 'user',
+  'moderation.item': () => 'moderation',
 };
+// A department room hears of its cases' events through the same `case.event`: the socket only
+// gets one for a case it is not watching when a department room sent it, so every department
+// room the page joined gets each one (the inbox keeps the cases that are its own).
+const ALSO_TO = { 'case.event': (room) => room.startsWith('department:') };
 const eventIdOf = (type, d) => (type === 'case.event' ? d.event?.id : type === 'notification' ? (d.notification ?? d).id : undefined);
 
 function setStatus(status) {
@@ -35,6 +40,7 @@ function join(room) {
   const payload = r.since != null ? { room, since: r.since } : { room };
   socket.emit('subscribe', payload, (ack) => {
     if (!ack || !ack.ok) { r.handlers.forEach((fn) => fn('error', ack?.error || {})); return; }
+    r.handlers.forEach((fn) => fn('joined', { room }));
     const missed = ack.missed || [];
     if (missed.length) r.handlers.forEach((fn) => fn('missed', missed));
     const last = missed.map((m) => m.id ?? m.event?.id).filter((v) => v != null).pop();
@@ -50,7 +56,14 @@ async function ensureSocket() {
     socket.on('disconnect', () => setStatus('disconnected'));
     socket.on('connect_error', () => setStatus('disconnected'));
     for (const type of Object.keys(ROOM_OF)) {
-      socket.on(type, (data) => deliver(ROOM_OF[type](data || {}), type, data || {}, eventIdOf(type, data || {})));
+      socket.on(type, (data) => {
+        const d = data || {};
+        const primary = ROOM_OF[type](d);
+        deliver(primary, type, d, eventIdOf(type, d));
+        const also = ALSO_TO[type];
+        // no id for these: the inbox upserts by case and reloads after a reconnect
+        if (also) rooms.forEach((_, room) => { if (room !== primary && also(room)) deliver(room, type, d); });
+      });
     }
     return socket;
   });
@@ -59,7 +72,8 @@ async function ensureSocket() {
 
 /**
  * subscribe('case:12', (type, data) => ..., {since: lastEventId}) -> unsubscribe().
- * type is a server event name, 'missed' (data: list, oldest first) or 'error'.
+ * type is a server event name, 'joined' (after every (re)join), 'missed' (data: list, oldest
+ * first) or 'error'.
  */
 export function subscribe(room, handler, { since } = {}) {
   let r = rooms.get(room);

@@ -1,5 +1,4 @@
-// The resident app's screens. Staff, volunteer and admin screens join later with their own
-// addRoutes([...{roles: ['staff']}]) call; the router checks `auth` and `roles` before loading.
+// The app's screens; the router checks `auth` and `roles` before loading one.
 import { addRoutes } from './router.js';
 
 addRoutes([
@@ -15,5 +14,10 @@ addRoutes([
   { path: '/settings', tab: 'account', load: () => import('./screens/account.js') },
   { path: '/login', tab: 'account', load: () => import('./screens/login.js') },
   { path: '/register', tab: 'account', load: () => import('./screens/login.js') },
+  // Staff, volunteers and admins: their desks, loaded only by them.
+  { path: '/staff', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
+  { path: '/staff/cases/:id', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
+  { path: '/staff/proposals', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-proposals.js') },
+  { path: '/moderation', tab: 'desk', roles: ['volunteer'], load: () => import('./screens/moderation-desk.js') },
   { path: '*', load: () => import('./screens/not-found.js') },
 ]);

@@ -21,8 +21,30 @@ let waiting = 0;
 let unsubscribeUser = null;
 let liveModule = null;
 
+/** Where a person's desk is: the inbox for staff and admins, moderation for volunteers. */
+export function deskHref(user) {
+  if (!user) return null;
+  if (user.role === 'staff' || user.role === 'admin') return '/staff';
+  if (user.role === 'volunteer') return '/moderation';
+  return null;
+}
+
+function renderDeskLink() {
+  const href = deskHref(currentUser());
+  let link = $('desk-link');
+  if (!href) { link?.remove(); return; }
+  if (!link) {
+    link = h('a', { id: 'desk-link', class: 'btn btn-small btn-secondary desk-link', 'data-testid': 'nav-desk' });
+    $('bell').before(link);
+  }
+  link.href = href;
+  replace(link, icon('inbox'), h('span', null, t('nav.desk')));
+  if (activeTab?.tab === 'desk') link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+}
+
 export function renderShell() {
   setToastRegion($('toasts'));
+  renderDeskLink();
   $('skip-link').textContent = t('nav.skip');
   const bell = $('bell');
   bell.setAttribute('aria-label', t('nav.notifications'));
@@ -46,6 +68,7 @@ export function setActiveTab(route) {
     else a.removeAttribute('aria-current');
   });
   document.body.dataset.route = route ? route.path : '';
+  renderDeskLink();
 }
 
 export function setUnread(n) {
@@ -82,6 +105,7 @@ export async function refreshWaiting() {
 /** Unread count and live notifications for the signed-in user; nothing when signed out. */
 export async function watchUser(user) {
   $('bell').hidden = !user;
+  renderDeskLink();
   unsubscribeUser?.();
   unsubscribeUser = null;
   if (!user) { setUnread(0); liveModule?.reconnect(); return; }

@@ -10,6 +10,10 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src')
 const load = (name) => JSON.parse(fs.readFileSync(path.join(SRC, 'i18n', name), 'utf8'));
 const en = load('en.json');
 const zh = load('zh-CN.json');
+// The desks' catalogue (staff, volunteers), loaded with their screens.
+const staffEn = load('staff/en.json');
+const staffZh = load('staff/zh-CN.json');
+const allEn = { ...en, ...staffEn };
 const PLURAL = new Set(['zero', 'one', 'two', 'few', 'many', 'other']);
 
 const forms = (value) => (typeof value === 'string' ? [value] : Object.values(value));
@@ -29,8 +33,16 @@ test('en and zh-CN have the same keys', () => {
   assert.deepEqual(b.filter((k) => !(k in en)), [], 'missing in en.json');
 });
 
+test('the staff catalogues have the same keys and placeholders, none shared with the base', () => {
+  assert.deepEqual(Object.keys(staffEn).sort(), Object.keys(staffZh).sort());
+  for (const key of Object.keys(staffEn)) {
+    assert.deepEqual([...placeholders(staffZh[key])].sort(), [...placeholders(staffEn[key])].sort(), key);
+    assert.ok(!(key in en), `${key} is in both en.json and staff/en.json`);
+  }
+});
+
 test('every message is a string or a plural object with an "other" form', () => {
-  for (const [name, catalogue] of [['en', en], ['zh-CN', zh]]) {
+  for (const [name, catalogue] of [['en', en], ['zh-CN', zh], ['staff en', staffEn], ['staff zh-CN', staffZh]]) {
     for (const [key, value] of Object.entries(catalogue)) {
       if (typeof value === 'string') { assert.ok(value.trim(), `${name} ${key} is empty`); continue; }
       assert.equal(typeof value, 'object', `${name} ${key}`);
@@ -47,13 +59,13 @@ test('placeholders match between languages', () => {
 });
 
 test('every message key named in the code exists', () => {
-  const namespaces = new Set(Object.keys(en).map((k) => k.split('.')[0]));
-  const socketEvents = new Set(['case.event', 'case.comment', 'proposal.updated', 'proposal.comment']);
+  const namespaces = new Set(Object.keys(allEn).map((k) => k.split('.')[0]));
+  const socketEvents = new Set(['case.event', 'case.comment', 'proposal.updated', 'proposal.comment', 'moderation.item']);
   const missing = new Set();
   for (const file of sourceFiles(SRC)) {
     const code = fs.readFileSync(file, 'utf8');
     for (const [, key] of code.matchAll(/'([a-zA-Z]+\.[A-Za-z0-9_.]+)'/g)) {
-      if (namespaces.has(key.split('.')[0]) && !socketEvents.has(key) && !(key in en)) missing.add(`${path.relative(SRC, file)}: ${key}`);
+      if (namespaces.has(key.split('.')[0]) && !socketEvents.has(key) && !(key in allEn)) missing.add(`${path.relative(SRC, file)}: ${key}`);
     }
   }
   assert.deepEqual([...missing], []);
@@ -71,6 +83,16 @@ test('dynamic keys for every status, filter, channel and proposal status exist',
     'event.assignTo', 'event.transferTo',
   ];
   assert.deepEqual(need.filter((k) => !(k in en)), []);
+  const desks = [
+    ...['accept', 'reject', 'merge', 'assign', 'transfer', 'start', 'resolve', 'close', 'confirm', 'reopen'].map((a) => `desk.act.${a}`),
+    ...['list', 'map'].map((v) => `inbox.view.${v}`),
+    ...['hide', 'restore', 'dismiss'].map((a) => `mod.done.${a}`),
+    ...['spam', 'abuse', 'personal_data', 'off_topic', 'other'].map((r) => `mod.flagReason.${r}`),
+    ...['all', 'flagged', 'new', 'hidden'].map((k) => `mod.kind.${k}`),
+    ...['case', 'proposal', 'comment'].map((k) => `mod.type.${k}`),
+    ...['review', 'accepted', 'done'].map((k) => `pdesk.view.${k}`),
+  ];
+  assert.deepEqual(desks.filter((k) => !(k in staffEn)), []);
 });
 
 test('language is chosen from the browser unless one was stored', () => {

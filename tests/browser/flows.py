@@ -70,3 +70,53 @@ def file_case(server: Server, **fields) -> dict:
         "address": "People's Square, Huangpu",
     } | fields
     return server.reporter.ok("POST", "/cases", expect=201, json=body)
+
+
+def sign_in(context, email: str, password: str = PASSWORD) -> dict:
+    """Sign ``context`` in as an existing account (its pages share the session cookie)."""
+    csrf = context.request.get("/api/v1/auth/csrf")
+    assert csrf.ok, csrf.text()
+    response = context.request.post(
+        "/api/v1/auth/login",
+        data={"email": email, "password": password},
+        headers={"X-CSRFToken": csrf.json()["csrf_token"]},
+    )
+    assert response.ok, response.text()
+    return response.json()
+
+
+def make_account(server: Server, role: str, departments: tuple[str, ...] = ()) -> str:
+    """A new account made by the admin (staff of ``departments``, a volunteer ...): its email."""
+    email = f"{role}{os.getpid()}-{next(_counter)}@browser.test"
+    server.admin.ok(
+        "POST",
+        "/admin/users",
+        expect=201,
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "display_name": unique(role.title()).replace(f" {os.getpid()}-", " "),
+            "role": role,
+            "departments": list(departments),
+        },
+    )
+    return email
+
+
+def api_in(context, method: str, path: str, body: dict | None = None, expect: int = 200):
+    """Call the API as the person signed in to ``context`` (cookie session and CSRF)."""
+    csrf = context.request.get("/api/v1/auth/csrf").json()["csrf_token"]
+    response = context.request.fetch(
+        f"/api/v1{path}", method=method, data=body, headers={"X-CSRFToken": csrf}
+    )
+    assert response.status == expect, f"{method} {path}: {response.status} {response.text()}"
+    return response.json() if response.body() else None
+
+
+def mark_document(page) -> None:
+    """Set a marker that only survives while the page is not reloaded."""
+    page.evaluate("window.__sameDocument = true")
+
+
+def still_same_document(page) -> bool:
+    return page.evaluate("window.__sameDocument === true")

@@ -229,3 +229,26 @@ def test_events_after(make_case, client):
 @pytest.mark.parametrize("case_id", ["0", "99999999999999999999", "-5", "abc", "1.5"])
 def test_odd_ids_are_404(client, case_id):
     assert client.get(f"/api/v1/cases/{case_id}").status_code == 404
+
+
+def test_several_departments_overdue_and_assigned_to_me(make_case, city, listed, token_for):
+    late = make_case("assigned")
+    on_time = make_case("assigned")
+    leak = make_case("accepted", category=city.leak)
+    fresh = make_case()
+    db.session.get(Case, late.id).due_at = datetime.now(UTC) - timedelta(hours=1)
+    db.session.commit()
+    assert set(listed("department=roads,water")) == {late.id, on_time.id, leak.id, fresh.id}
+    assert set(listed("department=water")) == {leak.id}
+    assert listed("overdue=true") == [late.id]
+    assert set(listed("overdue=false")) == {on_time.id, leak.id, fresh.id}
+    staff = token_for(city.staff)
+    assert listed("assigned_to_me=true", staff) == []
+    mine = make_case("accepted")
+    service.transition(db.session, db.session.get(Case, mine.id), city.staff, {"action": "assign"})
+    db.session.commit()
+    assert listed("assigned_to_me=true", staff) == [mine.id]
+
+
+def test_assigned_to_me_needs_a_user(client):
+    assert client.get("/api/v1/cases?assigned_to_me=true").status_code == 401

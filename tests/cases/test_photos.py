@@ -241,6 +241,18 @@ def test_resolve_with_an_after_photo(upload, make_case, city, client):
     assert stored.event_id == db.session.scalar(select(func.max(CaseEvent.id)))
 
 
+@pytest.mark.parametrize("action", ["confirm", "reopen"])
+def test_a_volunteer_verifies_a_fix_with_a_photo(upload, make_case, city, action):
+    case = make_case("resolved")
+    url = f"/api/v1/cases/{case.id}/transitions"
+    fields = {"reason": "Still broken"} if action == "reopen" else {}
+    response = upload(imagegen.jpeg(), user=city.volunteer, url=url, action=action, **fields)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == ("closed" if action == "confirm" else "assigned")
+    assert [p["kind"] for p in body["photos"]] == ["verify"]
+
+
 def test_other_transitions_take_no_photos(upload, make_case, city, app, monkeypatch):
     from backend.cases import photos
 

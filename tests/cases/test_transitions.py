@@ -23,7 +23,7 @@ ALLOWED = {
     "transfer": {"staff", "admin"},
     "start": {"staff", "admin"},
     "resolve": {"staff", "admin"},
-    "confirm": {"reporter"},
+    "confirm": {"reporter", "volunteer", "admin"},
     "reopen": {"reporter", "volunteer", "admin"},
     "close": {"staff", "admin"},
 }

@@ -13,9 +13,10 @@ export function caseThumb(c, size = 64) {
     : h('span', { class: 'thumb thumb-empty', 'aria-hidden': 'true' }, icon('image'));
 }
 
-export function caseCard(c, { extra } = {}) {
+/** caseCard(case, {extra, href, onOpen}): `href` for another screen (the staff desk). */
+export function caseCard(c, { extra, href, onOpen } = {}) {
   return h('li', null,
-    h('a', { class: 'card case-card', href: `/cases/${c.id}`, 'data-testid': 'case-card', 'data-case-id': c.id },
+    h('a', { class: 'card case-card', href: href || `/cases/${c.id}`, onclick: onOpen, 'data-testid': 'case-card', 'data-case-id': c.id },
       caseThumb(c),
       h('span', { class: 'card-body' },
         h('span', { class: 'card-title' }, caseTitle(c)),

@@ -7,8 +7,12 @@ import { errorState, setBusy, showFieldErrors, skeletonList, clearFieldErrors } 
 import { itemsOf } from './case-card.js';
 import { flash } from './timeline.js';
 
-/** commentsSection({base: '/cases/12', user, signal, title}) -> {el, add(comment)} */
-export function commentsSection({ base, user, signal, title }) {
+/**
+ * commentsSection({base: '/cases/12', user, signal, title, staff}) -> {el, add(comment), apply(payload)}
+ * staff: {templates: [{title, body}]} for the case desk: the composer can write an internal note
+ * (clearly marked, for the handling staff only) or a public reply from a response template.
+ */
+export function commentsSection({ base, user, signal, title, staff = null }) {
   const headingId = nextId('comments-h');
   const list = h('ul', { class: 'comments', 'data-testid': 'comments' });
   const body = h('div', null, skeletonList(2));
@@ -35,11 +39,12 @@ export function commentsSection({ base, user, signal, title }) {
     const down = h('button', { type: 'button', class: 'icon-btn', 'data-value': '-1', 'aria-pressed': String(c.my_vote === -1), 'aria-label': t('comments.down'), disabled: !user }, icon('thumb-down'));
     up.onclick = () => vote(c, 1, [up, down], score);
     down.onclick = () => vote(c, -1, [up, down], score);
-    const staff = c.author && (c.author.role === 'staff' || c.author.role === 'admin' || c.official);
-    const li = h('li', { class: `comment${staff ? ' comment-staff' : ''}`, 'data-comment-id': c.id },
+    const staffAuthor = c.author && (c.author.role === 'staff' || c.author.role === 'admin' || c.official);
+    const li = h('li', { class: `comment${staffAuthor ? ' comment-staff' : ''}${c.internal ? ' comment-internal' : ''}`, 'data-comment-id': c.id, 'data-testid': c.internal ? 'internal-note' : 'comment' },
       h('p', { class: 'comment-meta' },
         h('strong', null, c.author?.display_name || t('comments.anonymous')),
-        staff ? h('span', { class: 'tag tag-staff' }, icon('badge'), t('comments.staff')) : null,
+        staffAuthor ? h('span', { class: 'tag tag-staff' }, icon('badge'), t('comments.staff')) : null,
+        c.internal ? h('span', { class: 'tag tag-internal' }, icon('lock'), t('desk.internalTag')) : null,
         h('time', { class: 'muted', datetime: c.created_at, title: formatDateTime(c.created_at) }, relativeTime(c.created_at))),
       h('p', { class: 'comment-body' }, c.hidden ? t('comments.hidden') : c.body),
       h('div', { class: 'comment-actions' }, up, score, down,
@@ -66,13 +71,30 @@ export function commentsSection({ base, user, signal, title }) {
     if (highlight) flash(li);
   }
 
+  /** A live `<target>.comment` payload: created, edited, hidden, restored or deleted. */
+  function apply({ change, comment: c } = {}) {
+    if (!c || c.id == null) return;
+    const li = byId.get(String(c.id));
+    if (change === 'hidden' || change === 'deleted') {
+      if (!li) return;
+      const replies = li.querySelector('.replies');
+      if (replies && replies.children.length) li.querySelector('.comment-body').textContent = t('comments.hidden');
+      else { li.remove(); byId.delete(String(c.id)); }
+      return;
+    }
+    if (li && change === 'edited') { li.querySelector('.comment-body').textContent = c.body ?? ''; flash(li); return; }
+    if (!li) add(c, { highlight: true });
+  }
+
   function composer({ parentId = null, onDone } = {}) {
     const id = nextId('comment');
     let key = null;
     const text = h('textarea', { id, name: 'body', rows: parentId ? 2 : 3, required: true, maxlength: 4000, 'data-testid': 'comment-input' });
     const send = h('button', { type: 'submit', class: 'btn btn-primary' }, icon('send'), t(parentId ? 'comments.sendReply' : 'comments.send'));
-    const form = h('form', { class: 'composer', novalidate: true }, h('div', { class: 'field' },
-      h('label', { for: id }, t(parentId ? 'comments.replyLabel' : 'comments.label')), text), h('div', { class: 'row' }, send,
+    const label = h('label', { for: id }, t(parentId ? 'comments.replyLabel' : 'comments.label'));
+    const desk = staff && !parentId ? deskControls(text, label, send) : null;
+    const form = h('form', { class: 'composer', novalidate: true }, desk?.el, h('div', { class: 'field' },
+      label, text), h('div', { class: 'row' }, send,
       parentId ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: onDone }, t('action.cancel')) : null));
     form.onsubmit = async (e) => {
       e.preventDefault();
@@ -81,9 +103,11 @@ export function commentsSection({ base, user, signal, title }) {
       key ||= newKey();
       setBusy(send, true);
       try {
-        const c = await create(`${base}/comments`, { body: text.value.trim(), parent_id: parentId }, { key, signal });
+        const internal = desk ? desk.internal() : undefined;
+        const sent = text.value;
+        const c = await create(`${base}/comments`, { body: sent.trim(), parent_id: parentId, internal }, { key, signal });
         add(c, { highlight: true });
-        text.value = '';
+        if (text.value === sent) text.value = ''; // keep what was typed since (the reply came live first)
         key = null;
         onDone?.();
       } catch (err) {
@@ -112,6 +136,36 @@ export function commentsSection({ base, user, signal, title }) {
       user ? composer() : h('p', { class: 'signin-hint' }, h('a', { href: `/login?next=${encodeURIComponent(location.pathname)}` }, t('comments.signIn'))));
   }
 
+  /** Public reply or internal note (a clear switch), and the category's response templates. */
+  function deskControls(text, label, send) {
+    const name = nextId('kind');
+    let internal = false;
+    const paint = () => {
+      label.textContent = internal ? t('desk.noteLabel') : t('comments.label');
+      send.lastChild.textContent = internal ? t('desk.noteSend') : t('comments.send');
+      el.closest('form')?.classList.toggle('composer-internal', internal);
+      picker.hidden = internal;
+    };
+    const choice = (value, text_, testid) => {
+      const rid = nextId('kind');
+      return h('span', { class: 'check' },
+        h('input', { type: 'radio', id: rid, name, value, checked: value === 'public', 'data-testid': testid,
+          onchange: () => { internal = value === 'internal'; paint(); } }),
+        h('label', { for: rid }, text_));
+    };
+    const templates = staff.templates || [];
+    const pickId = nextId('tpl');
+    const picker = templates.length ? h('div', { class: 'field' }, h('label', { for: pickId }, t('desk.template')),
+      h('select', { id: pickId, 'data-testid': 'template-picker', onchange: (e) => {
+        const tpl = templates[Number(e.target.value)];
+        if (tpl) { text.value = tpl.body; text.focus(); }
+      } }, h('option', { value: '' }, t('desk.templateChoose')), templates.map((tpl, i) => h('option', { value: String(i) }, tpl.title)))) : h('span');
+    const group = h('fieldset', { class: 'segmented-radio' }, h('legend', null, t('desk.replyKind')),
+      choice('public', t('desk.publicReply'), 'kind-public'), choice('internal', t('desk.internalNote'), 'kind-internal'));
+    const el = h('div', { class: 'desk-compose' }, group, picker);
+    return { el, internal: () => internal };
+  }
+
   load();
-  return { el, add: (c) => add(c, { highlight: true }) };
+  return { el, add: (c) => add(c, { highlight: true }), apply };
 }

@@ -5,8 +5,11 @@ import { preparePhoto } from '../image.js';
 
 export const MAX_PHOTOS = 5;
 
-/** photoPicker({photos, onChange(photos), onGps({lat, lon})}) -> {el, destroy()} */
-export function photoPicker({ photos, onChange, onGps }) {
+/**
+ * photoPicker({photos, onChange(photos), onGps({lat, lon}), max, takeLabel, chooseLabel}) -> {el, destroy()}
+ * The labels default to the report's ("Take a photo", "Choose photos").
+ */
+export function photoPicker({ photos, onChange, onGps = () => {}, max = MAX_PHOTOS, takeLabel, chooseLabel }) {
   const urls = new Map();
   const status = h('p', { class: 'muted small', role: 'status', 'data-testid': 'photo-status' });
   const list = h('ul', { class: 'photo-list', 'data-testid': 'photo-list' });
@@ -15,8 +18,8 @@ export function photoPicker({ photos, onChange, onGps }) {
   const camera = input({ capture: 'environment', 'data-testid': 'photo-camera' });
   const gallery = input({ multiple: true, 'data-testid': 'photo-input' });
   const buttons = h('div', { class: 'photo-buttons' },
-    camera, h('label', { for: camera.id, class: 'btn btn-primary btn-big' }, icon('camera'), t('report.takePhoto')),
-    gallery, h('label', { for: gallery.id, class: 'btn btn-secondary btn-big' }, icon('image'), t('report.choosePhotos')));
+    camera, h('label', { for: camera.id, class: 'btn btn-primary btn-big' }, icon('camera'), takeLabel || t('report.takePhoto')),
+    gallery, h('label', { for: gallery.id, class: 'btn btn-secondary btn-big' }, icon('image'), chooseLabel || t('report.choosePhotos')));
 
   function urlOf(photo) {
     if (photo.thumb) return photo.thumb;
@@ -28,8 +31,8 @@ export function photoPicker({ photos, onChange, onGps }) {
     replace(list, ...photos.map((p, i) => h('li', null,
       h('img', { src: urlOf(p), alt: t('report.photoAlt', { n: i + 1 }), width: 96, height: 96 }),
       h('button', { type: 'button', class: 'icon-btn remove', 'aria-label': t('report.removePhoto', { n: i + 1 }), onclick: () => remove(p.id) }, icon('x')))));
-    buttons.hidden = photos.length >= MAX_PHOTOS;
-    if (photos.length >= MAX_PHOTOS) status.textContent = t('report.photoLimit', { count: MAX_PHOTOS });
+    buttons.hidden = photos.length >= max;
+    if (photos.length >= max) status.textContent = t('report.photoLimit', { count: max });
   }
 
   function remove(id) {
@@ -41,7 +44,7 @@ export function photoPicker({ photos, onChange, onGps }) {
   }
 
   async function onFiles(event) {
-    const files = [...event.target.files].slice(0, MAX_PHOTOS - photos.length);
+    const files = [...event.target.files].slice(0, max - photos.length);
     event.target.value = '';
     for (const file of files) {
       status.textContent = t('report.preparing');

@@ -4,10 +4,13 @@ import { localName, t, tOr } from '../i18n.js';
 import { STATUS_ICON, statusLabel } from '../status.js';
 import { formatDateTime, relativeTime } from '../format.js';
 
+// Events that leave the status where it was: shown with a note icon, not the status's.
+const NOT_MOVES = new Set(['comment', 'internal_note', 'cohandle', 'task_done', 'merge_in']);
+
 function describe(event, kase) {
   const dept = localName(event.department) || (event.action === 'assign' || event.action === 'transfer' ? localName(kase?.department) : null);
   if ((event.action === 'assign' || event.action === 'transfer') && dept) return t(`event.${event.action}To`, { department: dept });
-  return tOr(`event.${event.action}`, event.to_status ? statusLabel(event.to_status) : event.action);
+  return tOr(`event.${event.action}`, event.to_status ? statusLabel(event.to_status) : event.action, { department: dept || '' });
 }
 
 function actorName(actor) {
@@ -16,11 +19,12 @@ function actorName(actor) {
 }
 
 export function timelineItem(event, kase) {
-  const status = event.to_status && STATUS_ICON[event.to_status] ? event.to_status : null;
-  return h('li', { class: `tl-item${status ? ` status-${status}` : ''}`, 'data-event-id': event.id, 'data-testid': 'timeline-item' },
+  const status = !NOT_MOVES.has(event.action) && STATUS_ICON[event.to_status] ? event.to_status : null;
+  return h('li', { class: `tl-item${status ? ` status-${status}` : ''}${event.internal ? ' tl-internal' : ''}`, 'data-event-id': event.id, 'data-testid': 'timeline-item' },
     h('span', { class: 'tl-dot', 'aria-hidden': 'true' }, icon(status ? STATUS_ICON[status] : 'comment')),
     h('div', { class: 'tl-body' },
-      h('p', { class: 'tl-title' }, describe(event, kase)),
+      h('p', { class: 'tl-title' }, describe(event, kase),
+        event.internal ? h('span', { class: 'tag tag-internal' }, icon('lock'), t('desk.internalTag')) : null),
       h('p', { class: 'tl-meta muted' }, actorName(event.actor), ' · ',
         h('time', { datetime: event.created_at, title: formatDateTime(event.created_at) }, relativeTime(event.created_at))),
       event.note ? h('p', { class: 'tl-note' }, event.note) : null,

@@ -10,6 +10,7 @@ import { caseTitle, itemsOf } from '../components/case-card.js';
 import { flash, timeline } from '../components/timeline.js';
 import { commentsSection } from '../components/comments.js';
 import { caseActions } from '../components/case-actions.js';
+import { casePhotos } from '../components/case-photos.js';
 
 export default async function caseScreen(ctx) {
   const { id } = ctx.params;
@@ -41,7 +42,7 @@ export default async function caseScreen(ctx) {
   replace(main, 
     cachedNotice(kase) || '',
     summary,
-    photos(kase),
+    casePhotos(kase),
     actions,
     h('section', { class: 'timeline-section', 'aria-labelledby': 'tl-h' },
       h('div', { class: 'section-head' }, h('h2', { id: 'tl-h' }, t('case.progress')), liveDot), tl.el),
@@ -105,22 +106,7 @@ export default async function caseScreen(ctx) {
     } else if (type === 'missed') {
       catchUp(data.map((item) => item.event || item));
     } else if (type === 'case.comment') {
-      comments.add(data.comment || data);
+      comments.apply(data.comment ? data : { change: 'created', comment: data });
     }
   }, { since: tl.lastId() >= 0 ? tl.lastId() : undefined }));
-}
-
-function photos(kase) {
-  const all = kase.photos || [];
-  if (!all.length) return '';
-  const group = (list, title) => (list.length ? h('figure', { class: 'photo-group' },
-    h('figcaption', null, title),
-    h('ul', { class: 'photo-strip' }, list.map((p, i) => h('li', null,
-      h('a', { href: p.url, 'data-native': true, target: '_blank', rel: 'noopener' },
-        h('img', { src: p.thumb_url || p.url, alt: t('case.photoAlt', { n: i + 1, title }), loading: 'lazy', decoding: 'async',
-          width: 160, height: p.width && p.height ? Math.round((160 * p.height) / p.width) : 120 })))))) : null);
-  const before = all.filter((p) => p.kind !== 'after');
-  const after = all.filter((p) => p.kind === 'after');
-  return h('section', { class: 'case-photos', 'aria-label': t('case.photos') },
-    group(before, after.length ? t('case.before') : t('case.photos')), group(after, t('case.after')));
 }

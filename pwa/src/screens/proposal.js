@@ -99,6 +99,6 @@ export default async function proposalScreen(ctx) {
       Object.assign(p, shared);
       renderVotes(true);
       renderAnswer();
-    } else if (type === 'proposal.comment') comments.add(data.comment || data);
+    } else if (type === 'proposal.comment') comments.apply(data.comment ? data : { change: 'created', comment: data });
   }));
 }
