@@ -189,3 +189,25 @@ def test_a_hidden_proposals_answer_notice_stops_quoting_its_title(
     inbox = client.get("/api/v1/notifications", headers=token_for(follower))
     assert inbox.get_json()["items"]
     assert SECRET not in inbox.get_data(as_text=True)
+
+
+def test_three_flags_hide_a_case_and_dismissing_them_brings_it_back(
+    client, make_case, as_role, moderator
+):
+    case = make_case("submitted", description=SECRET)
+    body = {"target_type": "case", "target_id": case.id, "reason": "spam"}
+    for _ in range(3):
+        assert (
+            client.post("/api/v1/flags", json=body, headers=as_role("resident")).status_code == 201
+        )
+    assert client.get(f"/api/v1/cases/{case.id}").status_code == 404
+    assert client.get("/api/v1/cases").get_json()["total"] == 0
+    log = client.get("/api/v1/moderation/log").get_json()["items"]
+    assert [(e["action"], e["target_type"]) for e in log] == [("auto_hide", "case")]
+    dismiss = {"action": "dismiss", "items": [{"target_type": "case", "target_id": case.id}]}
+    assert (
+        client.post("/api/v1/moderation/actions", json=dismiss, headers=moderator).status_code
+        == 200
+    )
+    assert client.get(f"/api/v1/cases/{case.id}").status_code == 200
+    assert client.get("/api/v1/cases").get_json()["total"] == 1
