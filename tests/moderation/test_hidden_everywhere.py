@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.fixtures_cases import CENTRE
+from tests.fixtures_live import subscribe
 
 SECRET = "Cheap watches 555-0199"
 LAT, LON = CENTRE
@@ -211,3 +212,14 @@ def test_three_flags_hide_a_case_and_dismissing_them_brings_it_back(
     )
     assert client.get(f"/api/v1/cases/{case.id}").status_code == 200
     assert client.get("/api/v1/cases").get_json()["total"] == 1
+
+
+def test_live_replays_leave_it_out(socket_client, hidden_case, city):
+    """Reconnecting with ``since``: the case room refuses (as GET does) and the user room's
+    unread notifications no longer quote it."""
+    connection = socket_client(city.resident)
+    ack = subscribe(connection, f"case:{hidden_case.id}", since=0)
+    assert ack["ok"] is False and ack["error"]["code"] == "not_found"
+    ack = subscribe(connection, "user", since=0)
+    assert ack["ok"] is True and ack["missed"]
+    assert SECRET not in json.dumps(ack)
