@@ -1,5 +1,6 @@
 """The transition table, row by row, over HTTP: every allowed role from every allowed state,
-every other role (403, or 401 when signed out) and every other state (409)."""
+every other role from every allowed state (403, or 401 when signed out) and every other
+state (409)."""
 
 from __future__ import annotations
 
@@ -70,10 +71,10 @@ def _allowed_cases():
 
 def _forbidden_roles():
     for action in ALLOWED:
-        source = sorted(SOURCES[action])[0]
-        for role in ROLES:
-            if role not in ALLOWED[action]:
-                yield pytest.param(action, source, role, id=f"{action}-{source}-{role}")
+        for source in sorted(SOURCES[action]):
+            for role in ROLES:
+                if role not in ALLOWED[action]:
+                    yield pytest.param(action, source, role, id=f"{action}-{source}-{role}")
 
 
 def _forbidden_states():
