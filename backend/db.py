@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, TypeDecorator, event
+from sqlalchemy import DateTime, ForeignKey, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +40,22 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+class UserLinkMixin:
+    """A user's link to one parent row (a follower, a "me too"): one row per user per parent,
+    dropped with either side. The model declares its parent key with :func:`parent_key`; it
+    comes first in the table and in the primary key, then ``user_id`` and ``created_at``."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+def parent_key(table: str) -> Mapped[int]:
+    """The parent half of a :class:`UserLinkMixin` primary key: ``<table>.id``, cascading."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True)
 
 
 def tune_sqlite(engine: Engine) -> None:

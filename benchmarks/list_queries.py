@@ -6,9 +6,10 @@ Run from the repository root:
 
 Each database is a scratch one: a SQLite file in a temporary folder, and a PostgreSQL
 database (on ``BENCH_POSTGRES_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432``)
-that the script creates and drops. Cases are seeded with bulk inserts; the queries then go
-through the Flask test client, so each figure includes routing, auth, the SQL (list and
-count) and the JSON dump of a 20-item page.
+that the script creates and drops: a random ``cityloop_bench_*`` name, or ``--pg-database``
+(on a shared server, a name of your own; it must not exist yet). Cases are seeded with bulk
+inserts; the queries then go through the Flask test client, so each figure includes routing,
+auth, the SQL (list and count) and the JSON dump of a 20-item page.
 """
 
 from __future__ import annotations
@@ -239,7 +240,7 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str
             db.session.commit()
         headers = _headers(seeded)
         db.session.remove()
-    print(f"{label}: seeded {count:,} cases in {seconds:.1f} s", flush=True)
+    print(f"{label}: seeded {count:,} cases in {seconds:.1f} s; load average {_load()}", flush=True)
     client = app.test_client()
     lines = []
     for name, path, who in queries(seeded):
@@ -263,8 +264,8 @@ def _headers(seeded: dict) -> dict:
     return {"public": {}, **{who: {"Authorization": f"Bearer {t}"} for who, t in tokens.items()}}
 
 
-def with_postgres(count: int, runs: int, data_dir: Path) -> list[str]:
-    name = f"cityloop_bench_{uuid.uuid4().hex[:8]}"
+def with_postgres(count: int, runs: int, data_dir: Path, name: str | None = None) -> list[str]:
+    name = name or f"cityloop_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -291,13 +292,23 @@ def machine() -> str:
     )
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine moves the figures."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=100, help="timed requests per query")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--pg-database", help="name of the scratch PostgreSQL database")
     args = parser.parse_args()
     print(f"machine: {machine()}")
+    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}", flush=True)
     lines = []
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -305,7 +316,8 @@ def main() -> None:
             url = f"sqlite:///{folder / 'bench.db'}"
             lines += run(url, "SQLite", args.cases, args.runs, folder / "sqlite")
         if args.db in ("postgresql", "both"):
-            lines += with_postgres(args.cases, args.runs, folder / "postgresql")
+            lines += with_postgres(args.cases, args.runs, folder / "postgresql", args.pg_database)
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}")
     print()
     print("| database | query | matching cases | p50 ms | p99 ms |")
     print("|---|---|---:|---:|---:|")

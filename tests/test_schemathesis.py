@@ -14,10 +14,16 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import select
 
 from backend.auth import service as auth_service
+from backend.auth.models import User
+from backend.cases import service as cases
+from backend.cases.models import Status
+from backend.departments import service as departments
 from backend.extensions import db, limiter
 from tests.conftest import _empty_tables
+from tests.fixtures_cases import PATHS, _step_data
 from tests.helpers import PASSWORD
 
 CHECKS = [
@@ -60,4 +66,48 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails_and_keeps_its_documented_shape(case, fuzz_target):
+    case.call_and_validate(headers=fuzz_target[1], checks=CHECKS)
+
+
+@pytest.fixture
+def live_cases(fuzz_target):
+    """Real cases in every state (two departments), so that fuzzed transitions reach the
+    service instead of stopping at a 404 for an unknown id."""
+    app, _headers = fuzz_target
+    with app.app_context():
+        for code in ("roads", "water"):
+            departments.create_department(db.session, {"code": code, "name": code.title()})
+        departments.create_category(
+            db.session,
+            {"code": "pothole", "name": "Pothole", "department": "roads", "sla_hours": 48},
+        )
+        reporter = auth_service.create_user(
+            db.session, email="r@example.org", password=PASSWORD, display_name="R"
+        )
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        data = {"category": "pothole", "lat": 31.23, "lon": 121.47, "description": "A hole"}
+        ids = []
+        for status in [s for s in Status for _ in range(3)]:
+            case = cases.create_case(db.session, reporter, dict(data))
+            target = cases.create_case(db.session, reporter, dict(data))
+            for action in PATHS[status]:
+                cases.transition(db.session, case, admin, _step_data(action, target))
+            ids += [case.id, target.id]
+        db.session.commit()
+    return ids
+
+
+transitions = schemathesis.pytest.from_fixture("api_schema").include(
+    method="POST", path_regex=r"/transitions$"
+)
+
+
+@transitions.parametrize()
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+def test_transitions_never_fail(case, fuzz_target, live_cases):
+    """POST /cases/{id}/transitions once answered 500: fuzzed harder than the rest, on real
+    cases in every state (a generated id that is a valid one is swapped for one of them)."""
+    generated = case.path_parameters.get("case_id")
+    if isinstance(generated, int) and 0 < generated < 2**31:
+        case.path_parameters["case_id"] = live_cases[generated % len(live_cases)]
     case.call_and_validate(headers=fuzz_target[1], checks=CHECKS)

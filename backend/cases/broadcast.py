@@ -1,9 +1,10 @@
 """Which rooms hear of a case event, and with what payload.
 
 Every event goes to ``case:<id>`` (or, when staff-only, to ``case:<id>:internal`` and
-nowhere else). Events that change who has to act go to the department rooms too: the lead
-department on new, assigned, transferred, reopened and escalated cases, the former lead on
-a transfer, and a co-handling department on its task.
+nowhere else; while moderation hides the case, to ``case:<id>:internal`` instead). Events
+that change who has to act go to the department rooms too: the lead department on new,
+assigned, transferred, reopened and escalated cases, the former lead on a transfer, and a
+co-handling department on its task.
 """
 
 from __future__ import annotations
@@ -66,11 +67,15 @@ def publish_event(session: Session, case: Case, event: CaseEvent) -> None:
     """Queue ``case.event`` for every room that should hear of ``event`` (sent after commit)."""
     if session.info.get(_QUIET):
         return
-    if event.internal:
+    if event.internal or case.hidden:
+        # A hidden case says nothing in its public room: people who subscribed before it
+        # was hidden may still sit there. Its handlers hear of it in the internal room.
         payload = event_payload(case, event, internal=True)
         publish(session, case_room(case.id, internal=True), EVENT, payload)
+    if event.internal:
         return
     payload = event_payload(case, event)
-    publish(session, case_room(case.id), EVENT, payload)
+    if not case.hidden:
+        publish(session, case_room(case.id), EVENT, payload)
     for code in department_codes(case, event):
         publish(session, department_room(code), EVENT, payload)

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db import TimestampMixin, UTCDateTime, utcnow
+from backend.db import TimestampMixin, UserLinkMixin, UTCDateTime, parent_key, utcnow
 from backend.extensions import db
 
 ANONYMOUS = "anonymous"
@@ -222,30 +222,18 @@ class CasePhoto(db.Model):
         return f"/media/{self.thumb_key}"
 
 
-class CaseFollower(db.Model):
+class CaseFollower(UserLinkMixin, db.Model):
     __tablename__ = "case_followers"
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    case_id: Mapped[int] = parent_key("cases")
 
 
-class CaseSupporter(db.Model):
+class CaseSupporter(UserLinkMixin, db.Model):
     """A "me too": one per user per case."""
 
     __tablename__ = "case_supporters"
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    case_id: Mapped[int] = parent_key("cases")
 
 
 class TaskStatus(StrEnum):

@@ -334,7 +334,9 @@ def _check_lat_lon(lat: float, lon: float, field: str) -> None:
 
 
 class CaseQuerySchema(PageArgs):
-    status = DelimitedList(fields.String(validate=validate.OneOf(STATUSES)))
+    status = DelimitedList(
+        fields.String(validate=validate.OneOf(STATUSES)), validate=validate.Length(min=1)
+    )
     category = fields.String(validate=CODE)
     department = DelimitedList(
         fields.String(validate=CODE),

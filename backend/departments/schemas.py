@@ -40,12 +40,15 @@ class AttributeSchema(Schema):
 
 
 def _check_attributes(attributes: list[dict]) -> None:
-    codes = [a.get("code") for a in attributes]
+    """Runs on what loaded, even when some questions failed their own fields: any key may
+    be missing here."""
+    codes = [a["code"] for a in attributes if "code" in a]
     if len(codes) != len(set(codes)):
         raise ValidationError("Question codes must be unique.")
     for attribute in attributes:
         if str(attribute.get("datatype")).endswith("valuelist") and not attribute.get("values"):
-            raise ValidationError(f"{attribute['code']}: a list question needs values.")
+            name = attribute.get("code", "A question")
+            raise ValidationError(f"{name}: a list question needs values.")
 
 
 class CategorySchema(Schema):

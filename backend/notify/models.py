@@ -30,6 +30,12 @@ class Notification(db.Model):
     digested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
+    def shown_text(self) -> str:
+        """``text``, or a neutral line once moderation hid what it quotes from its reader
+        (set by :func:`backend.notify.service.redact`, never stored)."""
+        return getattr(self, "_redacted_text", None) or self.text
+
+    @property
     def url(self) -> str | None:
         """Where the PWA opens it: a public page, never one that reveals private data."""
         path = TARGET_PATHS.get(self.target_type)

@@ -25,6 +25,7 @@ from backend.errors import NotFound, ValidationFailed
 from backend.extensions import db
 from backend.notify import vapid
 from backend.notify.models import Notification, PushSubscription
+from backend.notify.service import redact
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ def send_to_user(session: Session, user_id: int, payload: dict) -> int:
 def payload_of(notification: Notification) -> dict:
     return {
         "title": "CityLoop",
-        "body": notification.text,
+        "body": notification.shown_text,
         "url": notification.url,
         "tag": f"{notification.target_type}:{notification.target_id}",
         "notification_id": notification.id,
@@ -164,6 +165,7 @@ def send_notification(notification_id: int) -> None:
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.read_at is not None:
         return
+    redact(db.session, [notification])
     send_to_user(db.session, notification.user_id, payload_of(notification))
     db.session.commit()
 

@@ -19,7 +19,7 @@ class NotificationSchema(Schema):
     target = fields.Function(
         lambda n: TargetSchema().dump(n), required=True, metadata={"type": "object"}
     )
-    text = fields.String(required=True)
+    text = fields.String(required=True, attribute="shown_text")
     url = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)
     read_at = fields.DateTime(allow_none=True)

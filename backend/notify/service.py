@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backend.aftercommit import after_commit
 from backend.auth.models import User
 from backend.db import utcnow
-from backend.errors import ValidationFailed
+from backend.errors import NotFound, ValidationFailed
 from backend.live.publish import publish, real_session
 from backend.live.rooms import MAX_MISSED
 from backend.notify.models import Notification, NotificationPreference
@@ -43,6 +43,33 @@ KINDS: dict[str, Kind] = {
         Kind("content_hidden", "live", "Moderators hid something you wrote."),
     )
 }
+
+
+HIDDEN_TEXT = "Moderators hid what this notification was about."
+# Kinds whose text quotes no content (the author's own notice carries only the reason).
+QUOTES_NOTHING = frozenset({"content_hidden"})
+
+
+def redact(session: Session, notifications: Iterable[Notification]) -> list[Notification]:
+    """Hide the text of notifications about content that moderators have hidden since from
+    their reader (a case or proposal title quoted in it). Stored texts are left alone, so
+    restoring the content brings them back."""
+    from backend.moderation.registry import moderated  # moderation notifies: import late
+
+    notifications = list(notifications)
+    for notification in notifications:
+        if notification.kind in QUOTES_NOTHING:
+            continue
+        try:
+            entry = moderated(notification.target_type)
+            target = entry.load(session, int(notification.target_id))
+        except (NotFound, ValueError):
+            continue
+        if target.hidden:
+            reader = session.get(User, notification.user_id)
+            if not entry.can_see(session, reader, target):
+                notification._redacted_text = HIDDEN_TEXT
+    return notifications
 
 
 def _clip(text: str) -> str:
@@ -109,7 +136,7 @@ def deliver_later(session: Session, notification: Notification) -> None:
     from backend.notify.schemas import notification_schema
 
     if notification.channel in ("live", "push"):
-        payload = notification_schema.dump(notification)
+        payload = notification_schema.dump(redact(session, [notification])[0])
         publish(session, f"user:{notification.user_id}", "notification", payload)
     if notification.channel == "push" and push.has_devices(session, notification.user_id):
         after_commit(real_session(session), enqueue, push.send_notification, notification.id)
@@ -131,7 +158,9 @@ def inbox(session: Session, user: User, *, page: int, per_page: int, unread: boo
     stmt = _mine(user).order_by(Notification.id.desc())
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return paginate(session, stmt, page, per_page) | {"unread": unread_count(session, user)}
+    page_of = paginate(session, stmt, page, per_page)
+    redact(session, page_of["items"])
+    return page_of | {"unread": unread_count(session, user)}
 
 
 def missed(session: Session, user: User, since: int) -> list[Notification]:
@@ -142,7 +171,7 @@ def missed(session: Session, user: User, since: int) -> list[Notification]:
         .order_by(Notification.id)
         .limit(MAX_MISSED)
     )
-    return list(session.scalars(stmt))
+    return redact(session, session.scalars(stmt))
 
 
 def mark_read(

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db import TimestampMixin, UTCDateTime, utcnow
+from backend.db import TimestampMixin, UserLinkMixin, UTCDateTime, parent_key, utcnow
 from backend.extensions import db
 
 
@@ -119,16 +119,10 @@ class ProposalVote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class ProposalFollower(db.Model):
+class ProposalFollower(UserLinkMixin, db.Model):
     __tablename__ = "proposal_followers"
 
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    proposal_id: Mapped[int] = parent_key("proposals")
 
 
 class ProposalCase(db.Model):

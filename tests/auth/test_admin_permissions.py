@@ -109,3 +109,15 @@ def test_category_validation(client, as_role, make_department):
     assert client.post("/api/v1/categories", json=NEW_CATEGORY, headers=admin).status_code == 201
     dup = client.post("/api/v1/categories", json=NEW_CATEGORY, headers=admin)
     assert dup.status_code == 422
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_broken_category_questions_are_422_not_500(client, as_role, make_category, method):
+    """Schemathesis found a 500: the list-question check read `code` from a question whose
+    own fields had failed (so `code` was missing)."""
+    make_category("pothole")
+    body = {**NEW_CATEGORY, "attributes": [{"datatype": "singlevaluelist", "stray": {}}]}
+    url = "/api/v1/categories" if method == "post" else "/api/v1/categories/pothole"
+    response = getattr(client, method)(url, json=body, headers=as_role("admin"))
+    assert response.status_code == 422, response.get_json()
+    assert "attributes" in response.get_json()["error"]["fields"]

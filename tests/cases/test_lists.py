@@ -78,6 +78,8 @@ def test_bbox_and_near(make_case, listed):
         "near=31,121&radius_m=0",
         "near=31,121&radius_m=999999",
         "status=open",
+        "status=",
+        "status=,",
         "sort=distance",
         "sort=random",
         "per_page=1000",

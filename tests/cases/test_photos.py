@@ -253,6 +253,29 @@ def test_a_volunteer_verifies_a_fix_with_a_photo(upload, make_case, city, action
     assert [p["kind"] for p in body["photos"]] == ["verify"]
 
 
+@pytest.mark.parametrize(
+    ("make", "status"),
+    [
+        (lambda: imagegen.decompression_bomb(), 413),
+        (lambda: imagegen.truncated_jpeg(), 422),
+        (lambda: imagegen.text_as_jpg(), 422),
+        (lambda: b"\xff\xd8\xff\xe0" + b"\0" * (15 * 1024 * 1024), 413),
+    ],
+    ids=["bomb", "truncated", "text", "oversized"],
+)
+def test_bad_after_photos_leave_the_case_as_it_was(upload, make_case, city, app, make, status):
+    case = make_case("in_progress")
+    before = _rows()
+    url = f"/api/v1/cases/{case.id}/transitions"
+    response = upload(
+        imagegen.jpeg(), make(), user=city.staff, url=url, action="resolve", note="Fixed"
+    )
+    assert response.status_code == status
+    assert error_of(response)["fields"]["photos"].keys() == {"1"}
+    assert _rows() == before and _files(app) == []
+    assert db.session.get(Case, case.id).status == "in_progress"
+
+
 def test_other_transitions_take_no_photos(upload, make_case, city, app, monkeypatch):
     from backend.cases import photos
 

@@ -12,8 +12,15 @@ from tests import imagegen
 def test_the_whole_loop(client, city, token_for):
     started = datetime.now(UTC)
     reporter, roads, water = (token_for(p) for p in (city.reporter, city.staff, city.water_staff))
+    windows = []  # (before, after) each request that writes one event
 
-    report = client.post(
+    def post(*args, **kwargs):
+        before = datetime.now(UTC)
+        response = client.post(*args, **kwargs)
+        windows.append((before, datetime.now(UTC)))
+        return response
+
+    report = post(
         "/api/v1/cases",
         data={
             "category": "pothole",
@@ -29,13 +36,13 @@ def test_the_whole_loop(client, city, token_for):
     assert case["photos"][0]["kind"] == "report"
 
     def step(headers, body, expect="?"):
-        response = client.post(f"{url}/transitions", json=body, headers=headers)
+        response = post(f"{url}/transitions", json=body, headers=headers)
         assert response.status_code == 200, (body, response.get_json())
         assert response.get_json()["status"] == expect, body
         return response.get_json()
 
     def comment(headers, body, internal):
-        response = client.post(
+        response = post(
             f"{url}/comments", json={"body": body, "internal": internal}, headers=headers
         )
         assert response.status_code == 201, response.get_json()
@@ -51,16 +58,16 @@ def test_the_whole_loop(client, city, token_for):
         "assigned",
     )
     assert moved["department"]["code"] == "water"
-    task = client.post(
+    task = post(
         f"{url}/tasks", json={"department": "roads", "note": "Resurface after us"}, headers=water
     )
     assert task.status_code == 201, task.get_json()
-    done = client.post(
+    done = post(
         f"{url}/tasks/{task.get_json()['id']}/done", json={"note": "Resurfaced"}, headers=roads
     )
     assert done.status_code == 200
     step(water, {"action": "start"}, "in_progress")
-    resolved = client.post(
+    resolved = post(
         f"{url}/transitions",
         data={
             "action": "resolve",
@@ -77,9 +84,7 @@ def test_the_whole_loop(client, city, token_for):
     step(water, {"action": "resolve", "note": "Second leak found and fixed."}, "resolved")
     closed = step(reporter, {"action": "confirm"}, "closed")
     assert closed["reopen_count"] == 1
-    rating = client.post(
-        f"{url}/rating", json={"score": 4, "comment": "Slow but good"}, headers=reporter
-    )
+    rating = post(f"{url}/rating", json={"score": 4, "comment": "Slow but good"}, headers=reporter)
     assert rating.status_code == 201
     finished = datetime.now(UTC)
 
@@ -109,6 +114,10 @@ def test_the_whole_loop(client, city, token_for):
     times = [datetime.fromisoformat(e["created_at"]) for e in staff_view]
     assert times == sorted(times)
     assert started <= times[0] and times[-1] <= finished
+    # each event was written by the request that asked for it, while it ran
+    assert len(windows) == len(expected)
+    for (action, *_), time, (before, after) in zip(expected, times, windows, strict=True):
+        assert before <= time <= after, action
     assert [e["id"] for e in staff_view] == sorted(e["id"] for e in staff_view)
 
     public_view = client.get(f"{url}/events", headers=reporter).get_json()["items"]

@@ -123,3 +123,30 @@ def test_nul_characters_are_refused_on_every_database(client, as_role):
     assert response.status_code == 422
     assert error_of(response)["code"] == "invalid_text"
     assert client.get("/api/v1/departments?include_inactive=\x00").status_code == 422
+
+
+def test_lone_surrogates_are_refused_on_every_database(client, as_role):
+    """A JSON "\\ud800" escape has no UTF-8 form: it was a 500 where it reached the driver."""
+    admin = as_role("admin")
+    raw = '{"code": "sur", "name": "bad \\ud800 name"}'
+    response = client.post(
+        "/api/v1/departments", data=raw, content_type="application/json", headers=admin
+    )
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "invalid_text"
+    paired = '{"code": "emoji", "name": "Parks \\ud83d\\ude42"}'
+    response = client.post(
+        "/api/v1/departments", data=paired, content_type="application/json", headers=admin
+    )
+    assert response.status_code == 201
+
+
+def test_every_value_of_a_repeated_form_field_is_checked(client, as_role):
+    response = client.post(
+        "/api/v1/departments",
+        data={"code": ["ok", "bad\x00"], "name": "N"},
+        content_type="multipart/form-data",
+        headers=as_role("admin"),
+    )
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "invalid_text"
