@@ -217,7 +217,6 @@ def rate(data, case_id):
     return rating
 
 
-from backend.cases import media_routes, staff_routes  # noqa: E402  (registered with ours)
+from backend.cases import staff_routes  # noqa: E402  (registered with ours)
 
 extra_blps = [staff_routes.blp]
-bp = media_routes.bp

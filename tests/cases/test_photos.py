@@ -300,3 +300,27 @@ def test_photos_are_not_processed_for_someone_who_may_not_act(upload, make_case,
 @pytest.mark.parametrize("key", ["nope", "../../etc/passwd", "a" * 64 + ".jpg", "%2e%2e"])
 def test_media_route_serves_only_stored_renditions(client, key):
     assert client.get(f"/media/{key}").status_code == 404
+
+
+def test_a_hidden_cases_photos_are_served_only_to_those_who_still_see_it(
+    upload, client, city, as_role, token_for
+):
+    filed = upload(imagegen.jpeg(), lat=SHANGHAI[0], lon=SHANGHAI[1])
+    assert filed.status_code == 201, filed.get_json()
+    case = filed.get_json()
+    [photo] = case["photos"]
+    body = {
+        "action": "hide",
+        "items": [{"target_type": "case", "target_id": case["id"]}],
+        "reason": "Personal data",
+    }
+    volunteer = as_role("volunteer")
+    hidden = client.post("/api/v1/moderation/actions", json=body, headers=volunteer)
+    assert hidden.status_code == 200, hidden.get_json()
+    for url in (photo["url"], photo["thumb_url"]):
+        assert client.get(url).status_code == 404
+        assert client.get(url, headers=token_for(city.resident)).status_code == 404
+        for viewer in (token_for(city.reporter), token_for(city.staff), volunteer):
+            served = client.get(url, headers=viewer)
+            assert served.status_code == 200
+            assert served.headers["Cache-Control"] == "private, no-store"
