@@ -4,6 +4,7 @@ the contract's shape; ordinary use goes through."""
 import pytest
 
 from tests.helpers import error_of
+from tests.services import REDIS_URL, require_service
 
 
 @pytest.fixture
@@ -20,6 +21,19 @@ TIGHT = {
     "FLAGGING_LIMIT_PER_ADDRESS": "100 per minute",
 }
 tight = pytest.mark.parametrize("app_overrides", [TIGHT], indirect=True)
+# Several processes share their budgets through Redis, as the scaled setup runs.
+tight_on_both_storages = pytest.mark.parametrize(
+    "app_overrides",
+    [TIGHT, pytest.param(TIGHT | {"RATELIMIT_STORAGE_URI": REDIS_URL}, marks=pytest.mark.redis)],
+    indirect=True,
+    ids=["memory", "redis"],
+)
+
+
+@pytest.fixture(autouse=True)
+def _redis_when_asked(request):
+    if request.node.get_closest_marker("redis"):
+        require_service("Redis", REDIS_URL)
 
 
 def _assert_429(response):
@@ -28,7 +42,7 @@ def _assert_429(response):
     assert int(response.headers["Retry-After"]) > 0
 
 
-@tight
+@tight_on_both_storages
 def test_posting_budget_is_shared_by_comments_and_proposals(
     client, make_proposal, make_user, token_for
 ):
