@@ -116,8 +116,11 @@ export default function home(ctx) {
         if (i) await new Promise((resolve) => { setTimeout(resolve, 0); });
         if (mine !== pinsSeq || !ctx.isCurrent()) return;
         cases.slice(i, i + 25).forEach((c) => {
+          const open = () => ctx.navigate(`/cases/${c.id}`);
           statusMarker(L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} · ${t(`status.${c.status}`)}` })
-            .on('click', () => ctx.navigate(`/cases/${c.id}`)).addTo(markers);
+            .on('click', open)
+            .on('keypress', (e) => { if (e.originalEvent.key === 'Enter') open(); }) // a focusable pin (role=button)
+            .addTo(markers);
         });
       }
     } catch { /* the list shows the error */ }
