@@ -23,6 +23,8 @@ async function loadLeaflet() {
  */
 export async function createMap(el, { center, zoom, label, onTilesFailed }) {
   const [L, config] = await Promise.all([loadLeaflet(), getConfig().catch(() => ({}))]);
+  // Running Leaflet's code and building the map are two long pieces of work: not in one task.
+  await new Promise((resolve) => { setTimeout(resolve, 0); });
   const map = L.map(el, { center, zoom, keyboard: true, zoomControl: true, attributionControl: true });
   map.attributionControl.setPrefix(false);
   el.setAttribute('role', 'region');

@@ -6,10 +6,12 @@ import { screenHeader, toast } from '../ui.js';
 import { caseCard, caseTitle, itemsOf } from '../components/case-card.js';
 import { pagedList } from '../components/paged-list.js';
 import { getPosition } from '../geo.js';
+import { prepareListFormats } from '../format.js';
 import { get, getConfig } from '../api.js';
 import { bboxParam, defaultView, rememberView, viewBbox } from '../map-view.js';
 
 const FILTER_KEY = 'cityloop.homeFilter';
+const PIN_BATCH = 10;
 
 // The list waits for the map's area, which needs the config's centre: ask for it while the
 // session is still loading, not after this screen first renders.
@@ -49,6 +51,8 @@ export default function home(ctx) {
     const statuses = STATUS_FILTERS[filter];
     return { ...area, status: statuses.length ? statuses : undefined, per_page: 20 };
   }
+
+  prepareListFormats();
 
   // One request for the list on first load: it asks for the area the map will show, worked out
   // from the map's size before Leaflet loads, so the map's arrival changes nothing.
@@ -111,11 +115,12 @@ export default function home(ctx) {
       if (mine !== pinsSeq) return;
       markers.clearLayers();
       const cases = itemsOf(data).filter((c) => c.lat != null && c.lon != null);
-      // In batches, giving the browser a turn in between: 100 pins at once were a long task.
-      for (let i = 0; i < cases.length; i += 25) {
+      // In small batches, giving the browser a turn in between: each batch of pins also costs a
+      // style and layout pass, and 25 pins a batch still made long tasks on a slow phone.
+      for (let i = 0; i < cases.length; i += PIN_BATCH) {
         if (i) await new Promise((resolve) => { setTimeout(resolve, 0); });
         if (mine !== pinsSeq || !ctx.isCurrent()) return;
-        cases.slice(i, i + 25).forEach((c) => {
+        cases.slice(i, i + PIN_BATCH).forEach((c) => {
           const open = () => ctx.navigate(`/cases/${c.id}`);
           statusMarker(L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} · ${t(`status.${c.status}`)}` })
             .on('click', open)
