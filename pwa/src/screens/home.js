@@ -150,6 +150,7 @@ export default function home(ctx) {
       markers = mapApi.L.layerGroup().addTo(mapApi.map);
       ctx.onCleanup(() => destroyMap(mapApi.map));
       const onMove = debounce(() => {
+        if (!ctx.isCurrent()) return; // a move that ended as the screen was left: the map is gone
         const b = mapApi.map.getBounds();
         rememberView(mapApi.map);
         showArea(bboxParam(b.getWest(), b.getSouth(), b.getEast(), b.getNorth()));
