@@ -13,7 +13,7 @@ function formatter(Kind, options) {
 
 /**
  * Build the formatters a case list uses ahead of it, one per task (the first Intl object of a page
- * loads locale data: 15-50 ms on this app's test host), while the screen waits for its data.
+ * loads locale data: 15-57 ms on this app's test host), while the screen waits for its data.
  */
 export function prepareListFormats() {
   const now = new Date().toISOString();

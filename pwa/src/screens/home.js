@@ -22,7 +22,7 @@ export default function home(ctx) {
   let area = null; // {bbox} of the map, {near, radius_m}, or {} for the whole city
   let mapApi = null;
   let markers = null;
-  let firstPins = null; // {query, answer}: pins asked for while the map code loads
+  let firstPins = null; // {key, answer}: pins asked for while the map code loads
 
   const locate = h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'near-me', onclick: nearMe },
     icon('locate'), t('home.nearMe'));
