@@ -10,6 +10,7 @@ import time
 
 from flask import Flask, abort, g, request
 
+from backend.compression import register_compression
 from backend.config import Config, config_from_env
 from backend.db import tune_sqlite
 from backend.errors import register_error_handlers
@@ -35,6 +36,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     )
 
     _register_request_hooks(app)
+    register_compression(app)
     _init_extensions(app)
     _register_blueprints(app)
     register_error_handlers(app)

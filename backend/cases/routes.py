@@ -17,6 +17,7 @@ from backend.cases.bodies import body_doc, parse_body
 from backend.cases.schemas import (
     CaseCreateFormSchema,
     CaseCreateSchema,
+    CasePinSchema,
     CaseQuerySchema,
     CaseSchema,
     EventQuerySchema,
@@ -37,6 +38,8 @@ from backend.cases.transitions import allowed_actions
 from backend.extensions import db, limiter
 from backend.idempotency import idempotent
 from backend.pagination import page_of, paginate
+
+PIN_SCHEMA = CasePinSchema()
 
 blp = Blueprint(
     "cases", __name__, url_prefix="/api/v1", description="Report city problems and follow them"
@@ -83,6 +86,16 @@ def list_cases(args):
     acting = user()
     page = queries.page_of_cases(db.session, acting, args)
     return _page_response(page, case_schema_for(acting))
+
+
+@blp.route("/cases/pins", methods=["GET"])
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, page_of(CasePinSchema))
+def list_case_pins(args):
+    """The cases `GET /cases` lists, with the same filters, order and paging, each with only
+    what a map pin shows: id, status, position, title and category."""
+    page = queries.page_of_pins(db.session, user(), args)
+    return _page_response(page, PIN_SCHEMA)
 
 
 @blp.route("/cases", methods=["POST"])

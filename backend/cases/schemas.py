@@ -111,6 +111,17 @@ class CasePublicSchema(Schema):
     viewer = fields.Nested(ViewerSchema)
 
 
+class CasePinSchema(Schema):
+    """What a map pin needs: where, which status, and a title for its accessible name."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": STATUSES})
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    title = fields.String(allow_none=True)
+    category = fields.Nested(NamedRefSchema, required=True)
+
+
 class CaseStaffSchema(CasePublicSchema):
     """Staff and admins also see the reporter's contact, and moderation state."""
 

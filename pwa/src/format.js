@@ -11,6 +11,17 @@ function formatter(Kind, options) {
   return f;
 }
 
+/**
+ * Build the formatters a case list uses ahead of it, one per task (the first Intl object of a page
+ * loads locale data: 15-57 ms on this app's test host), while the screen waits for its data.
+ */
+export function prepareListFormats() {
+  const now = new Date().toISOString();
+  const steps = [() => relativeTime(now), () => formatDateTime(now), () => formatNumber(1)];
+  const next = () => { steps.shift()(); if (steps.length) setTimeout(next, 0); };
+  setTimeout(next, 0);
+}
+
 const UNITS = [
   ['year', 365 * 24 * 3600], ['month', 30 * 24 * 3600], ['week', 7 * 24 * 3600],
   ['day', 24 * 3600], ['hour', 3600], ['minute', 60],

@@ -3,8 +3,9 @@
 import { getConfig } from './api.js';
 import { STATUS_ICON } from './status.js';
 
+export { defaultView, rememberView } from './map-view.js';
+
 let leaflet = null;
-const VIEW_KEY = 'cityloop.mapView';
 
 async function loadLeaflet() {
   leaflet ||= Promise.all([import('leaflet'), import('leaflet/dist/leaflet.css')]).then(([mod, css]) => {
@@ -16,28 +17,14 @@ async function loadLeaflet() {
   return leaflet;
 }
 
-/** Where to centre a map: the last view, else the city's centre from the config, else the world. */
-export async function defaultView() {
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(VIEW_KEY));
-    if (saved?.center) return saved;
-  } catch { /* ignore */ }
-  const config = await getConfig().catch(() => ({}));
-  if (Array.isArray(config.map_center)) return { center: config.map_center, zoom: config.map_zoom || 14 };
-  return { center: [20, 0], zoom: 2, unknown: true };
-}
-
-export function rememberView(map) {
-  const c = map.getCenter();
-  try { sessionStorage.setItem(VIEW_KEY, JSON.stringify({ center: [c.lat, c.lng], zoom: map.getZoom() })); } catch { /* ignore */ }
-}
-
 /**
  * createMap(element, {center, zoom, label, onTilesFailed}) -> {L, map}.
  * Throws if Leaflet itself cannot load (offline on a first visit): callers keep working without a map.
  */
 export async function createMap(el, { center, zoom, label, onTilesFailed }) {
   const [L, config] = await Promise.all([loadLeaflet(), getConfig().catch(() => ({}))]);
+  // Running Leaflet's code and building the map are two long pieces of work: not in one task.
+  await new Promise((resolve) => { setTimeout(resolve, 0); });
   const map = L.map(el, { center, zoom, keyboard: true, zoomControl: true, attributionControl: true });
   map.attributionControl.setPrefix(false);
   el.setAttribute('role', 'region');

@@ -48,6 +48,9 @@ export async function cacheFirst(request, cacheName, { max } = {}) {
 function withStoredAt(res) {
   const headers = new Headers(res.headers);
   headers.set(STORED_AT, new Date().toISOString());
+  // The body here is already decoded: the wire's encoding and length no longer describe it.
+  headers.delete('Content-Encoding');
+  headers.delete('Content-Length');
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 

@@ -187,6 +187,35 @@ def test_hidden_cases(make_case, city, listed, token_for, client, make_user):
         )
 
 
+def test_pins_list_the_same_cases_with_only_what_a_pin_shows(make_case, city, client):
+    here = make_case(lat=HERE[0], lon=HERE[1], title="Lamp out")
+    make_case("assigned", lat=NORTH_1KM[0], lon=NORTH_1KM[1])
+    make_case(lat=FAR[0], lon=FAR[1])
+    hidden = make_case(lat=HERE[0], lon=HERE[1])
+    service.set_case_hidden(db.session, db.session.get(Case, hidden.id), True)
+    db.session.commit()
+    for query in ("", "bbox=121,31,122,32&status=submitted", "per_page=1&page=2", "sort=id"):
+        cases = client.get(f"/api/v1/cases?{query}")
+        pins = client.get(f"/api/v1/cases/pins?{query}")
+        assert pins.status_code == cases.status_code, query
+        if cases.status_code != 200:
+            assert error_of(pins)["code"] == error_of(cases)["code"]
+            continue
+        assert ids(pins) == ids(cases), query
+        assert pins.get_json()["total"] == cases.get_json()["total"]
+    pin = next(
+        p for p in client.get("/api/v1/cases/pins").get_json()["items"] if p["id"] == here.id
+    )
+    assert pin == {
+        "id": here.id,
+        "status": "submitted",
+        "lat": HERE[0],
+        "lon": HERE[1],
+        "title": "Lamp out",
+        "category": {"code": "pothole", "name": city.pothole.name, "names": city.pothole.names},
+    }
+
+
 def test_nearby_finds_open_cases_of_the_category(make_case, city, client):
     near = make_case(lat=HERE[0], lon=HERE[1] + 0.001)  # ~95 m
     nearer = make_case(lat=HERE[0], lon=HERE[1] + 0.0005)

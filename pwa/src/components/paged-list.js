@@ -7,10 +7,11 @@ import { cachedNotice, emptyState, errorState, skeletonList } from '../ui.js';
 import { itemsOf } from './case-card.js';
 
 /**
- * pagedList({path, query, renderItem, empty, signal, label}) -> {el, reload(query)}
- * renderItem(item) must return an <li>.
+ * pagedList({path, query, renderItem, empty, signal, label, autoload}) -> {el, reload(query)}
+ * renderItem(item) must return an <li>. With `autoload: false` it shows its skeleton until the
+ * first reload(query) (for a screen that must work out its query first).
  */
-export function pagedList({ path, query = {}, renderItem, empty, signal, label, testid = 'list' }) {
+export function pagedList({ path, query = {}, renderItem, empty, signal, label, testid = 'list', autoload = true }) {
   const el = h('div', { class: 'paged-list' });
   let current = query;
   let page = 1;
@@ -49,7 +50,8 @@ export function pagedList({ path, query = {}, renderItem, empty, signal, label, 
     }
   }
 
-  load(true);
+  if (autoload) load(true);
+  else replace(el, skeletonList());
   return { el, reload: (q) => { current = q ?? current; return load(true); }, prepend };
 
   function prepend(li) {

@@ -6,15 +6,23 @@ import { screenHeader, toast } from '../ui.js';
 import { caseCard, caseTitle, itemsOf } from '../components/case-card.js';
 import { pagedList } from '../components/paged-list.js';
 import { getPosition } from '../geo.js';
-import { get } from '../api.js';
+import { prepareListFormats } from '../format.js';
+import { get, getConfig } from '../api.js';
+import { bboxParam, defaultView, rememberView, viewBbox } from '../map-view.js';
 
 const FILTER_KEY = 'cityloop.homeFilter';
+const PIN_BATCH = 10;
+
+// The list waits for the map's area, which needs the config's centre: ask for it while the
+// session is still loading, not after this screen first renders.
+getConfig().catch(() => {});
 
 export default function home(ctx) {
   let filter = sessionStorage.getItem(FILTER_KEY) || 'open';
-  let area = {}; // {bbox} from the map, or {near, radius_m}
+  let area = null; // {bbox} of the map, {near, radius_m}, or {} for the whole city
   let mapApi = null;
   let markers = null;
+  let firstPins = null; // {key, answer}: pins asked for while the map code loads
 
   const locate = h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'near-me', onclick: nearMe },
     icon('locate'), t('home.nearMe'));
@@ -27,7 +35,7 @@ export default function home(ctx) {
   const mapNote = h('p', { class: 'map-note', role: 'status' });
 
   const list = pagedList({
-    path: '/cases', query: query(), signal: ctx.signal, label: t('home.listLabel'), testid: 'case-list',
+    path: '/cases', autoload: false, signal: ctx.signal, label: t('home.listLabel'), testid: 'case-list',
     renderItem: (c) => caseCard(c),
     empty: { iconName: 'map', title: t('home.emptyTitle'), text: t('home.emptyText'), action: { href: '/report', label: t('nav.reportLong') } },
   });
@@ -44,6 +52,18 @@ export default function home(ctx) {
     return { ...area, status: statuses.length ? statuses : undefined, per_page: 20 };
   }
 
+  prepareListFormats();
+
+  // One request for the list on first load: it asks for the area the map will show, worked out
+  // from the map's size before Leaflet loads, so the map's arrival changes nothing.
+  const viewReady = defaultView();
+  viewReady.then((view) => {
+    if (!ctx.isCurrent() || area) return;
+    const bbox = view.unknown ? null : viewBbox(view, mapEl.clientWidth, mapEl.clientHeight);
+    area = bbox ? { bbox } : {};
+    reload();
+  });
+
   function setFilter(key) {
     filter = key;
     sessionStorage.setItem(FILTER_KEY, key);
@@ -54,6 +74,23 @@ export default function home(ctx) {
   function reload() {
     list.reload(query());
     if (mapApi) loadPins();
+  }
+
+  /** The map now shows `bbox`: pins for it, and the list too unless it already shows it. */
+  function showArea(bbox) {
+    if (area?.bbox === bbox) { loadPins(); return; }
+    area = { bbox };
+    reload();
+  }
+
+  const pinsQuery = () => ({ ...query(), per_page: 100 });
+  const fetchPins = (q = pinsQuery()) => get('/cases/pins', q, { signal: ctx.signal });
+
+  function prefetchPins() {
+    const q = pinsQuery();
+    const answer = fetchPins(q);
+    answer.catch(() => {}); // reported when used
+    firstPins = { key: JSON.stringify(q), answer };
   }
 
   async function nearMe() {
@@ -71,19 +108,25 @@ export default function home(ctx) {
   async function loadPins() {
     const { L } = mapApi;
     const mine = ++pinsSeq;
+    const early = firstPins?.key === JSON.stringify(pinsQuery()) ? firstPins.answer : null;
+    firstPins = null;
     try {
-      const data = await get('/cases', { ...query(), per_page: 100 }, { signal: ctx.signal });
+      const data = await (early || fetchPins());
       const { statusMarker } = await import('../map.js');
       if (mine !== pinsSeq) return;
       markers.clearLayers();
       const cases = itemsOf(data).filter((c) => c.lat != null && c.lon != null);
-      // In batches, giving the browser a turn in between: 100 pins at once were a long task.
-      for (let i = 0; i < cases.length; i += 25) {
+      // In small batches, giving the browser a turn in between: each batch of pins also costs a
+      // style and layout pass, and 25 pins a batch still made long tasks on a slow phone.
+      for (let i = 0; i < cases.length; i += PIN_BATCH) {
         if (i) await new Promise((resolve) => { setTimeout(resolve, 0); });
         if (mine !== pinsSeq || !ctx.isCurrent()) return;
-        cases.slice(i, i + 25).forEach((c) => {
+        cases.slice(i, i + PIN_BATCH).forEach((c) => {
+          const open = () => ctx.navigate(`/cases/${c.id}`);
           statusMarker(L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} · ${t(`status.${c.status}`)}` })
-            .on('click', () => ctx.navigate(`/cases/${c.id}`)).addTo(markers);
+            .on('click', open)
+            .on('keypress', (e) => { if (e.originalEvent.key === 'Enter') open(); }) // a focusable pin (role=button)
+            .addTo(markers);
         });
       }
     } catch { /* the list shows the error */ }
@@ -95,8 +138,10 @@ export default function home(ctx) {
   idle(async () => {
     if (!ctx.isCurrent()) return;
     try {
-      const { createMap, defaultView, destroyMap, rememberView } = await import('../map.js');
-      const view = await defaultView();
+      const view = await viewReady;
+      if (!ctx.isCurrent()) return;
+      if (area?.bbox) prefetchPins();
+      const { createMap, destroyMap } = await import('../map.js');
       if (!ctx.isCurrent()) return;
       mapApi = await createMap(mapEl, {
         ...view, label: t('home.mapLabel'),
@@ -105,10 +150,10 @@ export default function home(ctx) {
       if (!ctx.isCurrent()) { destroyMap(mapApi.map); return; }
       markers = mapApi.L.layerGroup().addTo(mapApi.map);
       const onMove = debounce(() => {
+        if (!ctx.isCurrent()) return; // a move that ended as the screen was left: the map is gone
         const b = mapApi.map.getBounds();
-        area = { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((n) => n.toFixed(5)).join(',') };
         rememberView(mapApi.map);
-        reload();
+        showArea(bboxParam(b.getWest(), b.getSouth(), b.getEast(), b.getNorth()));
       }, 500);
       // A moveend still waiting when the screen goes would read the removed map's panes.
       ctx.onCleanup(() => { destroyMap(mapApi.map); onMove.cancel(); });
