@@ -105,6 +105,12 @@ class CasePublicSchema(Schema):
     merged_into = fields.Integer(attribute="merged_into_id", allow_none=True)
     reopen_count = fields.Integer()
     rating = fields.Nested(RatingSchema, allow_none=True)
+    hidden = fields.Boolean(
+        metadata={
+            "description": "Hidden by moderation: only its reporter, staff and volunteers "
+            "see it, and they should know why others do not."
+        }
+    )
     version = fields.Integer(
         required=True, metadata={"description": "Send it back with a transition to detect races."}
     )
@@ -123,16 +129,15 @@ class CasePinSchema(Schema):
 
 
 class CaseStaffSchema(CasePublicSchema):
-    """Staff and admins also see the reporter's contact, and moderation state."""
+    """Staff and admins also see the reporter's contact and where the report came from."""
 
     reporter = fields.Nested(ReporterStaffSchema, attribute="staff_reporter", required=True)
-    hidden = fields.Boolean()
     source = fields.String()
 
 
 class CaseSchema(CaseStaffSchema):
-    """A case as documented. Staff and admins get the reporter's contact (email, phone),
-    `hidden` and `source`; everyone else gets the public subset."""
+    """A case as documented. Staff and admins get the reporter's contact (email, phone)
+    and `source`; everyone else gets the public subset."""
 
 
 class NearbyCaseSchema(CasePublicSchema):

@@ -104,6 +104,14 @@ def test_its_reporter_still_sees_it_in_their_own_list(client, hidden_case, city,
         "/api/v1/cases", query_string={"mine": "true"}, headers=token_for(city.reporter)
     )
     assert [item["id"] for item in response.get_json()["items"]] == [hidden_case.id]
+    assert response.get_json()["items"][0]["hidden"] is True  # so the app can say why
+
+
+@pytest.mark.parametrize("role", ["volunteer", "staff"])
+def test_those_who_still_see_it_are_told_it_is_hidden(client, hidden_case, as_role, role):
+    response = client.get(f"/api/v1/cases/{hidden_case.id}", headers=as_role(role))
+    assert response.status_code == 200
+    assert response.get_json()["hidden"] is True
 
 
 @pytest.mark.parametrize("who", ["anonymous", "follower"])

@@ -58,6 +58,7 @@ export default async function caseScreen(ctx) {
       h('div', { class: 'row wrap' }, chip,
         kase.priority === 'urgent' ? h('span', { class: 'tag tag-urgent' }, icon('alert'), t('case.urgent')) : null),
       deadline ? h('p', { class: `deadline${overdue ? ' overdue' : ''}`, 'data-testid': 'deadline' }, icon('clock'), deadline) : null,
+      kase.hidden ? h('p', { class: 'notice', 'data-testid': 'hidden-notice' }, icon('alert'), t('case.hidden')) : null,
       h('p', { class: 'muted' }, [localName(kase.category), localName(kase.department)].filter(Boolean).join(' · ')),
       kase.description ? h('p', { class: 'description' }, kase.description) : null,
       kase.address ? h('p', { class: 'muted' }, icon('pin'), kase.address) : null,
