@@ -80,10 +80,10 @@ def browser(_prerequisites):
 
 
 def pytest_collection_modifyitems(items):
-    """A browser test that fails is run once more, and the report says so ("rerun"): a real
-    Chromium, a real server and a live socket on a shared 2-core machine occasionally miss a
-    15 s wait (seen once in ~30 runs of the desks, a screen left on its skeleton). A test that
-    fails twice fails the run, with the first failure's page, console and server log printed."""
+    """A browser test that fails is run once more, and the summary lists it as a rerun: a
+    real Chromium, server and socket on a shared 2-core machine can miss a wait. A test that
+    fails twice fails the run. Read the reruns: the one seen so far was a real race (the case
+    desk closed a form opened while its previous action was still refreshing; fixed)."""
     for item in items:
         if item.get_closest_marker("browser") or "tests/browser/" in item.nodeid:
             item.add_marker(pytest.mark.flaky(reruns=1))

@@ -278,8 +278,9 @@ export function caseDesk({ id, user, onCase = () => {} }) {
       }
       toast(t('desk.done', { action: tOr(`desk.act.${action}`, action) }), { tone: 'success' });
       openForm = null;
+      // refresh() draws the actions the new state allows, unless the person has meanwhile
+      // opened the next one's form (accept, then at once assign): that form must stay.
       await refresh();
-      renderActions();
     } catch (e) {
       if (e.name === 'AbortError') return;
       setBusy(button, false);
