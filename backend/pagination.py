@@ -33,3 +33,8 @@ def paginate(session: Session, stmt: Select, page: int, per_page: int, *, unique
     result = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.unique() if unique else result)
     return {"items": items, "total": total or 0, "page": page, "per_page": per_page}
+
+
+def single_page(items: list) -> dict:
+    """The envelope for a list that is always complete (no paging arguments)."""
+    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}

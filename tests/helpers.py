@@ -12,3 +12,15 @@ def error_of(response) -> dict:
     assert set(body) == {"error"}, body
     assert {"code", "message"} <= set(body["error"]), body
     return body["error"]
+
+
+def hide(client, headers, target_type: str, target_id: int, reason: str = "Spam"):
+    """Hide one item through the moderation API, asserting that it worked."""
+    body = {
+        "action": "hide",
+        "items": [{"target_type": target_type, "target_id": target_id}],
+        "reason": reason,
+    }
+    response = client.post("/api/v1/moderation/actions", json=body, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response

@@ -18,7 +18,7 @@ from backend.cases.schemas import (
 from backend.errors import Forbidden
 from backend.extensions import db
 from backend.idempotency import idempotent
-from backend.pagination import PageArgs, page_of, paginate
+from backend.pagination import PageArgs, page_of, paginate, single_page
 
 blp = Blueprint(
     "case_staff", __name__, url_prefix="/api/v1", description="Staff work: co-handling, templates"
@@ -38,7 +38,7 @@ def _handled_case(case_id: int):
 def list_tasks(case_id):
     """The case's co-handling tasks (staff handling the case)."""
     tasks = list(_handled_case(case_id).tasks)
-    return {"items": tasks, "total": len(tasks), "page": 1, "per_page": max(len(tasks), 1)}
+    return single_page(tasks)
 
 
 @blp.route("/cases/<int:case_id>/tasks", methods=["POST"])

@@ -16,13 +16,9 @@ from backend.departments.schemas import (
 )
 from backend.extensions import db
 from backend.idempotency import idempotent
-from backend.pagination import page_of
+from backend.pagination import page_of, single_page
 
 blp = Blueprint("departments", __name__, url_prefix="/api/v1", description="City routing table")
-
-
-def _all(items: list) -> dict:
-    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
 
 
 def _include_inactive(args: dict) -> bool:
@@ -38,7 +34,8 @@ def _include_inactive(args: dict) -> bool:
 @blp.response(200, page_of(DepartmentSchema))
 def list_departments(args):
     """All active departments (public)."""
-    return _all(service.list_departments(db.session, include_inactive=_include_inactive(args)))
+    departments = service.list_departments(db.session, include_inactive=_include_inactive(args))
+    return single_page(departments)
 
 
 @blp.route("/departments", methods=["POST"])
@@ -76,7 +73,8 @@ def update_department(data, code):
 @blp.response(200, page_of(CategorySchema))
 def list_categories(args):
     """All active categories with their department, SLA and extra questions (public)."""
-    return _all(service.list_categories(db.session, include_inactive=_include_inactive(args)))
+    categories = service.list_categories(db.session, include_inactive=_include_inactive(args))
+    return single_page(categories)
 
 
 @blp.route("/categories", methods=["POST"])

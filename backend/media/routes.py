@@ -42,14 +42,15 @@ def media(key: str):
 def _cache_control(key: str) -> str | None:
     """How the photo may be cached, or None when the viewer may not see any of its owners."""
     cases, proposals = _owners(key)
-    if any(can_view_case(None, c) for c in cases) or any(
-        can_view_proposal(None, p) for p in proposals
-    ):
+
+    def seen_by(viewer) -> bool:
+        return any(can_view_case(viewer, c) for c in cases) or any(
+            can_view_proposal(viewer, p) for p in proposals
+        )
+
+    if seen_by(None):
         return f"public, max-age={ONE_YEAR}, immutable"
-    viewer = user()
-    if any(can_view_case(viewer, c) for c in cases) or any(
-        can_view_proposal(viewer, p) for p in proposals
-    ):
+    if seen_by(user()):
         return "private, no-store"
     return None
 

@@ -13,7 +13,7 @@ from backend.cases import service
 from backend.cases.models import Case, CaseEvent, CasePhoto
 from backend.extensions import db
 from tests import imagegen
-from tests.helpers import error_of
+from tests.helpers import error_of, hide
 
 FORM = {"category": "pothole", "description": "Broken kerb, see photo."}
 SHANGHAI = (31.2304, 121.4737)
@@ -309,14 +309,8 @@ def test_a_hidden_cases_photos_are_served_only_to_those_who_still_see_it(
     assert filed.status_code == 201, filed.get_json()
     case = filed.get_json()
     [photo] = case["photos"]
-    body = {
-        "action": "hide",
-        "items": [{"target_type": "case", "target_id": case["id"]}],
-        "reason": "Personal data",
-    }
     volunteer = as_role("volunteer")
-    hidden = client.post("/api/v1/moderation/actions", json=body, headers=volunteer)
-    assert hidden.status_code == 200, hidden.get_json()
+    hide(client, volunteer, "case", case["id"], "Personal data")
     for url in (photo["url"], photo["thumb_url"]):
         assert client.get(url).status_code == 404
         assert client.get(url, headers=token_for(city.resident)).status_code == 404

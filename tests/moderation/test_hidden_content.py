@@ -6,6 +6,7 @@ import pytest
 
 from backend.comments.models import Comment
 from backend.extensions import db
+from tests.helpers import hide
 
 SECRET = "Call 555-0199 for cheap watches"
 
@@ -15,16 +16,6 @@ def moderator(as_role):
     return as_role("volunteer")
 
 
-def _hide(client, moderator, target_type, target_id, reason="Spam"):
-    body = {
-        "action": "hide",
-        "items": [{"target_type": target_type, "target_id": target_id}],
-        "reason": reason,
-    }
-    response = client.post("/api/v1/moderation/actions", json=body, headers=moderator)
-    assert response.status_code == 200, response.get_json()
-
-
 @pytest.fixture
 def hidden_proposal(client, make_proposal, make_user, make_category, moderator):
     author = make_user()
@@ -32,7 +23,7 @@ def hidden_proposal(client, make_proposal, make_user, make_category, moderator):
     proposal = make_proposal(
         author, title=SECRET, body=SECRET, category=category.code, lat=31.23, lon=121.47
     )
-    _hide(client, moderator, "proposal", proposal.id)
+    hide(client, moderator, "proposal", proposal.id)
     return proposal
 
 
@@ -105,8 +96,8 @@ def test_hidden_comments_leave_lists_and_single_reads(
     lonely = make_comment(proposal, body=SECRET)
     threaded = make_comment(proposal, body=SECRET + " again")
     reply = make_comment(proposal, body="A fair reply", parent=threaded)
-    _hide(client, moderator, "comment", lonely.id)
-    _hide(client, moderator, "comment", threaded.id)
+    hide(client, moderator, "comment", lonely.id)
+    hide(client, moderator, "comment", threaded.id)
     for role in ("anonymous", "resident", "staff", "volunteer", "admin"):
         response = client.get(f"/api/v1/proposals/{proposal.id}/comments", headers=as_role(role))
         items = response.get_json()["items"]
@@ -124,7 +115,7 @@ def test_hidden_case_comment(
 ):
     case = make_reported_case()
     comment = make_comment(case, body=SECRET)
-    _hide(client, moderator, "comment", comment.id)
+    hide(client, moderator, "comment", comment.id)
     handler = token_for(make_user("staff", departments=[case.department.code]))
     for headers in (as_role("anonymous"), as_role("resident"), as_role("admin"), handler):
         listed = client.get(f"/api/v1/cases/{case.id}/comments", headers=headers)
@@ -137,7 +128,7 @@ def test_hidden_case_comment(
 @pytest.mark.parametrize("role,status", [("anonymous", 404), ("resident", 404), ("volunteer", 200)])
 def test_hidden_case_is_not_public(client, make_reported_case, as_role, moderator, role, status):
     case = make_reported_case(description=SECRET)
-    _hide(client, moderator, "case", case.id)
+    hide(client, moderator, "case", case.id)
     detail = client.get(f"/api/v1/cases/{case.id}", headers=as_role(role))
     comments = client.get(f"/api/v1/cases/{case.id}/comments", headers=as_role(role))
     listed = client.get("/api/v1/cases", headers=as_role(role))
@@ -152,8 +143,8 @@ def test_public_rooms_never_carry_hidden_text(
     proposal = make_proposal()
     comment = make_comment(proposal, body=SECRET)
     published.clear()
-    _hide(client, moderator, "comment", comment.id)
-    _hide(client, moderator, "proposal", proposal.id)
+    hide(client, moderator, "comment", comment.id)
+    hide(client, moderator, "proposal", proposal.id)
     public = [e for e in published if e[0].startswith(("proposal:", "case:"))]
     assert [(room, event, p.get("change")) for room, event, p in public] == [
         (f"proposal:{proposal.id}", "proposal.comment", "hidden"),
@@ -165,7 +156,7 @@ def test_public_rooms_never_carry_hidden_text(
 def test_the_public_log_names_no_one(client, make_proposal, make_user, token_for):
     volunteer = make_user("volunteer", display_name="Vera Volunteer", email="vera@example.org")
     proposal = make_proposal(make_user(display_name="Arthur Author"), body=SECRET)
-    _hide(client, token_for(volunteer), "proposal", proposal.id, "Advertising")
+    hide(client, token_for(volunteer), "proposal", proposal.id, "Advertising")
     text = client.get("/api/v1/moderation/log").get_data(as_text=True)
     for private in ("Vera", "vera@", "Arthur", SECRET):
         assert private not in text

@@ -12,6 +12,7 @@ import pytest
 
 from tests.fixtures_cases import CENTRE
 from tests.fixtures_live import subscribe
+from tests.helpers import hide
 
 SECRET = "Cheap watches 555-0199"
 LAT, LON = CENTRE
@@ -30,16 +31,6 @@ CASE_LISTS = [
     {"following": "true"},
     {"per_page": 100, "page": 1},
 ]
-
-
-def _hide(client, headers, target_type, target_id, reason="Advertising"):
-    body = {
-        "action": "hide",
-        "items": [{"target_type": target_type, "target_id": target_id}],
-        "reason": reason,
-    }
-    response = client.post("/api/v1/moderation/actions", json=body, headers=headers)
-    assert response.status_code == 200, response.get_json()
 
 
 @pytest.fixture
@@ -66,7 +57,7 @@ def hidden_case(client, make_case, city, follower, moderator, token_for):
     assert accepted.status_code == 200
     inbox = client.get("/api/v1/notifications", headers=follower).get_data(as_text=True)
     assert SECRET in inbox  # quoted while the case was public
-    _hide(client, moderator, "case", case.id)
+    hide(client, moderator, "case", case.id, "Advertising")
     return case
 
 
@@ -200,7 +191,7 @@ def test_a_hidden_proposals_answer_notice_stops_quoting_its_title(
     assert client.post(f"{base}/answer", json=answer, headers=staff).status_code == 200
     inbox = client.get("/api/v1/notifications", headers=token_for(follower))
     assert SECRET in inbox.get_data(as_text=True)
-    _hide(client, moderator, "proposal", proposal.id)
+    hide(client, moderator, "proposal", proposal.id, "Advertising")
     inbox = client.get("/api/v1/notifications", headers=token_for(follower))
     assert inbox.get_json()["items"]
     assert SECRET not in inbox.get_data(as_text=True)
