@@ -9,6 +9,7 @@ import pkgutil
 import time
 
 from flask import Flask, abort, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.compression import register_compression
 from backend.config import Config, config_from_env
@@ -44,7 +45,18 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from backend.cli import register_cli
 
     register_cli(app, [_domain_module(domain, "cli") for domain in _domains()])
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address, scheme and host from the trusted proxies' headers.
+
+    Outermost, so limits, logs, idempotency and the Socket.IO handshake all see the client.
+    With no trusted proxy the headers are ignored: anyone can send them."""
+    count = app.config.get("TRUSTED_PROXIES") or 0
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -78,6 +78,8 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
         self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
         self.TOKEN_TTL_DAYS = _env_int("TOKEN_TTL_DAYS", 30)
+        # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none of them).
+        self.TRUSTED_PROXIES = _env_int("CITYLOOP_TRUSTED_PROXIES", 0)
         # "threading" for `python wsgi.py`; "gevent" under gunicorn's gevent worker.
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
         self.CITY_NAME = os.environ.get("CITYLOOP_CITY_NAME", "CityLoop")
