@@ -26,27 +26,38 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts an
 
 
 def _account_key() -> str:
+    """The account a sign-in attempt is about: the e-mail sent, or the signed-in person's."""
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return "account:" + (email.strip().lower() if isinstance(email, str) else "")
+    if not isinstance(email, str):
+        acting = user()
+        email = acting.email if is_authenticated(acting) else ""
+    return "account:" + email.strip().lower()
 
 
 def _failed(response) -> bool:
-    return response.status_code == 401
+    """A wrong password: 401 on sign-in, a refused `current_password` on a password change."""
+    if response.status_code == 401:
+        return True
+    if response.status_code != 422:
+        return False
+    body = response.get_json(silent=True) or {}
+    return "current_password" in ((body.get("error") or {}).get("fields") or {})
 
 
-def _login_limits(view):
-    """Throttle failed sign-ins per account and per address."""
-    per_account = limiter.limit(
+def _sign_in_limits(view):
+    """One budget of failed password checks per account and per address, shared by every
+    way to sign in (and by password changes, which also check a password)."""
+    per_account = limiter.shared_limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+        scope="sign-in-account",
         key_func=_account_key,
         deduct_when=_failed,
-        scope="login-account",
     )
-    per_address = limiter.limit(
+    per_address = limiter.shared_limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+        scope="sign-in-address",
         deduct_when=_failed,
-        scope="login-address",
     )
     return per_account(per_address(view))
 
@@ -71,7 +82,7 @@ def register(data):
 
 
 @blp.route("/auth/login", methods=["POST"])
-@_login_limits
+@_sign_in_limits
 @blp.arguments(LoginSchema)
 @blp.response(200, MeSchema)
 def login(data):
@@ -90,7 +101,7 @@ def logout():
 
 
 @blp.route("/auth/token", methods=["POST"])
-@_login_limits
+@_sign_in_limits
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def token(data):
@@ -137,6 +148,7 @@ def update_me(data):
 
 
 @blp.route("/me/password", methods=["POST"])
+@_sign_in_limits
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
 def change_password(data):
