@@ -35,9 +35,16 @@ class User(UserMixin, TimestampMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    # The server-side cookie session this request runs in (set when loaded or started);
+    # Flask-Login keeps ``get_id()`` in the session and the remember cookie.
+    session_key = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot sign in
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_key}" if self.session_key else str(self.id)
 
     @property
     def department_ids(self) -> set[int]:
@@ -82,6 +89,20 @@ class AuthToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(db.Model):
+    """A cookie session (and its remember cookie) on the server: deleting the row ends it
+    wherever the cookie is replayed. Only the key's hash is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class ApiKey(db.Model):

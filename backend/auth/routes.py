@@ -76,6 +76,7 @@ def csrf_token():
 def register(data):
     """Create a resident account and sign in with a cookie session."""
     account = service.register(db.session, **data)
+    service.start_session(db.session, account)
     db.session.commit()
     login_user(account, remember=True)
     return account
@@ -88,6 +89,7 @@ def register(data):
 def login(data):
     """Sign in with a cookie session (the PWA)."""
     account = service.authenticate(db.session, data["email"], data["password"])
+    service.start_session(db.session, account)
     db.session.commit()
     login_user(account, remember=True)
     return account
@@ -96,7 +98,21 @@ def login(data):
 @blp.route("/auth/logout", methods=["POST"])
 @blp.response(204)
 def logout():
-    """End the cookie session."""
+    """End the cookie session, on the server too: a replayed cookie is refused afterwards."""
+    acting = user()
+    if is_authenticated(acting):
+        service.end_session(db.session, acting)
+        db.session.commit()
+    logout_user()
+
+
+@blp.route("/auth/logout-everywhere", methods=["POST"])
+@blp.response(204)
+def logout_everywhere():
+    """End every session of the signed-in person: bearer tokens, cookie sessions, remember
+    cookies and sockets, in every process."""
+    service.revoke_all_sessions(db.session, require_user(user()))
+    db.session.commit()
     logout_user()
 
 
@@ -154,8 +170,13 @@ def update_me(data):
 def change_password(data):
     """Change one's password (the current one is required)."""
     account = require_user(user())
-    service.change_password(account, **data)
+    by_cookie = account.session_key is not None
+    service.change_password(db.session, account, **data)
+    if by_cookie:  # every other session ends; this browser stays signed in on a new one
+        service.start_session(db.session, account)
     db.session.commit()
+    if by_cookie:
+        login_user(account, remember=True)
 
 
 from backend.auth import admin_routes  # noqa: E402  (its blueprint is registered with ours)

@@ -9,11 +9,12 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.auth.models import ApiKey, AuthToken, Membership, User, hash_secret
+from backend.aftercommit import after_commit
+from backend.auth.models import ApiKey, AuthToken, Membership, User, UserSession, hash_secret
 from backend.auth.passwords import (
     burn_verification_time,
     hash_password,
@@ -94,13 +95,16 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, *, current_password: str, new_password: str) -> None:
+def change_password(
+    session: Session, user: User, *, current_password: str, new_password: str
+) -> None:
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed(
             "Wrong current password.", fields={"current_password": ["Wrong password."]}
         )
     _check_password(new_password, user.email, user.display_name)
     user.password_hash = hash_password(new_password)
+    revoke_all_sessions(session, user)
 
 
 def update_profile(user: User, changes: dict) -> User:
@@ -133,6 +137,46 @@ def user_for_token(session: Session, raw: str) -> User | None:
     if token is None or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token.user
+
+
+def start_session(session: Session, user: User) -> User:
+    """Open a server-side cookie session for ``user``; ``user.get_id()`` then names it."""
+    key = secrets.token_urlsafe(32)
+    session.add(UserSession(user_id=user.id, key_hash=hash_secret(key)))
+    session.flush()
+    user.session_key = key
+    return user
+
+
+def session_user(session: Session, user_id: int, key: str) -> User | None:
+    """The user of a live cookie session, None when it was ended or revoked."""
+    row = session.scalar(select(UserSession).where(UserSession.key_hash == hash_secret(key)))
+    if row is None or row.user_id != user_id:
+        return None
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_key = key
+    return user
+
+
+def end_session(session: Session, user: User) -> None:
+    """Sign-out: this cookie session (and its remember cookie) stops working everywhere."""
+    if user.session_key:
+        session.execute(
+            delete(UserSession).where(UserSession.key_hash == hash_secret(user.session_key))
+        )
+        user.session_key = None
+
+
+def revoke_all_sessions(session: Session, user: User) -> None:
+    """End every bearer token and cookie session of ``user`` and, after the commit, close
+    their sockets in every process."""
+    from backend.live.presence import disconnect_user
+
+    session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    user.session_key = None
+    after_commit(session, disconnect_user, user.id)
 
 
 def revoke_token(session: Session, raw: str) -> None:
@@ -215,7 +259,9 @@ def create_user(
 
 
 def update_user(session: Session, user: User, changes: dict) -> User:
-    """Admin edits: role, name, phone, active, blocked, departments."""
+    """Admin edits: role, name, phone, active, blocked, departments. Losing a role, the
+    account or a department ends the person's sessions, so no access outlives its grant."""
+    before = (user.role, user.active, user.department_ids)
     update_profile(user, changes)
     for attribute in ("role", "active", "blocked"):
         if attribute in changes:
@@ -225,4 +271,7 @@ def update_user(session: Session, user: User, changes: dict) -> User:
     if "departments" in changes:
         set_memberships(session, user, changes["departments"], changes.get("head_of", []))
     session.flush()
+    role, active, departments = before
+    if user.role != role or (active and not user.active) or departments - user.department_ids:
+        revoke_all_sessions(session, user)
     return user

@@ -26,10 +26,13 @@ def bearer_token() -> str | None:
 
 
 @login_manager.user_loader
-def _load_session_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_session_user(session_id: str) -> User | None:
+    """``<user id>:<session key>`` from the cookie session or the remember cookie, honoured
+    only while the server still holds that session (see docs/security.md)."""
+    user_id, _, key = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 18 or not key:
         return None
-    return db.session.get(User, int(user_id))
+    return service.session_user(db.session, int(user_id), key)
 
 
 @login_manager.request_loader

@@ -78,3 +78,14 @@ def test_signing_out_on_b_closes_the_socket_on_a(servers, live_client, make_user
                          timeout=WAIT).status_code == 204  # fmt: skip
     phone.wait_for("disconnected")
     assert bystander.sio.connected
+
+
+def test_deactivating_on_b_closes_the_socket_on_a(servers, live_client, make_user, token_for):
+    a, b = servers
+    alice = make_user("staff")
+    phone = live_client(a.url, alice)
+    assert phone.subscribe("user")["ok"]
+    response = requests.patch(f"{b.url}/api/v1/admin/users/{alice.id}", json={"active": False},
+                              headers=token_for(make_user("admin")), timeout=WAIT)  # fmt: skip
+    assert response.status_code == 200, response.text
+    phone.wait_for("disconnected")
