@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.cases.models import Case, CaseEvent
 from backend.cases.schemas import PUBLIC_CASE, PUBLIC_EVENT, STAFF_CASE, STAFF_EVENT
-from backend.live.publish import publish
+from backend.live.publish import publish, reset_room
 
 EVENT = "case.event"
 _QUIET = "cityloop.cases.quiet"
@@ -79,3 +79,11 @@ def publish_event(session: Session, case: Case, event: CaseEvent) -> None:
         publish(session, case_room(case.id), EVENT, payload)
     for code in department_codes(case, event):
         publish(session, department_room(code), EVENT, payload)
+    if event.action == "transfer":  # the old lead's staff no longer handle it
+        reset_room(session, case_room(case.id), also=(case_room(case.id, internal=True),))
+
+
+def visibility_changed(session: Session, case: Case, hidden: bool) -> None:
+    """A hidden case's room is checked anew: those who may no longer see it leave at once."""
+    if hidden:
+        reset_room(session, case_room(case.id))

@@ -24,7 +24,7 @@ from backend.cases.access import (
     is_case_handler,
     is_reporter,
 )
-from backend.cases.broadcast import publish_event
+from backend.cases.broadcast import publish_event, visibility_changed
 from backend.cases.effects import EFFECTS, Step
 from backend.cases.history import claim, log_event, record_event
 from backend.cases.models import Case, CaseEvent, Priority, Status
@@ -53,6 +53,7 @@ def set_case_hidden(session: Session, case: Case, hidden: bool) -> Case:
     """For moderation: hide a case from the public (or show it again)."""
     case.hidden = hidden
     session.flush()
+    visibility_changed(session, case, hidden)
     return case
 
 

@@ -173,7 +173,11 @@ def _place(comment: Comment, parent: Comment | None, display_depth: int) -> None
 
 
 def publish_comment(session: Session, comment: Comment, change: str) -> None:
-    """Tell the target's room (its internal room for internal notes) about the comment."""
+    """Tell the target's room (its internal room for internal notes) about the comment.
+    Once hidden, a comment's only public news is that it was hidden: its later edits and
+    deletion stay out of the public room."""
+    if comment.hidden and not comment.internal and change != "hidden":
+        return
     room = f"{comment.target_type}:{comment.target_id}"
     if comment.internal:
         room += ":internal"

@@ -36,3 +36,21 @@ def publish(session: Session, room: str, event: str, payload: dict) -> None:
     session = real_session(session)
     published.send(session, room=room, event=event, payload=payload)
     after_commit(session, _emit, event, payload, room)
+
+
+RESET = "room.reset"
+
+
+def reset_room(session: Session, room: str, *, also: tuple[str, ...] = ()) -> None:
+    """Once ``session`` commits, empty the Socket.IO room ``room`` and the rooms ``also``
+    joined with it (``case:<id>:internal``) in every process, first telling their members
+    (``room.reset``) to subscribe to ``room`` again. Access is then checked anew: whoever
+    lost it hears nothing more, the others re-join with ``since`` and miss nothing. Call
+    when who may be in a room changes."""
+    after_commit(real_session(session), _reset, room, (room, *also))
+
+
+def _reset(room: str, joined: tuple[str, ...]) -> None:
+    for name in joined:
+        socketio.emit(RESET, {"room": room}, to=name)
+        socketio.close_room(name)

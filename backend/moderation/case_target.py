@@ -60,7 +60,13 @@ def register() -> None:
         author_id=lambda case: case.reporter_id,
         describe=_describe,
         is_new_content=lambda: case_model.id.isnot(None),
+        **_visibility_hook(_module("backend.cases.broadcast")),
     )
+
+
+def _visibility_hook(broadcast) -> dict:
+    hook = getattr(broadcast, "visibility_changed", None) if broadcast else None
+    return {"on_visibility": hook} if hook else {}
 
 
 register()

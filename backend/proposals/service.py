@@ -27,7 +27,7 @@ from backend.comments.voting import set_vote
 from backend.db import utcnow
 from backend.departments.models import Category
 from backend.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from backend.live.publish import publish
+from backend.live.publish import publish, reset_room
 from backend.media.processing import ProcessedImage
 from backend.media.storage import Storage, make_key
 from backend.proposals.models import (
@@ -349,6 +349,9 @@ def on_comment(session: Session, proposal: Proposal, comment, actor) -> None:
 
 
 def visibility_changed(session: Session, proposal: Proposal, hidden: bool) -> None:
-    """A restored proposal is announced again; a hidden one says nothing in public."""
+    """A restored proposal is announced again; a hidden one says nothing in public, and its
+    room is checked anew so that those who may no longer see it leave at once."""
     if not hidden:
         publish_update(session, proposal, "restored")
+    else:
+        reset_room(session, f"proposal:{proposal.id}")

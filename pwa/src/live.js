@@ -54,6 +54,8 @@ async function ensureSocket() {
     socket = io({ path: '/socket.io', withCredentials: true });
     socket.on('connect', () => { setStatus('connected'); rooms.forEach((_, room) => join(room)); });
     socket.on('disconnect', () => setStatus('disconnected'));
+    // Who may be in a room changed (a transfer, hiding): subscribe again, access is checked anew.
+    socket.on('room.reset', (d) => { if (rooms.has(d?.room)) join(d.room); });
     socket.on('connect_error', () => setStatus('disconnected'));
     for (const type of Object.keys(ROOM_OF)) {
       socket.on(type, (data) => {
