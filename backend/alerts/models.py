@@ -45,6 +45,12 @@ class Alert(db.Model):
     department = relationship("Department", lazy="joined")
     references = relationship("Alert", remote_side=[id], lazy="joined")
 
+    @property
+    def shown_sender(self):
+        """The sender as this reader may see them (set by :func:`backend.alerts.service.
+        for_reader`, never stored): staff see who sent an alert, nobody else does."""
+        return getattr(self, "_shown_sender", None)
+
 
 class SavedPlace(db.Model):
     """A resident's opted-in place, kept only as the centre of a 250 m grid cell."""

@@ -8,13 +8,10 @@ from flask_smorest import Blueprint
 from backend.alerts import cap, service
 from backend.alerts.schemas import (
     AlertCreateSchema,
+    AlertSchema,
     PlaceInSchema,
     PlaceSchema,
-    StaffAlertSchema,
-    alert_schema,
-    staff_alert_schema,
 )
-from backend.auth.permissions import is_staff
 from backend.auth.session import user
 from backend.db import utcnow
 from backend.extensions import db
@@ -26,10 +23,6 @@ blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Emergency
 
 def _base_url() -> str:
     return current_app.config.get("PUBLIC_URL") or request.host_url
-
-
-def _dump(alert):
-    return (staff_alert_schema if is_staff(user()) else alert_schema).dump(alert)
 
 
 def _xml(body: bytes, mimetype: str) -> Response:
@@ -44,23 +37,24 @@ def _xml_doc(mimetype: str) -> dict:
 
 
 @blp.route("/alerts", methods=["GET"])
-@blp.response(200, page_of(StaffAlertSchema))
+@blp.response(200, page_of(AlertSchema))
 def list_alerts():
     """The active alerts (not expired, cancelled nor superseded), newest first; staff also
     see who sent each."""
-    return single_page([_dump(a) for a in service.active_alerts(db.session)])
+    return single_page(service.for_reader(service.active_alerts(db.session), user()))
 
 
 @blp.route("/alerts", methods=["POST"])
 @limited("posting")
 @blp.arguments(AlertCreateSchema)
-@blp.response(201, StaffAlertSchema)
+@blp.response(201, AlertSchema)
 def send_alert(data):
     """Send an alert to an area (staff of a department, admins). `msg_type` Update or Cancel
     with `references` supersedes an earlier alert."""
-    alert = service.send_alert(db.session, user(), data)
+    acting = user()
+    alert = service.send_alert(db.session, acting, data)
     db.session.commit()
-    return staff_alert_schema.dump(alert)
+    return service.for_reader([alert], acting)[0]
 
 
 @blp.route("/alerts/feed.atom", methods=["GET"])

@@ -57,12 +57,8 @@ class AlertSchema(Schema):
     expires_at = fields.DateTime(required=True)
     department = fields.Nested(DepartmentRefSchema, allow_none=True, required=True)
     cap_url = fields.Function(lambda a: f"/api/v1/alerts/{a.id}.cap", required=True)
-
-
-class StaffAlertSchema(AlertSchema):
-    """Staff also see who sent it (the audit trail)."""
-
-    sent_by = fields.Nested(SenderSchema, attribute="sender", allow_none=True)
+    # Who sent it (the audit trail): staff only, null for everyone else and in live events.
+    sent_by = fields.Nested(SenderSchema, attribute="shown_sender", allow_none=True, required=True)
 
 
 class PlaceInSchema(Schema):
@@ -80,4 +76,3 @@ class PlaceSchema(Schema):
 
 
 alert_schema = AlertSchema()
-staff_alert_schema = StaffAlertSchema()

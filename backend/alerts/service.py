@@ -14,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.alerts.models import Alert, SavedPlace
-from backend.auth.permissions import Permission, is_admin, is_member, require, require_user
+from backend.auth.permissions import (
+    Permission,
+    is_admin,
+    is_member,
+    is_staff,
+    require,
+    require_user,
+)
 from backend.db import utcnow
 from backend.departments.models import Department
 from backend.errors import Forbidden, NotFound, ValidationFailed
@@ -57,6 +64,13 @@ def active_alerts(session: Session, now: datetime | None = None) -> list[Alert]:
         .order_by(Alert.sent_at.desc(), Alert.id.desc())
     )
     return list(session.scalars(stmt).unique())
+
+
+def for_reader(alerts: list[Alert], reader) -> list[Alert]:
+    """Show staff who sent each alert (the audit trail); others see no one."""
+    for alert in alerts:
+        alert._shown_sender = alert.sender if is_staff(reader) else None
+    return alerts
 
 
 def get_alert(session: Session, alert_id: int) -> Alert:
