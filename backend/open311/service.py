@@ -122,7 +122,10 @@ def request_for_token(session: Session, token: str, secret: str) -> dict:
 
 def create_request(session: Session, client_name: str, form: dict, answers: dict) -> Case:
     """File the request as a case; domain validation errors become the spec's 400."""
-    category = service_category(session, form.get("service_code") or "")
+    try:
+        category = service_category(session, form.get("service_code") or "")
+    except Open311Error as exc:
+        raise Open311Error(400, f"service_code: {exc.description}") from None
     description = form.get("description") or ""
     if len(description) > DESCRIPTION_LIMIT:
         raise Open311Error(400, f"description: at most {DESCRIPTION_LIMIT} characters.")
