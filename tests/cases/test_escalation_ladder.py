@@ -131,3 +131,14 @@ def test_staff_hear_of_an_urgent_case_for_their_department(city, people, make_ca
     assert [n.target_id for n in urgent(city.staff.id)] == [str(case.id)]
     assert len(urgent(head.id)) == 1
     assert urgent(water_head.id) == [] and urgent(city.reporter.id) == []
+
+
+def test_admins_set_the_interval_per_category(client, city, token_for):
+    url = "/api/v1/categories/pothole"
+    assert client.get(url).get_json()["admin_escalation_hours"] == 24
+    changed = client.patch(url, json={"admin_escalation_hours": 6}, headers=token_for(city.admin))
+    assert changed.status_code == 200 and changed.get_json()["admin_escalation_hours"] == 6
+    refused = client.patch(url, json={"admin_escalation_hours": 0}, headers=token_for(city.admin))
+    assert refused.status_code == 422
+    by_staff = client.patch(url, json={"admin_escalation_hours": 1}, headers=token_for(city.staff))
+    assert by_staff.status_code == 403
