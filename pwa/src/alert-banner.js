@@ -15,7 +15,7 @@ function render() {
   if (!banner) return;
   const shown = alertsFor(alerts, place);
   banner.hidden = !shown.length;
-  replace(banner, ...shown.map((a) => h('div', { class: `alert-item severity-${a.severity}`, 'data-testid': 'alert-item', 'data-alert-id': String(a.id) },
+  replace(banner, ...shown.map((a) => h('a', { class: `alert-item severity-${a.severity}`, href: `/alerts/${a.id}`, 'data-testid': 'alert-item', 'data-alert-id': String(a.id) },
     h('strong', null, `${t(`alerts.severity.${a.severity}`)}: ${a.title}`),
     h('span', null, ` ${a.body}`))));
   clearTimeout(expiryTimer);

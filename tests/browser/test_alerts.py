@@ -20,11 +20,23 @@ def _live(page):
     return page.get_by_test_id("alert-item")
 
 
+def _save_place_on_screen(context) -> None:
+    """Opt in on the alerts screen, with the device's position (DEVICE_POSITION)."""
+    page = context.new_page()
+    page.goto("/alerts")
+    page.get_by_test_id("save-place").click()
+    expect(page.get_by_test_id("forget-place")).to_be_visible()
+    saved = api_in(context, "GET", "/me/place")
+    assert saved["precision_m"] == 250 and (saved["lat"], saved["lon"]) != (31.24, 121.48)
+    page.close()
+
+
 def test_the_banner_follows_alerts_for_the_saved_place(make_context, server):
     inside, outside = make_context(), make_context()
-    for context, place in ((inside, (31.2304, 121.4737)), (outside, (31.30, 121.60))):
-        sign_up(context)
-        api_in(context, "PUT", "/me/place", {"lat": place[0], "lon": place[1]})
+    sign_up(inside)
+    _save_place_on_screen(inside)
+    sign_up(outside)
+    api_in(outside, "PUT", "/me/place", {"lat": 31.30, "lon": 121.60})
     inside_items = _live(inside.new_page())
     outside_items = _live(outside.new_page())
     expect(inside_items).to_have_count(0)
@@ -33,13 +45,18 @@ def test_the_banner_follows_alerts_for_the_saved_place(make_context, server):
     expires = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     alert = server.staff.ok("POST", "/alerts", expect=201, json={
         "title": title, "body": "Keep away from Renmin Road.", "severity": "severe",
-        "area": {"lat": 31.2304, "lon": 121.4737, "radius_m": 1000}, "expires_at": expires,
+        "area": {"lat": 31.2400, "lon": 121.4800, "radius_m": 1000}, "expires_at": expires,
     })  # fmt: skip
     try:
         expect(inside_items).to_have_count(1)
         expect(inside_items.first).to_contain_text(f"Severe alert: {title}")
         expect(inside_items.first).to_have_attribute("data-alert-id", str(alert["id"]))
         expect(inside.pages[0].get_by_test_id("alert-banner")).to_have_attribute("role", "alert")
+        expect(outside_items).to_have_count(0)
+        details = outside.new_page()  # the alerts screen lists every active one
+        details.goto(f"/alerts/{alert['id']}")
+        expect(details.get_by_test_id("alert-card").filter(has_text=title)).to_have_count(1)
+        details.close()
     finally:
         server.staff.ok("POST", "/alerts", expect=201,
                         json={"msg_type": "Cancel", "references": alert["id"]})  # fmt: skip
