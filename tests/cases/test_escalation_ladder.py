@@ -104,6 +104,19 @@ def test_a_case_moved_after_the_heads_rung_does_not_reach_the_admins(city, peopl
     assert _escalations(city.admin.id) == []
 
 
+def test_a_case_started_after_the_heads_rung_does_not_reach_the_admins(city, people, make_case):
+    from backend.cases import service
+
+    case = make_case("assigned", now=T0)
+    _sweep(DEADLINE + timedelta(minutes=1))
+    case = db.session.get(Case, case.id)
+    service.transition(db.session, case, city.staff, {"action": "start"},
+                       now=DEADLINE + timedelta(hours=2))  # fmt: skip
+    db.session.commit()
+    assert _sweep(DEADLINE + timedelta(hours=30)).admins_alerted == []
+    assert _escalations(city.admin.id) == []
+
+
 def test_preferences_are_respected(city, people, make_case):
     head, _, second_admin = people
     notify_service.set_preferences(db.session, head, {"case_escalated": "off"})
