@@ -1,14 +1,17 @@
 """Area alerts in the PWA: the banner appears live for a resident whose saved place lies in
-the alert's circle, never for one outside it, and a cancel removes it."""
+the alert's circle, never for one outside it, and a cancel removes it. With
+``CITYLOOP_SCREENSHOTS=1`` the banner and the alerts screen go to docs/screenshots/."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.flows import api_in, mark_document, sign_up, still_same_document, unique
+from tests.browser.test_screenshots import SHOTS, save
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +34,8 @@ def _save_place_on_screen(context) -> None:
     page.close()
 
 
-def test_the_banner_follows_alerts_for_the_saved_place(make_context, server):
+def test_the_banner_follows_alerts_for_the_saved_place(make_context, server, tmp_path):
+    shots = SHOTS if os.environ.get("CITYLOOP_SCREENSHOTS") == "1" else tmp_path
     inside, outside = make_context(), make_context()
     sign_up(inside)
     _save_place_on_screen(inside)
@@ -57,6 +61,12 @@ def test_the_banner_follows_alerts_for_the_saved_place(make_context, server):
         details.goto(f"/alerts/{alert['id']}")
         expect(details.get_by_test_id("alert-card").filter(has_text=title)).to_have_count(1)
         details.close()
+        save(inside.pages[0], "alert-banner", shots)
+        screen = inside.new_page()
+        screen.goto("/alerts")
+        expect(screen.get_by_test_id("forget-place")).to_be_visible()
+        save(screen, "alerts-screen", shots)
+        screen.close()
     finally:
         server.staff.ok("POST", "/alerts", expect=201,
                         json={"msg_type": "Cancel", "references": alert["id"]})  # fmt: skip
