@@ -1,4 +1,4 @@
-"""Staff alerting: the escalation ladder and urgent cases.
+"""Staff alerting: the escalation ladder, urgent and new cases, co-handling requests.
 
 Rung 1 (at the deadline, from the SLA sweep): the lead department's heads. Rung 2 (the
 case still not moved ``Category.admin_escalation_hours`` later): the admins. "Moved" means
@@ -6,7 +6,8 @@ anyone acted on it since the first rung (an event with an actor: a start, a note
 transfer...). Each rung happens once per escalation; a new lead or a fix clears
 ``escalated`` and so the ladder.
 Notifications go through :func:`backend.notify.service.notify`, per each person's
-preferences for ``case_escalated`` (or ``case_urgent``).
+preferences for ``case_escalated``, ``case_urgent``, ``case_new`` (off unless chosen) and
+``case_cohandle``.
 """
 
 from __future__ import annotations
@@ -107,4 +108,24 @@ def alert_urgent(session: Session, case: Case, actor_id: int | None = None) -> i
     sent = notify(session, members_of(session, case.department_id), kind="case_urgent",
                   target_type="case", target_id=case.id, actor_id=actor_id,
                   text=f"Urgent: {_label(case)}")  # fmt: skip
+    return len(sent)
+
+
+def alert_new(session: Session, case: Case, actor_id: int | None = None) -> int:
+    """A new (not urgent) case for a department: its staff who turned ``case_new`` on."""
+    from backend.notify.service import notify
+
+    sent = notify(session, members_of(session, case.department_id), kind="case_new",
+                  target_type="case", target_id=case.id, actor_id=actor_id,
+                  text=f"New case: {_label(case)}")  # fmt: skip
+    return len(sent)
+
+
+def alert_cohandling(session: Session, case: Case, department, actor_id: int | None) -> int:
+    """A co-handling request: the staff of the department asked to help."""
+    from backend.notify.service import notify
+
+    sent = notify(session, members_of(session, department.id), kind="case_cohandle",
+                  target_type="case", target_id=case.id, actor_id=actor_id,
+                  text=f"{department.name} is asked to help with {_label(case)}")  # fmt: skip
     return len(sent)

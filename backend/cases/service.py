@@ -91,6 +91,8 @@ def create_case(
     publish_event(session, case, event)
     if case.priority == Priority.URGENT:
         _fast_track(session, case, extra_departments, now)
+    else:
+        escalation.alert_new(session, case, actor_id=actor.id)
     return case
 
 

@@ -155,3 +155,31 @@ def test_admins_set_the_interval_per_category(client, city, token_for):
     assert refused.status_code == 422
     by_staff = client.patch(url, json={"admin_escalation_hours": 1}, headers=token_for(city.staff))
     assert by_staff.status_code == 403
+
+
+def _kind(user_id: int, kind: str) -> list[Notification]:
+    db.session.rollback()
+    stmt = select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def test_new_cases_reach_only_staff_who_turned_them_on(city, people, make_case):
+    head, _, _ = people
+    notify_service.set_preferences(db.session, head, {"case_new": "live"})
+    db.session.commit()
+    case = make_case()
+    assert [n.target_id for n in _kind(head.id, "case_new")] == [str(case.id)]
+    assert _kind(city.staff.id, "case_new") == []  # off by default
+    assert _kind(city.water_staff.id, "case_new") == []
+
+
+def test_a_cohandling_request_reaches_the_asked_department(city, people, make_case):
+    from backend.cases import cohandling
+
+    _, water_head, _ = people
+    case = make_case("assigned")
+    cohandling.request_task(db.session, case, city.staff, "water", "Check the main")
+    db.session.commit()
+    assert len(_kind(city.water_staff.id, "case_cohandle")) == 1
+    assert len(_kind(water_head.id, "case_cohandle")) == 1
+    assert _kind(city.staff.id, "case_cohandle") == []
