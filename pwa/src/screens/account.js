@@ -103,7 +103,8 @@ export default function account(ctx) {
   ctx.root.append(languageSection(user));
   if (user) {
     ctx.root.append(h('section', { class: 'card', id: 'notifications', 'aria-labelledby': 'notif-h' },
-      h('h2', { id: 'notif-h' }, icon('bell'), t('notifications.title')), pushControl(), preferencesSection()));
+      h('h2', { id: 'notif-h' }, icon('bell'), t('notifications.title')), pushControl(), preferencesSection(),
+      h('p', null, h('a', { href: '/alerts', 'data-testid': 'alerts-link' }, icon('alert'), t('alerts.placeTitle')))));
   }
   ctx.root.append(h('p', { class: 'muted small center' }, t('account.version', { version: __BUILD_VERSION__ })));
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
