@@ -48,6 +48,7 @@ class MeSchema(Schema):
     phone = fields.String(allow_none=True)
     locale = fields.String()
     blocked = fields.Boolean()
+    email_verified = fields.Boolean()
     departments = fields.List(fields.Nested(MembershipSchema), attribute="memberships")
     created_at = fields.DateTime()
 
@@ -113,3 +114,41 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 
 class ApiKeyCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class TokenOnlySchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class PasswordResetRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class EmailChangeSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class PasswordOnlySchema(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class AcceptedSchema(Schema):
+    status = fields.String(required=True)
+
+
+class ExportSchema(Schema):
+    """The archive: ``profile`` plus one list per kind of record (cases, photos, comments,
+    votes, follows, notifications, devices, ...), each row as stored minus secrets."""
+
+    class Meta:
+        unknown = "include"
+
+    format = fields.String(required=True)
+    exported_at = fields.String(required=True)
+    profile = fields.Dict(required=True)
