@@ -34,6 +34,7 @@ SECTIONS = {
     "push_subscriptions": "devices",
     "auth_tokens": "devices",
 }
+SECTION_NAMES = sorted(set(SECTIONS.values()))
 CASE_CONTACT = ("contact_name", "contact_email", "contact_phone")
 
 
@@ -73,9 +74,14 @@ def export(session: Session, user: User) -> dict:
         "exported_at": _plain(datetime.now().astimezone()),
         "profile": MeSchema().dump(user) | {"email_verified_at": _plain(user.email_verified_at)},
     }
+    archive |= {section: [] for section in SECTION_NAMES}
+    archive["other"] = {}
     for table, column in user_columns():
         rows = session.execute(select(table).where(table.c[column] == user.id)).all()
-        section = archive.setdefault(SECTIONS.get(table.name, table.name), [])
+        if table.name in SECTIONS:
+            section = archive[SECTIONS[table.name]]
+        else:
+            section = archive["other"].setdefault(table.name, [])
         section.extend(_row(table, row, column) for row in rows)
     return archive
 

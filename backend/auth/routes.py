@@ -215,7 +215,8 @@ def change_email(data):
 @blp.response(200, ExportSchema)
 def export_me():
     """Everything CityLoop holds about the signed-in person, as one JSON archive."""
-    return personal_data.export(db.session, require_user(user()))
+    archive = personal_data.export(db.session, require_user(user()))
+    return archive, 200, {"Content-Disposition": 'attachment; filename="cityloop-data.json"'}
 
 
 @blp.route("/me", methods=["DELETE"])
@@ -224,8 +225,8 @@ def export_me():
 def delete_me(data):
     """Delete one's account (password required): signed out at once, data erased by a job."""
     accounts.request_deletion(db.session, require_user(user()), data["password"])
+    logout_user()  # before the commit: the erasing job may have run by the time it returns
     db.session.commit()
-    logout_user()
     return {"status": "queued"}
 
 

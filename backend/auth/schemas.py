@@ -142,13 +142,28 @@ class AcceptedSchema(Schema):
     status = fields.String(required=True)
 
 
-class ExportSchema(Schema):
-    """The archive: ``profile`` plus one list per kind of record (cases, photos, comments,
-    votes, follows, notifications, devices, ...), each row as stored minus secrets."""
+def _rows(what: str):
+    return fields.List(fields.Dict(), required=True, metadata={"description": what})
 
-    class Meta:
-        unknown = "include"
+
+class ExportSchema(Schema):
+    """The archive: the profile, then every stored row that names the person (minus
+    secrets), each with its ``table`` and the column (``as``) that names them."""
 
     format = fields.String(required=True)
     exported_at = fields.String(required=True)
     profile = fields.Dict(required=True)
+    cases = _rows("Cases reported.")
+    photos = _rows("Photos uploaded, with their links.")
+    comments = _rows("Comments written.")
+    votes = _rows("Votes on comments and proposals, and cases supported.")
+    follows = _rows("Cases and proposals followed.")
+    notifications = _rows("Notifications received.")
+    notification_preferences = _rows("Channel chosen per kind of notification.")
+    devices = _rows("Push subscriptions and bearer tokens (without their secrets).")
+    other = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Dict()),
+        required=True,
+        metadata={"description": "Every other table that names the person, by table."},
+    )
