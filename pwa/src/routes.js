@@ -14,6 +14,8 @@ addRoutes([
   { path: '/settings', tab: 'account', load: () => import('./screens/account.js') },
   { path: '/login', tab: 'account', load: () => import('./screens/login.js') },
   { path: '/register', tab: 'account', load: () => import('./screens/login.js') },
+  { path: '/verify', tab: 'account', load: () => import('./screens/account-links.js') },
+  { path: '/reset-password', tab: 'account', load: () => import('./screens/account-links.js') },
   // Staff, volunteers and admins: their desks, loaded only by them.
   { path: '/staff', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
   { path: '/staff/cases/:id', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
