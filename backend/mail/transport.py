@@ -43,7 +43,9 @@ def _write_eml(message: EmailMessage, name: str) -> Path:
     folder = Path(current_app.config["DATA_DIR"]) / "mail"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.eml"
-    path.write_bytes(message.as_bytes())
+    partial = folder / f".{name}.part"  # renamed when complete: readers never see half a mail
+    partial.write_bytes(message.as_bytes())
+    partial.replace(path)
     text = message.get_body(("plain",))
     links = LINK.findall(text.get_content()) if text is not None else []
     log.info("mail to %s written to %s; links: %s", message["To"], path, " ".join(links))
