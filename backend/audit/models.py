@@ -25,3 +25,6 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, default=utcnow, index=True
     )
+
+
+from backend.audit import listener  # noqa: E402,F401  (registers the flush listener)
