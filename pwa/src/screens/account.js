@@ -100,6 +100,9 @@ export default function account(ctx) {
         h('a', { class: 'btn btn-secondary', href: '/register', 'data-testid': 'go-register' }, t('account.register')))));
   } else {
     ctx.root.append(profileSection(user));
+    if (user.role === 'admin') {
+      ctx.root.append(h('div', { class: 'row' }, h('a', { class: 'btn btn-secondary', href: '/admin', 'data-testid': 'go-admin' }, icon('wrench'), t('account.adminConsole'))));
+    }
   }
   ctx.root.append(languageSection(user));
   if (user) {
