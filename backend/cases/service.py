@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, is_staff, require, require_user
-from backend.cases import cohandling, engagement, photos
+from backend.cases import cohandling, engagement, escalation, photos
 from backend.cases.access import (
     ID_MAX,
     ID_MIN,
@@ -174,6 +174,7 @@ def _store(session, storage, images, case: Case, *, kind: str, uploaded_by, even
 def _fast_track(session: Session, case: Case, departments: list[Department], now) -> None:
     system_transition(session, case, "accept", now=now)
     system_transition(session, case, "assign", now=now)
+    escalation.alert_urgent(session, case, actor_id=case.reporter_id)
     for department in departments:
         if department.id != case.department_id:
             cohandling.request_task(session, case, None, department.code, now=now, system=True)
