@@ -16,10 +16,14 @@ addRoutes([
   { path: '/settings', tab: 'account', load: () => import('./screens/account.js') },
   { path: '/login', tab: 'account', load: () => import('./screens/login.js') },
   { path: '/register', tab: 'account', load: () => import('./screens/login.js') },
+  { path: '/verify', tab: 'account', load: () => import('./screens/account-links.js') },
+  { path: '/reset-password', tab: 'account', load: () => import('./screens/account-links.js') },
   // Staff, volunteers and admins: their desks, loaded only by them.
   { path: '/staff', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
   { path: '/staff/cases/:id', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
   { path: '/staff/proposals', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-proposals.js') },
+  { path: '/admin', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/categories', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/moderation', tab: 'desk', roles: ['volunteer'], load: () => import('./screens/moderation-desk.js') },
   { path: '*', load: () => import('./screens/not-found.js') },
 ]);
