@@ -121,6 +121,8 @@ def _submitted(session, case, actor, images, storage, now, extra_departments, de
     publish_event(session, case, event)
     if case.priority == Priority.URGENT:
         _fast_track(session, case, extra_departments, now)
+    else:
+        escalation.alert_new(session, case, actor_id=actor.id)
     return case
 
 
