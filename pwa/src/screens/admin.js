@@ -100,7 +100,7 @@ function usersView(body) {
 function auditView(body) {
   get('/admin/audit', { per_page: 50 }).then(({ items }) => replace(body, h('ul', { class: 'stack', 'data-testid': 'audit-list' }, items.map((e) => h('li', { class: 'card' },
     h('strong', null, e.action), ' ', h('span', { class: 'muted small' }, `${e.target_type} ${e.target_id || ''} · #${e.actor_id ?? '-'} · ${new Date(e.created_at).toLocaleString()}`),
-    h('pre', { class: 'small' }, JSON.stringify({ before: e.before, after: e.after })))))))
+    h('pre', { class: 'small mod-text' }, JSON.stringify({ before: e.before, after: e.after })))))))
     .catch((e) => replace(body, errorState(e)));
 }
 
