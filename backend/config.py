@@ -90,6 +90,10 @@ class Config:
         )
         self.MAP_CENTER = _env_floats("CITYLOOP_MAP_CENTER", (31.2304, 121.4737))
         self.MAP_ZOOM = _env_int("CITYLOOP_MAP_ZOOM", 14)
+        # Open311: the jurisdiction_id this endpoint answers for (checked when both are
+        # given), and how many requests one API key may file.
+        self.OPEN311_JURISDICTION_ID = os.environ.get("CITYLOOP_OPEN311_JURISDICTION_ID") or None
+        self.OPEN311_POST_LIMIT = os.environ.get("CITYLOOP_OPEN311_POST_LIMIT", "600 per hour")
         # Mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://; unset, mail is
         # written as .eml files under DATA_DIR/mail and its links are logged.
         self.SMTP_URL = os.environ.get("CITYLOOP_SMTP_URL") or None

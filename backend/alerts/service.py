@@ -74,7 +74,7 @@ def for_reader(alerts: list[Alert], reader) -> list[Alert]:
 
 
 def get_alert(session: Session, alert_id: int) -> Alert:
-    alert = session.get(Alert, alert_id)
+    alert = session.get(Alert, alert_id) if 0 < alert_id < 2**31 else None
     if alert is None:
         raise NotFound("No such alert.")
     return alert

@@ -40,6 +40,8 @@ KINDS: dict[str, Kind] = {
         Kind("case_reply", "live", "A public reply on a case you follow."),
         Kind("case_escalated", "push", "A case of your department is overdue."),
         Kind("case_urgent", "push", "An urgent case for your department."),
+        Kind("case_new", "off", "A new case for your department."),
+        Kind("case_cohandle", "push", "Your department is asked to co-handle a case."),
         Kind("proposal_answer", "push", "An official answer to a proposal you follow."),
         Kind("content_hidden", "live", "Moderators hid something you wrote."),
         Kind("area_alert", "push", "An emergency alert for the area of your saved place."),

@@ -9,6 +9,8 @@ addRoutes([
   { path: '/proposals', tab: 'proposals', load: () => import('./screens/proposals.js') },
   { path: '/proposals/new', tab: 'proposals', auth: true, load: () => import('./screens/proposal-new.js') },
   { path: '/proposals/:id', tab: 'proposals', load: () => import('./screens/proposal.js') },
+  { path: '/alerts', load: () => import('./screens/alerts.js') },
+  { path: '/alerts/:id', load: () => import('./screens/alerts.js') },
   { path: '/notifications', auth: true, load: () => import('./screens/notifications.js') },
   { path: '/account', tab: 'account', load: () => import('./screens/account.js') },
   { path: '/settings', tab: 'account', load: () => import('./screens/account.js') },

@@ -104,6 +104,19 @@ def test_a_case_moved_after_the_heads_rung_does_not_reach_the_admins(city, peopl
     assert _escalations(city.admin.id) == []
 
 
+def test_a_case_started_after_the_heads_rung_does_not_reach_the_admins(city, people, make_case):
+    from backend.cases import service
+
+    case = make_case("assigned", now=T0)
+    _sweep(DEADLINE + timedelta(minutes=1))
+    case = db.session.get(Case, case.id)
+    service.transition(db.session, case, city.staff, {"action": "start"},
+                       now=DEADLINE + timedelta(hours=2))  # fmt: skip
+    db.session.commit()
+    assert _sweep(DEADLINE + timedelta(hours=30)).admins_alerted == []
+    assert _escalations(city.admin.id) == []
+
+
 def test_preferences_are_respected(city, people, make_case):
     head, _, second_admin = people
     notify_service.set_preferences(db.session, head, {"case_escalated": "off"})
@@ -131,3 +144,42 @@ def test_staff_hear_of_an_urgent_case_for_their_department(city, people, make_ca
     assert [n.target_id for n in urgent(city.staff.id)] == [str(case.id)]
     assert len(urgent(head.id)) == 1
     assert urgent(water_head.id) == [] and urgent(city.reporter.id) == []
+
+
+def test_admins_set_the_interval_per_category(client, city, token_for):
+    url = "/api/v1/categories/pothole"
+    assert client.get(url).get_json()["admin_escalation_hours"] == 24
+    changed = client.patch(url, json={"admin_escalation_hours": 6}, headers=token_for(city.admin))
+    assert changed.status_code == 200 and changed.get_json()["admin_escalation_hours"] == 6
+    refused = client.patch(url, json={"admin_escalation_hours": 0}, headers=token_for(city.admin))
+    assert refused.status_code == 422
+    by_staff = client.patch(url, json={"admin_escalation_hours": 1}, headers=token_for(city.staff))
+    assert by_staff.status_code == 403
+
+
+def _kind(user_id: int, kind: str) -> list[Notification]:
+    db.session.rollback()
+    stmt = select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def test_new_cases_reach_only_staff_who_turned_them_on(city, people, make_case):
+    head, _, _ = people
+    notify_service.set_preferences(db.session, head, {"case_new": "live"})
+    db.session.commit()
+    case = make_case()
+    assert [n.target_id for n in _kind(head.id, "case_new")] == [str(case.id)]
+    assert _kind(city.staff.id, "case_new") == []  # off by default
+    assert _kind(city.water_staff.id, "case_new") == []
+
+
+def test_a_cohandling_request_reaches_the_asked_department(city, people, make_case):
+    from backend.cases import cohandling
+
+    _, water_head, _ = people
+    case = make_case("assigned")
+    cohandling.request_task(db.session, case, city.staff, "water", "Check the main")
+    db.session.commit()
+    assert len(_kind(city.water_staff.id, "case_cohandle")) == 1
+    assert len(_kind(water_head.id, "case_cohandle")) == 1
+    assert _kind(city.staff.id, "case_cohandle") == []

@@ -107,7 +107,8 @@ export default function account(ctx) {
   ctx.root.append(languageSection(user));
   if (user) {
     ctx.root.append(h('section', { class: 'card', id: 'notifications', 'aria-labelledby': 'notif-h' },
-      h('h2', { id: 'notif-h' }, icon('bell'), t('notifications.title')), pushControl(), preferencesSection()));
+      h('h2', { id: 'notif-h' }, icon('bell'), t('notifications.title')), pushControl(), preferencesSection(),
+      h('p', null, h('a', { href: '/alerts', 'data-testid': 'alerts-link' }, icon('alert'), t('alerts.placeTitle')))));
     ctx.root.append(emailSection(user), dataSection());
   }
   ctx.root.append(h('p', { class: 'muted small center' }, t('account.version', { version: __BUILD_VERSION__ })));
