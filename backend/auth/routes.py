@@ -7,16 +7,23 @@ from flask_login import login_user, logout_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
-from backend.auth import service
+from backend.auth import accounts, personal_data, service
 from backend.auth.permissions import is_authenticated, require_user
 from backend.auth.schemas import (
+    AcceptedSchema,
     CsrfSchema,
+    EmailChangeSchema,
+    ExportSchema,
     LoginSchema,
     MeSchema,
     PasswordChangeSchema,
+    PasswordOnlySchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
     ProfileUpdateSchema,
     RegisterSchema,
     SessionSchema,
+    TokenOnlySchema,
     TokenSchema,
 )
 from backend.auth.session import bearer_token, user
@@ -29,37 +36,50 @@ def _account_key() -> str:
     """The account a sign-in attempt is about: the e-mail sent, or the signed-in person's."""
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    if not isinstance(email, str):
-        acting = user()
-        email = acting.email if is_authenticated(acting) else ""
-    return "account:" + email.strip().lower()
+    return _account(email)
+
+
+def _own_account_key() -> str:
+    acting = user()
+    return _account(acting.email if is_authenticated(acting) else None)
+
+
+def _account(email) -> str:
+    return "account:" + (email.strip().lower() if isinstance(email, str) else "")
 
 
 def _failed(response) -> bool:
-    """A wrong password: 401 on sign-in, a refused `current_password` on a password change."""
+    """A wrong password: 401 when signing in, 422 on `current_password` when changing it."""
     if response.status_code == 401:
         return True
-    if response.status_code != 422:
+    if response.status_code != 422 or not response.is_json:
         return False
-    body = response.get_json(silent=True) or {}
-    return "current_password" in ((body.get("error") or {}).get("fields") or {})
+    fields = (response.get_json(silent=True) or {}).get("error", {}).get("fields") or {}
+    return "current_password" in fields
 
 
-def _sign_in_limits(view):
+def _password_budget(key_func):
     """One budget of failed password checks per account and per address, shared by every
-    way to sign in (and by password changes, which also check a password)."""
-    per_account = limiter.shared_limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-        scope="sign-in-account",
-        key_func=_account_key,
-        deduct_when=_failed,
-    )
-    per_address = limiter.shared_limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-        scope="sign-in-address",
-        deduct_when=_failed,
-    )
-    return per_account(per_address(view))
+    way to sign in and by password changes (a shared limit: the same counters everywhere)."""
+
+    def decorate(view):
+        per_account = limiter.shared_limit(
+            lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+            scope="login-account",
+            key_func=key_func,
+            deduct_when=_failed,
+        )
+        per_address = limiter.shared_limit(
+            lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+            scope="login-address",
+            deduct_when=_failed,
+        )
+        return per_account(per_address(view))
+
+    return decorate
+
+
+_login_limits = _password_budget(_account_key)
 
 
 @blp.route("/auth/csrf", methods=["GET"])
@@ -77,13 +97,14 @@ def register(data):
     """Create a resident account and sign in with a cookie session."""
     account = service.register(db.session, **data)
     service.start_session(db.session, account)
+    accounts.send_verification(db.session, account)
     db.session.commit()
     login_user(account, remember=True)
     return account
 
 
 @blp.route("/auth/login", methods=["POST"])
-@_sign_in_limits
+@_login_limits
 @blp.arguments(LoginSchema)
 @blp.response(200, MeSchema)
 def login(data):
@@ -117,7 +138,7 @@ def logout_everywhere():
 
 
 @blp.route("/auth/token", methods=["POST"])
-@_sign_in_limits
+@_login_limits
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def token(data):
@@ -164,7 +185,7 @@ def update_me(data):
 
 
 @blp.route("/me/password", methods=["POST"])
-@_sign_in_limits
+@_password_budget(_own_account_key)
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
 def change_password(data):
@@ -177,6 +198,82 @@ def change_password(data):
     db.session.commit()
     if by_cookie:
         login_user(account, remember=True)
+
+
+@blp.route("/auth/verify", methods=["POST"])
+@limiter.limit("30 per hour")
+@blp.arguments(TokenOnlySchema)
+@blp.response(200, MeSchema)
+def verify(data):
+    """Confirm an e-mail address with the token of the mailed link (single use, expiring)."""
+    account = accounts.verify(db.session, data["token"])
+    db.session.commit()
+    return account
+
+
+@blp.route("/auth/verify/resend", methods=["POST"])
+@limiter.limit("5 per hour")
+@blp.response(202, AcceptedSchema)
+def resend_verification():
+    """Mail the signed-in person a new verification link."""
+    account = require_user(user())
+    if not account.email_verified:
+        accounts.send_verification(db.session, account)
+        db.session.commit()
+    return {"status": "queued"}
+
+
+@blp.route("/auth/password-reset", methods=["POST"])
+@limiter.limit("10 per hour")
+@blp.arguments(PasswordResetRequestSchema)
+@blp.response(202, AcceptedSchema)
+def password_reset(data):
+    """Mail a reset link; 202 whether or not the address is registered."""
+    accounts.request_password_reset(db.session, data["email"])
+    db.session.commit()
+    return {"status": "queued"}
+
+
+@blp.route("/auth/password-reset/confirm", methods=["POST"])
+@limiter.limit("30 per hour")
+@blp.arguments(PasswordResetConfirmSchema)
+@blp.response(204)
+def password_reset_confirm(data):
+    """Set a new password with the mailed token; every other session ends."""
+    accounts.confirm_password_reset(db.session, data["token"], data["password"])
+    db.session.commit()
+    logout_user()
+
+
+@blp.route("/me/email", methods=["POST"])
+@limiter.limit("10 per hour")
+@blp.arguments(EmailChangeSchema)
+@blp.response(202, AcceptedSchema)
+def change_email(data):
+    """Ask to use another address: it changes once the link mailed to it is opened."""
+    accounts.request_email_change(db.session, require_user(user()), **data)
+    db.session.commit()
+    return {"status": "queued"}
+
+
+@blp.route("/me/export", methods=["GET"])
+@limiter.limit("10 per hour")
+@blp.response(200, ExportSchema)
+def export_me():
+    """Everything CityLoop holds about the signed-in person, as one JSON archive."""
+    archive = personal_data.export(db.session, require_user(user()))
+    return archive, 200, {"Content-Disposition": 'attachment; filename="cityloop-data.json"'}
+
+
+@blp.route("/me", methods=["DELETE"])
+@blp.arguments(PasswordOnlySchema)
+@blp.response(202, AcceptedSchema)
+def delete_me(data):
+    """Delete one's account (password required): signed out at once, data erased by a job."""
+    accounts.request_deletion(db.session, require_user(user()), data["password"])
+    logout_user()  # before the commit: the erasing job may have run by the time it returns
+    db.session.commit()
+    return {"status": "queued"}
 
 
 from backend.auth import admin_routes  # noqa: E402  (its blueprint is registered with ours)
