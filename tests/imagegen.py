@@ -162,6 +162,15 @@ def truncated_jpeg(width: int = 640, height: int = 480, keep: float = 0.6) -> by
     return data[: int(len(data) * keep)]
 
 
+def jpeg_claiming(width: int = 6000, height: int = 4000) -> bytes:
+    """A whole small JPEG whose frame header claims ``width`` x ``height``: libjpeg decodes
+    what data there is and pads the rest with grey, without an error."""
+    data = bytearray(jpeg(64, 48))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 def text_as_jpg() -> bytes:
     """What arrives when someone renames notes.txt to photo.jpg."""
     return "Pothole on Main St, about 30 cm wide.\nPlease fix — merci, ¡gracias!\n".encode()

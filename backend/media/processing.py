@@ -127,6 +127,8 @@ def process_image(
     with _translated_errors():
         image = _open_verified(data, max_pixels)
         source_format = "JPEG" if image.format == "MPO" else str(image.format)
+        if source_format == "JPEG":
+            _check_jpeg_length(data, image.size)
         raw_size = image.size
         icc_profile = image.info.get("icc_profile")
         _draft(image, targets[0][1])
@@ -177,6 +179,39 @@ def _open_verified(data: bytes, max_pixels: int) -> Image.Image:
     with _open(data, max_pixels) as probe:
         probe.verify()
     return _open(data, max_pixels)  # a verified image cannot be loaded: open it again
+
+
+# Arithmetic-coded frames (SOF9-11, SOF13-15) may spend less than a bit on a block.
+_ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+
+
+def _check_jpeg_length(data: bytes, size: tuple[int, int]) -> None:
+    """Refuse a JPEG too short for the pixels its header claims.
+
+    libjpeg decodes a truncated scan without an error, padding it with grey, so a small
+    file claiming 40 megapixels would pass (and cost the full decode). Huffman coding spends
+    at least one bit on each 8x8 block of the fullest component, a sound lower bound."""
+    if _arithmetic_coded(data):
+        return
+    blocks = math.ceil(size[0] / 8) * math.ceil(size[1] / 8)
+    if len(data) * 8 < blocks:
+        raise InvalidImage("The photo is truncated: it holds fewer pixels than it claims.")
+
+
+def _arithmetic_coded(data: bytes) -> bool:
+    """Whether the frame header (read up to the first scan) is arithmetic-coded."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _ARITHMETIC_SOF:
+            return True
+        if marker == 0xDA:  # start of scan: the frame header is behind us
+            return False
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return False
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:

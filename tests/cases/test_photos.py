@@ -115,12 +115,13 @@ def test_png_alpha_is_flattened_on_white(upload, client):
     [
         (lambda: imagegen.decompression_bomb(), 413),
         (lambda: imagegen.truncated_jpeg(), 422),
+        (lambda: imagegen.jpeg_claiming(), 422),
         (lambda: imagegen.text_as_jpg(), 422),
         (lambda: imagegen.other_format("GIF"), 422),
         (lambda: b"", 422),
         (lambda: b"\xff\xd8\xff\xe0" + b"\0" * (15 * 1024 * 1024), 413),
     ],
-    ids=["bomb", "truncated", "text", "gif", "empty", "oversized"],
+    ids=["bomb", "truncated", "forged-size", "text", "gif", "empty", "oversized"],
 )
 def test_bad_photos_leave_nothing_behind(upload, app, make, status):
     good = imagegen.jpeg()

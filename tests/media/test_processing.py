@@ -389,6 +389,18 @@ def test_truncated_jpeg_is_invalid(size) -> None:
         process_image(imagegen.truncated_jpeg(*size))
 
 
+@pytest.mark.parametrize("size", [(6000, 4000), (3000, 2000)])
+def test_a_jpeg_whose_header_claims_more_pixels_than_its_data_holds_is_invalid(size) -> None:
+    with pytest.raises(InvalidImage, match="truncated"):
+        process_image(imagegen.jpeg_claiming(*size))
+
+
+def test_a_tiny_but_whole_large_jpeg_is_accepted() -> None:
+    """The check is a sound lower bound: a flat 4000 x 3000 photo compresses very well."""
+    result = process_image(imagegen.solid_jpeg((120, 120, 120), size=3000))
+    assert result.width == 3000
+
+
 @pytest.mark.parametrize("maker", [imagegen.png, imagegen.webp, imagegen.heic])
 def test_truncated_other_formats_are_invalid(maker) -> None:
     data = maker(256, 192)
