@@ -16,6 +16,7 @@ from backend.config import Config, config_from_env
 from backend.db import tune_sqlite
 from backend.errors import register_error_handlers
 from backend.extensions import api, db, limiter, migrate, socketio
+from backend.headers import register_security_headers
 from backend.input_guard import refuse_nul_characters
 
 log = logging.getLogger("cityloop.request")
@@ -38,6 +39,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 
     _register_request_hooks(app)
     register_compression(app)
+    register_security_headers(app)
     _init_extensions(app)
     _register_blueprints(app)
     register_error_handlers(app)

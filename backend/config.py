@@ -80,6 +80,8 @@ class Config:
         self.TOKEN_TTL_DAYS = _env_int("TOKEN_TTL_DAYS", 30)
         # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none of them).
         self.TRUSTED_PROXIES = _env_int("CITYLOOP_TRUSTED_PROXIES", 0)
+        # Strict-Transport-Security max-age; 0 sends none (on by default in production).
+        self.HSTS_SECONDS = _env_int("CITYLOOP_HSTS_SECONDS", 0)
         # "threading" for `python wsgi.py`; "gevent" under gunicorn's gevent worker.
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
         self.CITY_NAME = os.environ.get("CITYLOOP_CITY_NAME", "CityLoop")
@@ -166,6 +168,7 @@ class ProductionConfig(Config):
         super().__init__()
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.HSTS_SECONDS = _env_int("CITYLOOP_HSTS_SECONDS", 31536000)
 
     def finalize(self) -> None:
         problems = []

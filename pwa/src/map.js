@@ -1,6 +1,7 @@
 // Leaflet, loaded only by screens that show a map. Tiles come from GET /api/v1/config; without
 // them (no URL, offline, blocked) the map still shows pins on a plain background.
 import { getConfig } from './api.js';
+import { adoptStyles } from './dom.js';
 import { STATUS_ICON } from './status.js';
 
 export { defaultView, rememberView } from './map-view.js';
@@ -9,9 +10,7 @@ let leaflet = null;
 
 async function loadLeaflet() {
   leaflet ||= Promise.all([import('leaflet'), import('leaflet/dist/leaflet.css')]).then(([mod, css]) => {
-    const style = document.createElement('style');
-    style.textContent = css.default;
-    document.head.append(style);
+    adoptStyles(css.default);
     return mod.default || mod;
   });
   return leaflet;

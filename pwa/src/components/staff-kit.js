@@ -1,6 +1,6 @@
 // What every staff and volunteer desk shares: its catalogue and styles (loaded with the desks,
 // never on the residents' first load), the SLA clock, the wide two-pane switch and the desk nav.
-import { h, icon } from '../dom.js';
+import { adoptStyles, h, icon } from '../dom.js';
 import { t, useMessages } from '../i18n.js';
 import { deadlineSentence } from '../format.js';
 import { hasRole } from '../session.js';
@@ -13,7 +13,7 @@ let styled = false;
 /** Load the desks' messages and styles; the page widens while a desk is shown. */
 export async function prepareDesk(ctx) {
   if (!styled) {
-    document.head.append(h('style', { 'data-desk': '' }, css));
+    adoptStyles(css);
     styled = true;
   }
   await useMessages('staff');
