@@ -31,6 +31,7 @@ from backend.cases.schemas import (
     TransitionSchema,
     ViewerSchema,
     case_schema_for,
+    dump_cases,
     event_schema_for,
 )
 from backend.cases.settings import policy_from
@@ -61,7 +62,7 @@ def _json(body, status: int = 200):
 
 
 def _case_response(case, status: int = 200):
-    return _json(case_schema_for(user()).dump(case), status)
+    return _json(case_schema_for(user(), case).dump(case), status)
 
 
 def _page_response(page: dict, schema):
@@ -85,7 +86,7 @@ def list_cases(args):
     near + radius_m, mine, following, escalated, updated_since, q."""
     acting = user()
     page = queries.page_of_cases(db.session, acting, args)
-    return _page_response(page, case_schema_for(acting))
+    return _json({**page, "items": dump_cases(acting, page["items"])})
 
 
 @blp.route("/cases/pins", methods=["GET"])

@@ -12,6 +12,7 @@ from webargs.fields import DelimitedList
 
 from backend.auth.permissions import is_staff
 from backend.auth.schemas import UserPublicSchema
+from backend.cases.access import is_case_handler
 from backend.cases.models import Priority, Status, TaskStatus
 from backend.cases.transitions import ACTIONS
 from backend.pagination import PageArgs
@@ -139,9 +140,16 @@ class CaseStaffSchema(CasePublicSchema):
     source = fields.String()
 
 
+class CaseColleagueSchema(CaseStaffSchema):
+    """Staff of other departments: the staff view without the reporter's contact."""
+
+    reporter = fields.Nested(ReporterPublicSchema, attribute="public_reporter", required=True)
+
+
 class CaseSchema(CaseStaffSchema):
-    """A case as documented. Staff and admins get the reporter's contact (email, phone)
-    and `source`; everyone else gets the public subset."""
+    """A case as documented. Staff get `source`; the reporter's contact (email, phone) goes
+    to admins and the staff of the departments handling the case (lead or co-handling)
+    only; everyone else gets the public subset."""
 
 
 class NearbyCaseSchema(CasePublicSchema):
@@ -221,13 +229,21 @@ class TemplateUpdateSchema(Schema):
 
 PUBLIC_CASE = CasePublicSchema()
 STAFF_CASE = CaseStaffSchema()
+COLLEAGUE_CASE = CaseColleagueSchema()
 PUBLIC_EVENT = EventPublicSchema()
 STAFF_EVENT = EventStaffSchema()
 
 
-def case_schema_for(user) -> Schema:
-    """The one place that decides how much of a case a user sees."""
-    return STAFF_CASE if is_staff(user) else PUBLIC_CASE
+def case_schema_for(user, case) -> Schema:
+    """The one place that decides how much of a case a user sees: the reporter's contact
+    only for those handling it (least privilege), the staff view for other staff."""
+    if not is_staff(user):
+        return PUBLIC_CASE
+    return STAFF_CASE if is_case_handler(user, case) else COLLEAGUE_CASE
+
+
+def dump_cases(user, cases) -> list[dict]:
+    return [case_schema_for(user, case).dump(case) for case in cases]
 
 
 def event_schema_for(user, *, handler: bool) -> Schema:
