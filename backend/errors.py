@@ -12,6 +12,8 @@ from flask import Flask, jsonify
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from backend import security_log
+
 log = logging.getLogger(__name__)
 
 HTTP_CODES = {
@@ -136,10 +138,13 @@ def handle_http_exception(exc: HTTPException):
 
 
 def handle_csrf_error(exc: HTTPException):
+    security_log.event("csrf_refused")
     return error_response(403, "csrf_failed", exc.description or "The CSRF token is invalid.")
 
 
 def handle_domain_error(exc: DomainError):
+    if exc.status == 403:
+        security_log.event("permission_refused", code=exc.code)
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 

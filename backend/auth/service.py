@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend import security_log
 from backend.aftercommit import after_commit
 from backend.auth.models import ApiKey, AuthToken, Membership, User, UserSession, hash_secret
 from backend.auth.passwords import (
@@ -86,8 +87,10 @@ def authenticate(session: Session, email: str, password: str) -> User:
     user = find_user_by_email(session, email)
     if user is None:
         burn_verification_time(password)
+        security_log.event("sign_in_failed", user_id="unknown")
         raise NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
     if not verify_password(user.password_hash, password):
+        security_log.event("sign_in_failed", user_id=user.id)
         raise NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
     if not user.active:
         raise Forbidden("This account has been deactivated.", code="account_disabled")
