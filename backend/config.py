@@ -90,8 +90,24 @@ class Config:
         )
         self.MAP_CENTER = _env_floats("CITYLOOP_MAP_CENTER", (31.2304, 121.4737))
         self.MAP_ZOOM = _env_int("CITYLOOP_MAP_ZOOM", 14)
+        self._init_operations()
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    def _init_operations(self) -> None:
+        """Scaling and observability (issue 18): pool, timeouts, metrics, logs."""
+        # Connections per app process (gevent serves many requests on each process).
+        self.DATABASE_POOL_SIZE = _env_int("DATABASE_POOL_SIZE", 5)
+        self.DATABASE_MAX_OVERFLOW = _env_int("DATABASE_MAX_OVERFLOW", 10)
+        self.DATABASE_POOL_TIMEOUT = _env_int("DATABASE_POOL_TIMEOUT", 10)  # seconds
+        # PostgreSQL cancels a statement running longer than this (0: never).
+        self.DATABASE_STATEMENT_TIMEOUT_MS = _env_int("DATABASE_STATEMENT_TIMEOUT_MS", 30000)
+        # /metrics answers loopback and private networks, or anyone with this bearer token.
+        self.METRICS_TOKEN = os.environ.get("CITYLOOP_METRICS_TOKEN") or None
+        # "json": one JSON object a line, with the request id; "text": for a terminal.
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+
+    # Flask-Limiter: when Redis is down, count in the process's memory instead of failing.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "cityloop_session"
@@ -130,6 +146,25 @@ class Config:
             self.SECRET_KEY = read_or_create_secret(self.DATA_DIR, "secret_key")
         if self.REDIS_URL:
             self.RATELIMIT_STORAGE_URI = self.REDIS_URL
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self)
+
+
+def engine_options(config: Config) -> dict:
+    """SQLAlchemy engine options: pre-ping everywhere; on PostgreSQL a bounded pool per
+    process, a connect timeout and a statement timeout."""
+    options: dict = {"pool_pre_ping": True}
+    if config.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        options.update(
+            pool_size=config.DATABASE_POOL_SIZE,
+            max_overflow=config.DATABASE_MAX_OVERFLOW,
+            pool_timeout=config.DATABASE_POOL_TIMEOUT,
+            pool_recycle=1800,
+            connect_args={
+                "connect_timeout": 5,
+                "options": f"-c statement_timeout={config.DATABASE_STATEMENT_TIMEOUT_MS}",
+            },
+        )
+    return options
 
 
 class TestingConfig(Config):
@@ -149,6 +184,7 @@ class ProductionConfig(Config):
         super().__init__()
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     def finalize(self) -> None:
         problems = []

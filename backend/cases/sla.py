@@ -22,6 +22,7 @@ from backend.cases.service import DEFAULT_POLICY, system_transition
 from backend.cases.settings import Policy, policy_from
 from backend.db import utcnow
 from backend.errors import Conflict
+from backend.metrics import record_sweep
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -119,12 +120,14 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
         try:
             result = sweep(db.session, now, policy=policy_from(app.config))
             db.session.commit()
+            record_sweep(result)
             if result.escalated or result.closed:
                 log.info("SLA sweep: %s", result)
             return result
         except Exception:
             db.session.rollback()
             log.exception("SLA sweep failed")
+            record_sweep(None)
             return None
         finally:
             db.session.remove()
