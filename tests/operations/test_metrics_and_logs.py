@@ -69,10 +69,10 @@ def test_a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced(client
         client.get("/healthz", headers={"X-Request-Id": "nginx-abc12345"}).headers["X-Request-Id"]
         == "nginx-abc12345"
     )
-    replaced = client.get("/healthz", headers={"X-Request-Id": "bad id\r\nx"}).headers[
+    replaced = client.get("/healthz", headers={"X-Request-Id": "bad id <script>"}).headers[
         "X-Request-Id"
     ]
-    assert replaced != "bad id\r\nx" and len(replaced) == 32
+    assert replaced != "bad id <script>" and len(replaced) == 32
 
 
 def test_json_log_lines_carry_the_request_id(client):
