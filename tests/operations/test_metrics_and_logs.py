@@ -4,11 +4,12 @@ token holder; every answer carries a request id, which errors and JSON log lines
 import io
 import json
 import logging
+import re
 
 import pytest
 
 from backend.logs import JsonFormatter
-from tests.helpers import error_of
+from tests.helpers import ROOT, error_of
 
 
 def _sample(text: str, name: str, **labels) -> float:
@@ -92,3 +93,21 @@ def test_json_log_lines_carry_the_request_id(client):
     line = next(entry for entry in lines if entry.get("path") == "/api/v1/cases/987654321")
     assert line["request_id"] == error_of(response)["request_id"]
     assert line["status"] == 404 and line["method"] == "GET" and line["level"] == "INFO"
+
+
+def _family(name: str) -> str:
+    return re.sub(r"_(total|bucket|count|sum|created)$", "", name)
+
+
+def test_the_grafana_dashboard_and_the_alerts_name_metrics_that_exist(client):
+    exposed = {
+        _family(line.split()[2])
+        for line in client.get("/metrics").get_data(as_text=True).splitlines()
+        if line.startswith("# TYPE cityloop_")
+    }
+    exposed |= {"cityloop_job_queue_depth", "cityloop_job_queue_failed", "cityloop_redis_up"}
+    docs = [ROOT / "docs/grafana-dashboard.json", ROOT / "docs/operations.md"]
+    named = {_family(n) for doc in docs for n in re.findall(r"cityloop_\w+", doc.read_text())}
+    named.discard("cityloop_backup")  # the cron file's name
+    assert named - exposed == set()
+    assert {"cityloop_http_requests", "cityloop_websocket_connections"} <= named
