@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from backend.auth.permissions import Permission, require
 from backend.auth.session import user
-from backend.cases import engagement, photos, queries, service
+from backend.cases import engagement, photos, queries, service, templates
 from backend.cases.bodies import body_doc, parse_body
 from backend.cases.schemas import (
     CaseCreateFormSchema,
@@ -135,6 +135,7 @@ def get_case(case_id):
             "supporting": engagement.is_supporting(db.session, case, acting),
             "reporter": service.is_reporter(acting, case),
             "handler": service.is_case_handler(acting, case),
+            "templates": templates.uses_templates(acting, case.category),
             "actions": allowed_actions(acting, case),
         }
     )

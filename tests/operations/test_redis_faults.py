@@ -9,19 +9,25 @@ import redis
 from sqlalchemy import func, select
 
 from backend.cases.models import Case, CaseEvent
-from backend.extensions import db
+from backend.extensions import db, limiter
 from tests.operations.faults import RedisServer
 
 pytestmark = pytest.mark.redis
+_LIMITER_STATE = ("_storage", "_limiter", "_storage_dead")
 
 CASE = {"category": "pothole", "lat": 31.23, "lon": 121.47, "description": "Hole"}
 
 
 @pytest.fixture
 def own_redis():
+    # The one `limiter` extension takes the storage of the last app bound to it; give the
+    # shared app its own back, or the next test's limiter.reset() calls a stopped Redis.
+    saved = {name: getattr(limiter, name) for name in _LIMITER_STATE}
     server = RedisServer()
     yield server
     server.stop()
+    for name, value in saved.items():
+        setattr(limiter, name, value)
 
 
 @pytest.fixture
