@@ -73,10 +73,10 @@ def job_queue(app: Flask) -> Queue:
 def enqueue(func: Callable, *args, **kwargs) -> None:
     """Run ``func(*args, **kwargs)`` later, inside an app context, outside the request."""
     app = current_app._get_current_object()
-    if app.config.get("JOBS_EAGER"):
+    if app.config["JOBS_EAGER"]:
         _run_in_context(app, func, args, kwargs)
         return
-    if app.config.get("REDIS_URL"):
+    if app.config["REDIS_URL"]:
         job_queue(app).enqueue(
             func,
             args=args,
@@ -109,9 +109,9 @@ def _worker_class():
 
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
     """Work the queue until stopped (or, with ``burst``, until it is empty)."""
-    if not app.config.get("REDIS_URL"):
+    if not app.config["REDIS_URL"]:
         raise RuntimeError("REDIS_URL is not set: jobs run inside the web process.")
     worker = _worker_class()(
         [job_queue(app)], connection=redis_connection(app.config["REDIS_URL"]), app=app
     )
-    return worker.work(burst=burst, logging_level=app.config.get("LOG_LEVEL", "INFO"))
+    return worker.work(burst=burst, logging_level=app.config["LOG_LEVEL"])

@@ -16,10 +16,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.cases.effects import Policy
 from backend.cases.history import claim, record_event
 from backend.cases.models import WORKING_STATUSES, Case, Status
 from backend.cases.service import DEFAULT_POLICY, system_transition
-from backend.cases.settings import Policy, policy_from
 from backend.db import utcnow
 from backend.errors import Conflict
 
@@ -117,7 +117,7 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
 
     with app.app_context():
         try:
-            result = sweep(db.session, now, policy=policy_from(app.config))
+            result = sweep(db.session, now, policy=Policy.from_config(app.config))
             db.session.commit()
             if result.escalated or result.closed:
                 log.info("SLA sweep: %s", result)
@@ -132,7 +132,7 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
 
 def start_sla_scheduler(app: Flask, *, first_delay: float = 30.0) -> threading.Thread:
     """Sweep every ``SLA_SWEEP_MINUTES`` in a daemon thread; ``thread.stop.set()`` ends it."""
-    interval = policy_from(app.config).sweep_minutes * 60
+    interval = Policy.from_config(app.config).sweep_minutes * 60
     stop = threading.Event()
 
     def loop() -> None:
