@@ -23,7 +23,7 @@ def _read_in(source: str) -> set[str]:
 
 def _keys_read_by_the_code() -> dict[str, str]:
     keys = {}
-    for path in sorted((ROOT / "backend").rglob("*.py")) + [ROOT / "wsgi.py"]:
+    for path in [*sorted((ROOT / "backend").rglob("*.py")), ROOT / "wsgi.py"]:
         for key in _read_in(path.read_text()):
             keys.setdefault(key, str(path.relative_to(ROOT)))
     for kind in ("posting", "voting", "flagging"):  # backend.moderation.limits.limited(kind)
