@@ -113,6 +113,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VAPID_SUBJECT", "VAPID_SUBJECT", None),
     # The push services the server may POST to; empty: the big browsers' own.
     Setting("PUSH_ENDPOINT_HOSTS", "PUSH_ENDPOINT_HOSTS", [], _names),
+    # Open311: the jurisdiction_id this endpoint answers for (checked when both are given),
+    # and how many requests one API key may file.
+    Setting("OPEN311_JURISDICTION_ID", "CITYLOOP_OPEN311_JURISDICTION_ID", None),
+    Setting("OPEN311_POST_LIMIT", "CITYLOOP_OPEN311_POST_LIMIT", "600 per hour"),
+    # Mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://; unset, mail is
+    # written as .eml files under DATA_DIR/mail and its links are logged.
+    Setting("SMTP_URL", "CITYLOOP_SMTP_URL", None),
+    Setting("MAIL_FROM", "CITYLOOP_MAIL_FROM", "CityLoop <cityloop@localhost>"),
+    # Seconds before each retry of a mail the SMTP server refused or could not take.
+    Setting("MAIL_RETRY_DELAYS", "CITYLOOP_MAIL_RETRY_DELAYS", (60, 300, 1800, 7200), _floats),
+    Setting("SMTP_TIMEOUT", "CITYLOOP_SMTP_TIMEOUT", 20, int),
+    Setting("VERIFY_TOKEN_HOURS", "CITYLOOP_VERIFY_TOKEN_HOURS", 72, int),
+    Setting("RESET_TOKEN_MINUTES", "CITYLOOP_RESET_TOKEN_MINUTES", 60, int),
+    # Whether accounts whose e-mail is not yet verified may report, comment and vote.
+    Setting("UNVERIFIED_MAY_POST", "CITYLOOP_UNVERIFIED_MAY_POST", True, _bool),
     # Set by tests (and code), never read from the environment.
     Setting("PUSH_ALLOW_HTTP", None, False),
     Setting("JOBS_EAGER", None, False),
@@ -146,7 +161,14 @@ class Config:
             self.SQLALCHEMY_DATABASE_URI or f"sqlite:///{self.DATA_DIR / 'cityloop.db'}"
         )
         # An empty variable means unset for these (as `or None` did before).
-        for key in ("REDIS_URL", "SECRET_KEY", "PUBLIC_URL", *_VAPID):
+        empty_is_unset = (
+            "REDIS_URL",
+            "SECRET_KEY",
+            "PUBLIC_URL",
+            "SMTP_URL",
+            "OPEN311_JURISDICTION_ID",
+        )
+        for key in (*empty_is_unset, *_VAPID):
             setattr(self, key, getattr(self, key) or None)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
 

@@ -170,6 +170,14 @@ def send_notification(notification_id: int) -> None:
     db.session.commit()
 
 
+def mail_digest(session: Session, user_id: int, count: int) -> None:
+    from backend.mail import service as mail
+
+    reader = session.get(User, user_id)
+    if reader is not None and reader.active:
+        mail.send(session, reader, "digest", mail.public_url("/notifications"), count=count)
+
+
 def send_digests() -> int:
     """Job (daily, e.g. from cron: ``flask --app wsgi notify digest``): one push per
     person summarising their unread "digest" notifications. Returns people notified."""
@@ -186,7 +194,10 @@ def send_digests() -> int:
     for user_id, count, last_id in pending:
         body = "1 new update" if count == 1 else f"{count} new updates"
         payload = {"title": "CityLoop", "body": body, "url": "/notifications", "tag": "digest"}
-        send_to_user(session, user_id, payload)
+        if has_devices(session, user_id):
+            send_to_user(session, user_id, payload)
+        else:  # a phone without the app installed still hears of it
+            mail_digest(session, user_id, count)
         session.execute(
             Notification.__table__.update()
             .where(

@@ -49,7 +49,8 @@ def mark_read(data):
 @blp.route("/notifications/preferences", methods=["GET"])
 @blp.response(200, PreferencesSchema)
 def get_preferences():
-    """The channel for each kind: `live`, `push`, `digest` (daily summary) or `off`."""
+    """The channel for each kind: `live`, `push`, `email`, `digest` (a daily summary, by
+    push, or by e-mail without a device) or `off`."""
     return service.preferences(db.session, require_user(user()))
 
 
