@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.alerts.models import Alert, SavedPlace
+from backend.audit import service as audit
 from backend.auth.permissions import (
     Permission,
     is_admin,
@@ -162,6 +163,9 @@ def send_alert(session: Session, actor, data: dict, *, now: datetime | None = No
         earlier.superseded_at = now
     session.add(alert)
     session.flush()
+    audit.record(session, actor.id, f"alert.{alert.msg_type.lower()}", "alert", alert.id,
+                 after={"references": alert.references_id, "severity": alert.severity,
+                        "department_id": alert.department_id})  # fmt: skip
     publish(session, ROOM, "alert", alert_schema.dump(alert))
     _push_to_residents(session, alert, actor)
     return alert

@@ -35,27 +35,50 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts an
 def _account_key() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
+    return _account(email)
+
+
+def _own_account_key() -> str:
+    acting = user()
+    return _account(acting.email if is_authenticated(acting) else None)
+
+
+def _account(email) -> str:
     return "account:" + (email.strip().lower() if isinstance(email, str) else "")
 
 
 def _failed(response) -> bool:
-    return response.status_code == 401
+    """A wrong password: 401 when signing in, 422 on `current_password` when changing it."""
+    if response.status_code == 401:
+        return True
+    if response.status_code != 422 or not response.is_json:
+        return False
+    fields = (response.get_json(silent=True) or {}).get("error", {}).get("fields") or {}
+    return "current_password" in fields
 
 
-def _login_limits(view):
-    """Throttle failed sign-ins per account and per address."""
-    per_account = limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-        key_func=_account_key,
-        deduct_when=_failed,
-        scope="login-account",
-    )
-    per_address = limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-        deduct_when=_failed,
-        scope="login-address",
-    )
-    return per_account(per_address(view))
+def _password_budget(key_func):
+    """One budget of failed password checks per account and per address, shared by every
+    way to sign in and by password changes (a shared limit: the same counters everywhere)."""
+
+    def decorate(view):
+        per_account = limiter.shared_limit(
+            lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+            scope="login-account",
+            key_func=key_func,
+            deduct_when=_failed,
+        )
+        per_address = limiter.shared_limit(
+            lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+            scope="login-address",
+            deduct_when=_failed,
+        )
+        return per_account(per_address(view))
+
+    return decorate
+
+
+_login_limits = _password_budget(_account_key)
 
 
 @blp.route("/auth/csrf", methods=["GET"])
@@ -145,6 +168,7 @@ def update_me(data):
 
 
 @blp.route("/me/password", methods=["POST"])
+@_password_budget(_own_account_key)
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
 def change_password(data):

@@ -121,7 +121,7 @@ def _submitted(session, case, actor, images, storage, now, extra_departments, de
     if case.priority == Priority.URGENT:
         _fast_track(session, case, extra_departments, now)
     else:
-        escalation.alert_new(session, case, actor_id=actor.id)
+        escalation.alert_new(session, case, actor_id=getattr(actor, "id", None))
     return case
 
 

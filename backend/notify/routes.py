@@ -76,7 +76,11 @@ def push_key():
 @blp.response(201, PushSubscriptionSchema)
 @blp.alt_response(200, schema=PushSubscriptionSchema, description="Already known")
 def add_subscription(data):
-    """Keep this device's push subscription (the same endpoint again updates it)."""
+    """Keep this device's push subscription (the same endpoint again updates it).
+
+    An endpoint registered to another person moves only with its own keys (the same browser
+    subscription); otherwise 409. At most ten devices a person: the oldest makes room.
+    """
     account = require_user(user())
     keys = data["keys"]
     subscription, created = push.subscribe(

@@ -131,3 +131,14 @@ def request_form(form: MultiDict) -> dict:
     if media and (len(media) > 1000 or not re.match(r"^https?://[^\s]+$", media)):
         raise Open311Error(400, "media_url: an http(s) URL of at most 1000 characters.")
     return data
+
+
+def updates_query(args: MultiDict, now: datetime) -> dict:
+    """``GET servicerequestupdates``: start_date/end_date (90 days at most), paging."""
+    start, end = default_window(now, moment(args, "start_date"), moment(args, "end_date"))
+    return {
+        "start": start,
+        "end": end,
+        "page": _whole(args, "page", 1, 100_000),
+        "page_size": _whole(args, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+    }

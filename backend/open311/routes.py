@@ -123,6 +123,14 @@ def get_token(token, fmt):
     return render(fmt, "service_requests", [found])
 
 
+@bp.route(f"/servicerequestupdates.{FMT}")
+def request_updates(fmt):
+    """FixMyStreet's extension: what happened to the requests, as updates."""
+    query = params.updates_query(request.args, utcnow())
+    updates = service.request_updates(db.session, query, base_url=_base_url())
+    return render(fmt, "service_request_updates", updates)
+
+
 # --- POST requests: an API key, its own rate limit, idempotency -----------------------------
 
 

@@ -302,3 +302,49 @@ def default_window(now: datetime, start, end) -> tuple[datetime, datetime]:
     if end - start > MAX_SPAN:
         raise Open311Error(400, "start_date and end_date may span at most 90 days.")
     return start, end
+
+
+# --- FixMyStreet's servicerequestupdates extension (read) ---------------------------------------
+
+# FixMyStreet's extended states (wiki: Open311 FMS - Complete Spec).
+FMS_STATUS = {
+    "submitted": "OPEN",
+    "accepted": "INVESTIGATING",
+    "assigned": "ACTION_SCHEDULED",
+    "in_progress": "IN_PROGRESS",
+    "resolved": "FIXED",
+    "closed": "CLOSED",
+    "rejected": "NO_FURTHER_ACTION",
+    "merged": "DUPLICATE",
+}
+
+
+def request_updates(session: Session, query: dict, *, base_url: str) -> list[dict]:
+    """The public events of visible cases in the window, oldest first, as FMS updates."""
+    visible = visible_cases(None).with_only_columns(Case.id).order_by(None)
+    stmt = (
+        select(CaseEvent)
+        .where(
+            CaseEvent.internal.is_(False),
+            CaseEvent.case_id.in_(visible),
+            CaseEvent.created_at >= query["start"],
+            CaseEvent.created_at <= query["end"],
+        )
+        .order_by(CaseEvent.id)
+        .limit(query["page_size"])
+        .offset((query["page"] - 1) * query["page_size"])
+    )
+    updates = []
+    for event in session.scalars(stmt):
+        photo = next((p for p in event.case.photos if p.event_id == event.id), None)
+        updates.append(
+            {
+                "update_id": str(event.id),
+                "service_request_id": str(event.case_id),
+                "status": FMS_STATUS.get(event.to_status, "OPEN"),
+                "updated_datetime": w3c(event.created_at),
+                "description": _event_text(event) or "",
+                "media_url": base_url + photo.url if photo else None,
+            }
+        )
+    return updates

@@ -24,6 +24,8 @@ addRoutes([
   { path: '/staff/proposals', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-proposals.js') },
   { path: '/admin', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/admin/categories', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/users', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/audit', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/moderation', tab: 'desk', roles: ['volunteer'], load: () => import('./screens/moderation-desk.js') },
   { path: '*', load: () => import('./screens/not-found.js') },
 ]);

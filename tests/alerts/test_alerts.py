@@ -117,6 +117,22 @@ def test_the_list_is_public_and_only_staff_see_who_sent(client, city, token_for)
     assert staff_view["sent_by"] == {"id": city.staff.id, "display_name": "Sam Roads"}
 
 
+def test_every_send_is_in_the_audit_log_with_its_sender(client, city, token_for):
+    from sqlalchemy import select
+
+    from backend.audit.models import AuditEntry
+
+    first = _send(client, token_for(city.staff)).get_json()
+    cancel = _send(client, token_for(city.admin), msg_type="Cancel", references=first["id"])
+    db.session.rollback()
+    stmt = select(AuditEntry).where(AuditEntry.target_type == "alert").order_by(AuditEntry.id)
+    entries = [(e.actor_id, e.action, e.target_id) for e in db.session.scalars(stmt)]
+    assert entries == [
+        (city.staff.id, "alert.alert", str(first["id"])),
+        (city.admin.id, "alert.cancel", str(cancel.get_json()["id"])),
+    ]
+
+
 def test_alerts_expire(client, city):
     past = datetime.now(UTC) - timedelta(hours=3)
     data = {**_alert(), "msg_type": "Alert", "expires_at": past + timedelta(hours=1)}

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.flows import sign_in, sign_up, unique, wait_for_screen
 from tests.browser.support import ADMIN_EMAIL
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -63,3 +64,32 @@ def test_a_resident_is_not_allowed_in(page, context, server):
     page.goto("/account")
     wait_for_screen(page)
     expect(page.get_by_test_id("go-admin")).to_have_count(0)
+
+
+def test_a_user_is_found_made_a_volunteer_and_blocked_in_the_console(page, context, server):
+    person = server.admin.ok(
+        "POST",
+        "/admin/users",
+        expect=201,
+        json={
+            "email": unique("pat").replace(" ", "-") + "@browser.test",
+            "password": PASSWORD,
+            "display_name": "Pat Person",
+        },
+    )
+    sign_in(context, ADMIN_EMAIL)
+    page.goto("/admin/users")
+    wait_for_screen(page)
+    page.get_by_test_id("user-search").fill(person["email"])
+    page.get_by_test_id("user-search-go").click()
+    expect(page.locator('form[data-testid^="user-"]')).to_have_count(1)  # the search's answer
+    page.get_by_test_id(f"user-{person['id']}-role").select_option("volunteer")
+    page.get_by_test_id(f"user-{person['id']}-blocked").check()
+    with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        page.get_by_test_id(f"user-{person['id']}-save").click()
+    assert saved.value.status == 200
+    account = server.admin.ok("GET", f"/admin/users/{person['id']}")
+    assert account["role"] == "volunteer" and account["blocked"] is True
+
+    page.goto("/admin/audit")
+    expect(page.get_by_test_id("audit-list")).to_contain_text("user.changed")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -392,3 +393,26 @@ def test_round_trip_through_the_loop(client, api_key, city, token_for):
     root = get_xml(client, f"requests/{case_id}")
     assert root.findtext("request/status") == "closed"
     assert "staff-only" not in ET.tostring(root, encoding="unicode")
+
+
+def test_fixmystreet_request_updates_in_both_formats(client, make_case, as_role):
+    case = make_case("resolved")
+    record_event(db.session, case, None, "escalate", internal=True, note="staff-only remark")
+    db.session.commit()
+    hidden = make_case("accepted")
+    hide(client, as_role("volunteer"), "case", hidden.id)
+    updates = get_json(client, "servicerequestupdates")
+    assert {u["service_request_id"] for u in updates} == {str(case.id)}
+    statuses = [u["status"] for u in updates]
+    assert statuses == ["OPEN", "INVESTIGATING", "ACTION_SCHEDULED", "IN_PROGRESS", "FIXED"]
+    assert updates[-1]["description"] == "Fixed it."
+    assert all(re.match(schemas311.W3C, u["updated_datetime"]) for u in updates)
+    assert len({u["update_id"] for u in updates}) == len(updates)
+    root = get_xml(client, "servicerequestupdates")
+    assert root.tag == "service_request_updates"
+    assert [u.findtext("status") for u in root.findall("request_update")] == statuses
+    assert "staff-only" not in ET.tostring(root, encoding="unicode")
+    start = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert get_json(client, "servicerequestupdates", start_date=start) == []
+    wide = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-12-01T00:00:00Z"}
+    assert_error(client.get(f"{BASE}/servicerequestupdates.xml", query_string=wide), 400, "xml")

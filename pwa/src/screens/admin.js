@@ -67,14 +67,55 @@ function categoryRow(c, departments, reload) {
   });
 }
 
+function userRow(u, reload) {
+  const role = h('select', { name: 'role', 'data-testid': `user-${u.id}-role` },
+    ['resident', 'volunteer', 'staff', 'admin'].map((r) => h('option', { value: r, selected: r === u.role }, t(`role.${r}`))));
+  const blocked = h('input', { type: 'checkbox', name: 'blocked', checked: u.blocked, id: `user-blocked-${u.id}`, 'data-testid': `user-${u.id}-blocked` });
+  return rowForm({
+    testid: `user-${u.id}`,
+    fields: [h('h3', null, u.display_name), h('p', { class: 'muted small' }, u.email), field({ label: t('admin.role'), input: role }),
+      h('div', { class: 'check' }, blocked, h('label', { for: blocked.id }, t('admin.blocked')))],
+    onSave: async () => { await patch(`/admin/users/${u.id}`, { role: role.value, blocked: blocked.checked }); reload(); },
+  });
+}
+
+function usersView(body) {
+  const q = h('input', { name: 'q', type: 'search', 'data-testid': 'user-search' });
+  const results = h('div', { class: 'stack' });
+  let latest = 0;
+  const search = async () => {
+    const mine = ++latest;
+    try {
+      const { items } = await get('/admin/users', { q: q.value.trim() || undefined, per_page: 20 });
+      if (mine === latest) replace(results, ...items.map((u) => userRow(u, search)));
+    } catch (e) { replace(results, errorState(e, { onRetry: search })); }
+  };
+  const form = h('form', { class: 'row', role: 'search' }, field({ label: t('admin.searchUsers'), input: q }),
+    h('button', { type: 'submit', class: 'btn btn-secondary btn-small', 'data-testid': 'user-search-go' }, t('admin.search')));
+  form.onsubmit = (e) => { e.preventDefault(); search(); };
+  replace(body, form, results);
+  search();
+}
+
+function auditView(body) {
+  get('/admin/audit', { per_page: 50 }).then(({ items }) => replace(body, h('ul', { class: 'stack', 'data-testid': 'audit-list' }, items.map((e) => h('li', { class: 'card' },
+    h('strong', null, e.action), ' ', h('span', { class: 'muted small' }, `${e.target_type} ${e.target_id || ''} · #${e.actor_id ?? '-'} · ${new Date(e.created_at).toLocaleString()}`),
+    h('pre', { class: 'small mod-text' }, JSON.stringify({ before: e.before, after: e.after })))))))
+    .catch((e) => replace(body, errorState(e)));
+}
+
+const VIEWS = { '/admin': 'departments', '/admin/categories': 'categories', '/admin/users': 'users', '/admin/audit': 'audit' };
+
 export default async function admin(ctx) {
   await useMessages('staff');
   if (!ctx.isCurrent()) return;
-  const view = ctx.route.path === '/admin/categories' ? 'categories' : 'departments';
+  const view = VIEWS[ctx.route.path] || 'departments';
   const nav = h('nav', { class: 'chips', 'aria-label': t('admin.title') },
-    ['departments', 'categories'].map((v) => h('a', { class: 'chip-btn', href: v === 'departments' ? '/admin' : '/admin/categories', 'aria-current': v === view ? 'page' : null, 'data-testid': `admin-${v}` }, t(`admin.${v}`))));
+    Object.entries(VIEWS).map(([href, v]) => h('a', { class: 'chip-btn', href, 'aria-current': v === view ? 'page' : null, 'data-testid': `admin-${v}` }, t(`admin.${v}`))));
   const body = h('div', { class: 'stack' }, skeletonList(3));
   ctx.root.append(screenHeader(t('admin.title')), nav, body);
+  if (view === 'users') { usersView(body); return; }
+  if (view === 'audit') { auditView(body); return; }
   async function load() {
     try {
       const departments = (await get('/departments', { include_inactive: true })).items;

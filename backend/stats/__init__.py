@@ -1,0 +1,1 @@
+"""Statistics of the closed loop's evaluation stage (DESIGN.md: the open platform)."""

@@ -1,0 +1,65 @@
+"""Public statistics of the evaluation stage: thin adapters over :mod:`backend.stats.service`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_smorest import Blueprint
+
+from backend.db import utcnow
+from backend.departments.models import Category, Department
+from backend.errors import ValidationFailed
+from backend.extensions import db
+from backend.stats import service
+from backend.stats.schemas import DepartmentsSchema, OverviewSchema, StatsQuerySchema
+
+blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics (public)")
+
+DEFAULT_DAYS = 90
+
+
+@blp.route("/stats/overview", methods=["GET"])
+@blp.arguments(StatsQuerySchema, location="query")
+@blp.response(200, OverviewSchema)
+def overview(args):
+    """The city's figures for a period (default: the last 90 days)."""
+    period, days = _period(args)
+    return {"period": days, **service.overview(db.session, period, utcnow())}
+
+
+@blp.route("/stats/departments", methods=["GET"])
+@blp.arguments(StatsQuerySchema, location="query")
+@blp.response(200, DepartmentsSchema)
+def departments(args):
+    """The same figures per lead department, ranked by on-time closure."""
+    period, days = _period(args)
+    return {"period": days, "items": service.departments(db.session, period, utcnow())}
+
+
+def _period(args: dict) -> tuple[service.Period, dict]:
+    last = args.get("to") or utcnow().date()
+    first = args.get("from_") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise ValidationFailed(
+            "`from` is after `to`.", fields={"from": ["Must not be after `to`."]}
+        )
+    period = service.Period(
+        start=_midnight(first),
+        end=_midnight(last + timedelta(days=1)),
+        category_id=_id_of(Category, args.get("category"), "category"),
+        department_id=_id_of(Department, args.get("department"), "department"),
+    )
+    return period, {"from": first, "to": last}
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _id_of(model, code: str | None, field: str) -> int | None:
+    if code is None:
+        return None
+    found = db.session.scalar(db.select(model.id).where(model.code == code))
+    if found is None:
+        raise ValidationFailed(f"No {field} '{code}'.", fields={field: ["Unknown code."]})
+    return found

@@ -1,0 +1,212 @@
+"""The evaluation figures, computed in the database (never by loading cases into Python).
+
+Definitions are DESIGN.md's ("Contract details: the open platform ..."), per GB/T 30428.4:
+a period is ``[start, end)``; *received* cases are those created in it, *closed* cases
+those whose ``closed_at`` falls in it. Hidden (moderated) cases are left out everywhere.
+Every figure is per group: the whole city (one group, ``None``) or each lead department.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from backend.cases.models import FINAL_STATUSES, Case, CaseEvent, CaseRating, Status
+from backend.cases.queries import overdue_condition
+from backend.departments.models import Department
+from backend.stats.sql import hours_between, percentiles
+
+MILESTONES = ("accept", "resolve", "close")
+CITY = 0  # the group key of city-wide figures
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime  # exclusive
+    category_id: int | None = None
+    department_id: int | None = None
+
+    def scope(self) -> list[ColumnElement]:
+        """Which cases count at all: not hidden, in the category and department asked for."""
+        conditions = [Case.hidden.is_(False)]
+        if self.category_id is not None:
+            conditions.append(Case.category_id == self.category_id)
+        if self.department_id is not None:
+            conditions.append(Case.department_id == self.department_id)
+        return conditions
+
+
+def overview(session: Session, period: Period, now: datetime) -> dict:
+    return _figures(session, period, now, by_department=False).get(CITY) or _empty()
+
+
+def departments(session: Session, period: Period, now: datetime) -> list[dict]:
+    """Every active department (or the one asked for), ranked by on-time closure."""
+    figures = _figures(session, period, now, by_department=True)
+    query = select(Department).where(Department.active.is_(True))
+    if period.department_id is not None:
+        query = select(Department).where(Department.id == period.department_id)
+    items = [
+        {"department": {"code": d.code, "name": d.name}, **(figures.get(d.id) or _empty())}
+        for d in session.scalars(query)
+    ]
+    return sorted(items, key=_rank)
+
+
+def _rank(item: dict):
+    rate = item["on_time_closure_rate"]
+    return (rate is None, -(rate or 0), -item["closed"], item["department"]["name"])
+
+
+def _empty() -> dict:
+    return {
+        "received": 0,
+        "by_status": {},
+        "open": 0,
+        "overdue": 0,
+        "closed": 0,
+        "on_time_closure_rate": None,
+        "rework_rate": None,
+        "transfer_rate": None,
+        "satisfaction": {"mean": None, "count": 0},
+        "hours": {name: {"median": None, "p90": None} for name in MILESTONES},
+    }
+
+
+def _figures(session: Session, period: Period, now: datetime, *, by_department: bool) -> dict:
+    group = Case.department_id if by_department else literal(CITY, Integer)
+    dialect = session.get_bind().dialect.name
+    received = _received(period)
+    milestones = _milestones(received)
+    results: dict = {}
+    for row in session.execute(_received_counts(received, milestones, group, now)):
+        figures = results.setdefault(row.g, _empty())
+        figures.update(
+            received=row.received,
+            open=row.open or 0,
+            overdue=row.overdue or 0,
+            rework_rate=_rate(row.reworked, row.resolved_once),
+            transfer_rate=_rate(row.transferred, row.assigned),
+        )
+    for row in session.execute(_status_counts(received, group)):
+        results[row.g]["by_status"][row.status] = row.count
+    for row in session.execute(_closed_counts(period, group)):
+        figures = results.setdefault(row.g, _empty())
+        figures.update(
+            closed=row.closed,
+            on_time_closure_rate=_rate(row.on_time, row.closed),
+            satisfaction={"mean": _round(row.mean), "count": row.rated},
+        )
+    for name in MILESTONES:
+        hours = hours_between(Case.created_at, milestones.c[name], dialect)
+        values = select(group, hours).join(milestones, milestones.c.case_id == Case.id)
+        for row in session.execute(percentiles(values, (0.5, 0.9), dialect)):
+            median, p90 = row[1], row[2]
+            results[row[0]]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
+    return results
+
+
+def _received(period: Period):
+    return select(Case.id).where(
+        Case.created_at >= period.start, Case.created_at < period.end, *period.scope()
+    )
+
+
+def _milestones(received):
+    """Per received case: when it was first accepted, resolved and closed, and whether it
+    was ever assigned, transferred, resolved and reopened (from the event log)."""
+    e = CaseEvent
+
+    def first(condition):
+        return func.min(case((condition, e.created_at)))
+
+    def ever(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    return (
+        select(
+            e.case_id.label("case_id"),
+            first(e.action == "accept").label("accept"),
+            first(e.action == "resolve").label("resolve"),
+            first(e.to_status == Status.CLOSED).label("close"),
+            ever(e.to_status == Status.ASSIGNED).label("assigned"),
+            ever(e.action == "transfer").label("transferred"),
+            ever(e.action == "resolve").label("resolved_once"),
+            ever(e.action == "reopen").label("reopened"),
+        )
+        .where(e.case_id.in_(received))
+        .group_by(e.case_id)
+        .subquery()
+    )
+
+
+def _received_counts(received, milestones, group, now: datetime):
+    is_open = Case.status.not_in(FINAL_STATUSES)
+    return (
+        select(
+            group.label("g"),
+            func.count().label("received"),
+            func.sum(case((is_open, 1), else_=0)).label("open"),
+            func.sum(case((overdue_condition(now), 1), else_=0)).label("overdue"),
+            func.sum(milestones.c.assigned).label("assigned"),
+            func.sum(milestones.c.transferred).label("transferred"),
+            func.sum(milestones.c.resolved_once).label("resolved_once"),
+            func.sum(case((milestones.c.resolved_once == 1, milestones.c.reopened), else_=0)).label(
+                "reworked"
+            ),
+        )
+        .select_from(Case)
+        .outerjoin(milestones, milestones.c.case_id == Case.id)
+        .where(Case.id.in_(received))
+        .group_by(*_grouping(group))
+    )
+
+
+def _grouping(group) -> tuple:
+    """GROUP BY the department; city-wide figures are one group without a GROUP BY."""
+    return (group,) if group is Case.department_id else ()
+
+
+def _status_counts(received, group):
+    return (
+        select(group.label("g"), Case.status, func.count().label("count"))
+        .where(Case.id.in_(received))
+        .group_by(*_grouping(group), Case.status)
+    )
+
+
+def _closed_counts(period: Period, group):
+    on_time = or_(Case.due_at.is_(None), Case.closed_at <= Case.due_at)
+    return (
+        select(
+            group.label("g"),
+            func.count().label("closed"),
+            func.sum(case((on_time, 1), else_=0)).label("on_time"),
+            func.avg(CaseRating.score).label("mean"),
+            func.count(CaseRating.score).label("rated"),
+        )
+        .select_from(Case)
+        .outerjoin(CaseRating, CaseRating.case_id == Case.id)
+        .where(
+            and_(
+                Case.status == Status.CLOSED,
+                Case.closed_at >= period.start,
+                Case.closed_at < period.end,
+                *period.scope(),
+            )
+        )
+        .group_by(*_grouping(group))
+    )
+
+
+def _rate(part, whole) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _round(value) -> float | None:
+    return None if value is None else round(float(value), 2)

@@ -1,0 +1,45 @@
+"""The two things SQLite and PostgreSQL spell differently: hours between two times, and
+percentiles (``percentile_cont`` on PostgreSQL, window functions on SQLite)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, Integer, case, cast, func, literal, select
+from sqlalchemy.sql import ColumnElement, Select
+
+
+def hours_between(start, end, dialect: str) -> ColumnElement:
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+def percentiles(values: Select, shares: tuple[float, ...], dialect: str) -> Select:
+    """``values`` selects (group, value) rows; answers (group, p_<share>...) with the
+    continuous percentile (linear interpolation, as ``percentile_cont``) of each share."""
+    rows = values.subquery()
+    group, value = rows.c[0], rows.c[1]
+    if dialect == "postgresql":
+        columns = [func.percentile_cont(share).within_group(value) for share in shares]
+        return select(group, *columns).where(value.is_not(None)).group_by(group)
+    ranked = (
+        select(
+            group.label("g"),
+            value.label("v"),
+            (func.row_number().over(partition_by=group, order_by=value) - 1).label("rank"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        .where(value.is_not(None))
+        .subquery()
+    )
+    return select(ranked.c.g, *(_interpolated(ranked, share) for share in shares)).group_by(
+        ranked.c.g
+    )
+
+
+def _interpolated(ranked, share: float) -> ColumnElement:
+    position = literal(share, Float) * (ranked.c.n - 1)  # 0-based, fractional
+    low = cast(position, Integer)  # floor: positions are never negative
+    at_low = func.max(case((ranked.c.rank == low, ranked.c.v)))
+    at_high = func.max(case((ranked.c.rank == low + 1, ranked.c.v)))
+    fraction = func.max(position - low)
+    return at_low + func.coalesce(fraction * (at_high - at_low), 0.0)
