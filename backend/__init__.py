@@ -50,7 +50,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from backend.auth import passwords, session
 
-    passwords.configure(fast=bool(app.config.get("PASSWORD_HASH_FAST")))
+    passwords.configure(fast=bool(app.config["PASSWORD_HASH_FAST"]))
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
@@ -61,8 +61,8 @@ def _init_extensions(app: Flask) -> None:
     session.init_app(app)
     socketio.init_app(
         app,
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
-        message_queue=app.config.get("REDIS_URL"),
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
     )

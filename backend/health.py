@@ -30,7 +30,7 @@ def readyz():
     except Exception as exc:  # any failure means "not ready", never a 500
         db.session.rollback()
         checks["database"] = f"error: {type(exc).__name__}"
-    if current_app.config.get("REDIS_URL"):
+    if current_app.config["REDIS_URL"]:
         try:
             _check_redis(current_app.config["REDIS_URL"])
             checks["redis"] = "ok"

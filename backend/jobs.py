@@ -77,10 +77,10 @@ def job_queue(app: Flask) -> Queue:
 def enqueue(func: Callable, *args, **kwargs) -> None:
     """Run ``func(*args, **kwargs)`` later, inside an app context, outside the request."""
     app = current_app._get_current_object()
-    if app.config.get("JOBS_EAGER"):
+    if app.config["JOBS_EAGER"]:
         _run_in_context(app, func, args, kwargs)
         return
-    if app.config.get("REDIS_URL"):
+    if app.config["REDIS_URL"]:
         job_queue(app).enqueue(
             func,
             args=args,
@@ -100,7 +100,7 @@ def enqueue_in(delay: float, func: Callable, *args, **kwargs) -> None:
     a timer thread hands the job to the pool, so a restart forgets it (``flask mail retry``
     sends what is due)."""
     app = current_app._get_current_object()
-    if app.config.get("REDIS_URL") and not app.config.get("JOBS_EAGER"):
+    if app.config["REDIS_URL"] and not app.config["JOBS_EAGER"]:
         from datetime import timedelta
 
         job_queue(app).enqueue_in(
@@ -146,11 +146,9 @@ def _worker_class():
 
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
     """Work the queue until stopped (or, with ``burst``, until it is empty)."""
-    if not app.config.get("REDIS_URL"):
+    if not app.config["REDIS_URL"]:
         raise RuntimeError("REDIS_URL is not set: jobs run inside the web process.")
     worker = _worker_class()(
         [job_queue(app)], connection=redis_connection(app.config["REDIS_URL"]), app=app
     )
-    return worker.work(
-        burst=burst, with_scheduler=True, logging_level=app.config.get("LOG_LEVEL", "INFO")
-    )
+    return worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import os
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -133,7 +132,7 @@ def metrics():
     if not _allowed():
         raise Forbidden("Metrics are for the local network or a metrics token.")
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if current_app.config["PROMETHEUS_MULTIPROC_DIR"]:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_Default())

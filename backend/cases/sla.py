@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.cases import escalation
+from backend.cases.effects import Policy
 from backend.cases.history import claim, record_event
 from backend.cases.models import WORKING_STATUSES, Case, Status
 from backend.cases.service import DEFAULT_POLICY, system_transition
-from backend.cases.settings import Policy, policy_from
 from backend.db import utcnow
 from backend.errors import Conflict
 from backend.metrics import record_sweep
@@ -141,7 +141,7 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
 
     with app.app_context():
         try:
-            result = sweep(db.session, now, policy=policy_from(app.config))
+            result = sweep(db.session, now, policy=Policy.from_config(app.config))
             db.session.commit()
             record_sweep(result)
             if result.escalated or result.closed or result.admins_alerted:
@@ -158,7 +158,7 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
 
 def start_sla_scheduler(app: Flask, *, first_delay: float = 30.0) -> threading.Thread:
     """Sweep every ``SLA_SWEEP_MINUTES`` in a daemon thread; ``thread.stop.set()`` ends it."""
-    interval = policy_from(app.config).sweep_minutes * 60
+    interval = Policy.from_config(app.config).sweep_minutes * 60
     stop = threading.Event()
 
     def loop() -> None:
