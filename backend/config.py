@@ -88,6 +88,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TILE_ATTRIBUTION", "CITYLOOP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
     Setting("MAP_CENTER", "CITYLOOP_MAP_CENTER", (31.2304, 121.4737), _floats),
     Setting("MAP_ZOOM", "CITYLOOP_MAP_ZOOM", 14, int),
+    # Scaling and observability: connections per app process (gevent serves many requests on
+    # each), and PostgreSQL cancels a statement running longer than the timeout (0: never).
+    Setting("DATABASE_POOL_SIZE", "DATABASE_POOL_SIZE", 5, int),
+    Setting("DATABASE_MAX_OVERFLOW", "DATABASE_MAX_OVERFLOW", 10, int),
+    Setting("DATABASE_POOL_TIMEOUT", "DATABASE_POOL_TIMEOUT", 10, int),
+    Setting("DATABASE_STATEMENT_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS", 30000, int),
+    # /metrics answers loopback and private networks, or anyone with this bearer token.
+    Setting("METRICS_TOKEN", "CITYLOOP_METRICS_TOKEN", None),
+    # "json": one JSON object a line, with the request id; "text": for a terminal.
+    Setting("LOG_FORMAT", "LOG_FORMAT", "text"),
+    # Set by scripts/serve-production for several processes; prometheus_client reads it too.
+    Setting("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROC_DIR", None),
     # The time rules of the loop (backend.cases.effects.Policy).
     Setting("AUTO_CLOSE_DAYS", "CITYLOOP_AUTO_CLOSE_DAYS", 7, int),
     Setting("REOPEN_DAYS", "CITYLOOP_REOPEN_DAYS", 30, int),
@@ -167,12 +179,15 @@ class Config:
             "PUBLIC_URL",
             "SMTP_URL",
             "OPEN311_JURISDICTION_ID",
+            "METRICS_TOKEN",
         )
         for key in (*empty_is_unset, *_VAPID):
             setattr(self, key, getattr(self, key) or None)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Flask-Limiter: when Redis is down, count in the process's memory instead of failing.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "cityloop_session"
@@ -212,6 +227,25 @@ class Config:
             self.SECRET_KEY = read_or_create_secret(self.DATA_DIR, "secret_key")
         if self.REDIS_URL:
             self.RATELIMIT_STORAGE_URI = self.REDIS_URL
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self)
+
+
+def engine_options(config: Config) -> dict:
+    """SQLAlchemy engine options: pre-ping everywhere; on PostgreSQL a bounded pool per
+    process, a connect timeout and a statement timeout."""
+    options: dict = {"pool_pre_ping": True}
+    if config.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        options.update(
+            pool_size=config.DATABASE_POOL_SIZE,
+            max_overflow=config.DATABASE_MAX_OVERFLOW,
+            pool_timeout=config.DATABASE_POOL_TIMEOUT,
+            pool_recycle=1800,
+            connect_args={
+                "connect_timeout": 5,
+                "options": f"-c statement_timeout={config.DATABASE_STATEMENT_TIMEOUT_MS}",
+            },
+        )
+    return options
 
 
 class TestingConfig(Config):
@@ -232,6 +266,7 @@ class ProductionConfig(Config):
         if os.environ.get("SESSION_COOKIE_SECURE") is None:
             self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     def finalize(self) -> None:
         problems = []

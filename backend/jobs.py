@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+from backend.metrics import record_job
+
 if TYPE_CHECKING:
     from redis import Redis
     from rq import Queue
@@ -49,8 +51,10 @@ def _run_in_context(app: Flask, func: Callable, args: tuple, kwargs: dict) -> No
         try:
             func(*args, **kwargs)
         except Exception:
+            record_job(func, "failed")
             log.exception("job %s failed", getattr(func, "__qualname__", func))
             raise
+        record_job(func, "ok")
 
 
 def redis_connection(url: str) -> Redis:
@@ -128,6 +132,14 @@ def _worker_class():
         def execute_job(self, job, queue):
             with self.flask_app.app_context():
                 return super().execute_job(job, queue)
+
+        def handle_job_success(self, job, *args, **kwargs):
+            record_job(job.func, "ok")
+            return super().handle_job_success(job, *args, **kwargs)
+
+        def handle_job_failure(self, job, *args, **kwargs):
+            record_job(job.func, "failed")
+            return super().handle_job_failure(job, *args, **kwargs)
 
     return AppWorker
 

@@ -23,6 +23,7 @@ from backend.cases.models import WORKING_STATUSES, Case, Status
 from backend.cases.service import DEFAULT_POLICY, system_transition
 from backend.db import utcnow
 from backend.errors import Conflict
+from backend.metrics import record_sweep
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -142,12 +143,14 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
         try:
             result = sweep(db.session, now, policy=Policy.from_config(app.config))
             db.session.commit()
+            record_sweep(result)
             if result.escalated or result.closed or result.admins_alerted:
                 log.info("SLA sweep: %s", result)
             return result
         except Exception:
             db.session.rollback()
             log.exception("SLA sweep failed")
+            record_sweep(None)
             return None
         finally:
             db.session.remove()
