@@ -88,6 +88,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TILE_ATTRIBUTION", "CITYLOOP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
     Setting("MAP_CENTER", "CITYLOOP_MAP_CENTER", (31.2304, 121.4737), _floats),
     Setting("MAP_ZOOM", "CITYLOOP_MAP_ZOOM", 14, int),
+    # Scaling and observability: connections per app process (gevent serves many requests on
+    # each), and PostgreSQL cancels a statement running longer than the timeout (0: never).
+    Setting("DATABASE_POOL_SIZE", "DATABASE_POOL_SIZE", 5, int),
+    Setting("DATABASE_MAX_OVERFLOW", "DATABASE_MAX_OVERFLOW", 10, int),
+    Setting("DATABASE_POOL_TIMEOUT", "DATABASE_POOL_TIMEOUT", 10, int),
+    Setting("DATABASE_STATEMENT_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS", 30000, int),
+    # /metrics answers loopback and private networks, or anyone with this bearer token.
+    Setting("METRICS_TOKEN", "CITYLOOP_METRICS_TOKEN", None),
+    # "json": one JSON object a line, with the request id; "text": for a terminal.
+    Setting("LOG_FORMAT", "LOG_FORMAT", "text"),
+    # Set by scripts/serve-production for several processes; prometheus_client reads it too.
+    Setting("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROC_DIR", None),
     # The time rules of the loop (backend.cases.effects.Policy).
     Setting("AUTO_CLOSE_DAYS", "CITYLOOP_AUTO_CLOSE_DAYS", 7, int),
     Setting("REOPEN_DAYS", "CITYLOOP_REOPEN_DAYS", 30, int),
@@ -128,19 +140,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESET_TOKEN_MINUTES", "CITYLOOP_RESET_TOKEN_MINUTES", 60, int),
     # Whether accounts whose e-mail is not yet verified may report, comment and vote.
     Setting("UNVERIFIED_MAY_POST", "CITYLOOP_UNVERIFIED_MAY_POST", True, _bool),
-    # Scaling and observability (issue 18). PostgreSQL connections per app process (gevent
-    # serves many requests on each), seconds to wait for one, and the statement timeout
-    # (0: none); /metrics for loopback, private networks or this bearer token; log lines
-    # as "json" (one object a line, with the request id) or "text".
-    Setting("DATABASE_POOL_SIZE", "DATABASE_POOL_SIZE", 5, int),
-    Setting("DATABASE_MAX_OVERFLOW", "DATABASE_MAX_OVERFLOW", 10, int),
-    Setting("DATABASE_POOL_TIMEOUT", "DATABASE_POOL_TIMEOUT", 10, int),
-    Setting("DATABASE_STATEMENT_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS", 30000, int),
-    Setting("METRICS_TOKEN", "CITYLOOP_METRICS_TOKEN", None),
-    Setting("LOG_FORMAT", "LOG_FORMAT", "text"),
-    # Several processes: the folder where each writes its metrics (prometheus_client reads
-    # the same variable when it starts, so set it in the environment, not in code).
-    Setting("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROC_DIR", None),
     # Set by tests (and code), never read from the environment.
     Setting("PUSH_ALLOW_HTTP", None, False),
     Setting("JOBS_EAGER", None, False),
@@ -181,7 +180,6 @@ class Config:
             "SMTP_URL",
             "OPEN311_JURISDICTION_ID",
             "METRICS_TOKEN",
-            "PROMETHEUS_MULTIPROC_DIR",
         )
         for key in (*empty_is_unset, *_VAPID):
             setattr(self, key, getattr(self, key) or None)
@@ -268,8 +266,7 @@ class ProductionConfig(Config):
         if os.environ.get("SESSION_COOKIE_SECURE") is None:
             self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
-        if os.environ.get("LOG_FORMAT") is None:
-            self.LOG_FORMAT = "json"
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     def finalize(self) -> None:
         problems = []
