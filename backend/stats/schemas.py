@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from backend.cases.models import Status
@@ -9,11 +11,19 @@ from backend.departments.schemas import CODE
 from backend.stats.sql import INTERVALS
 
 
+DAYS = validate.Range(min=date(2000, 1, 1), max=date(2199, 12, 31))
+
+
 class StatsQuerySchema(Schema):
     from_ = fields.Date(
-        data_key="from", metadata={"description": "First day (ISO date, UTC); default 90 days ago."}
+        data_key="from",
+        validate=DAYS,
+        metadata={"description": "First day (ISO date, UTC); default 90 days before to."},
     )
-    to = fields.Date(metadata={"description": "Last day, included (ISO date, UTC); default today."})
+    to = fields.Date(
+        validate=DAYS,
+        metadata={"description": "Last day, included (ISO date, UTC); default today."},
+    )
     category = fields.String(validate=CODE, metadata={"description": "A category code."})
     department = fields.String(validate=CODE, metadata={"description": "A department code."})
 
