@@ -90,6 +90,21 @@ class Config:
         )
         self.MAP_CENTER = _env_floats("CITYLOOP_MAP_CENTER", (31.2304, 121.4737))
         self.MAP_ZOOM = _env_int("CITYLOOP_MAP_ZOOM", 14)
+        # Open311: the jurisdiction_id this endpoint answers for (checked when both are
+        # given), and how many requests one API key may file.
+        self.OPEN311_JURISDICTION_ID = os.environ.get("CITYLOOP_OPEN311_JURISDICTION_ID") or None
+        self.OPEN311_POST_LIMIT = os.environ.get("CITYLOOP_OPEN311_POST_LIMIT", "600 per hour")
+        # Mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://; unset, mail is
+        # written as .eml files under DATA_DIR/mail and its links are logged.
+        self.SMTP_URL = os.environ.get("CITYLOOP_SMTP_URL") or None
+        self.MAIL_FROM = os.environ.get("CITYLOOP_MAIL_FROM", "CityLoop <cityloop@localhost>")
+        # Seconds before each retry of a mail the SMTP server refused or could not take.
+        self.MAIL_RETRY_DELAYS = _env_floats("CITYLOOP_MAIL_RETRY_DELAYS", (60, 300, 1800, 7200))
+        self.SMTP_TIMEOUT = _env_int("CITYLOOP_SMTP_TIMEOUT", 20)
+        self.VERIFY_TOKEN_HOURS = _env_int("CITYLOOP_VERIFY_TOKEN_HOURS", 72)
+        self.RESET_TOKEN_MINUTES = _env_int("CITYLOOP_RESET_TOKEN_MINUTES", 60)
+        # Whether accounts whose e-mail is not yet verified may report, comment and vote.
+        self.UNVERIFIED_MAY_POST = _env_bool("CITYLOOP_UNVERIFIED_MAY_POST", True)
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True

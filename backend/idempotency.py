@@ -52,7 +52,7 @@ def _scope() -> str:
 def _request_hash() -> str:
     """Hash what the request means, not its bytes: multipart boundaries differ per send."""
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    if request.mimetype == "multipart/form-data":
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         digest.update(json.dumps(sorted(request.form.items(multi=True))).encode())
         for name, upload in sorted(request.files.items(multi=True), key=lambda i: i[0]):
             digest.update(name.encode() + hashlib.sha256(upload.stream.read()).digest())
@@ -125,8 +125,11 @@ def _settle(scope: str, key: str, response) -> None:
     db.session.commit()
 
 
-def idempotent(view):
-    """Decorate a creating POST view (outside flask-smorest's decorators)."""
+def idempotent(view=None, *, scope=None):
+    """Decorate a creating POST view (outside flask-smorest's decorators). ``scope`` names
+    whose keys these are when it is not the signed-in user (Open311: the API key)."""
+    if view is None:
+        return functools.partial(idempotent, scope=scope)
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -135,16 +138,16 @@ def idempotent(view):
             return view(*args, **kwargs)
         if len(key) > 255:
             raise ValidationFailed("Idempotency-Key is too long.", fields={HEADER: ["Too long."]})
-        scope, request_hash = _scope(), _request_hash()
-        earlier = _claim(scope, key, request_hash)
+        scope_name, request_hash = (scope or _scope)(), _request_hash()
+        earlier = _claim(scope_name, key, request_hash)
         if earlier is not None:
             return _replay(earlier, request_hash)
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except Exception:
-            _settle(scope, key, current_app.make_response(("", 500)))
+            _settle(scope_name, key, current_app.make_response(("", 500)))
             raise
-        _settle(scope, key, response)
+        _settle(scope_name, key, response)
         return response
 
     return wrapper

@@ -89,6 +89,31 @@ def enqueue(func: Callable, *args, **kwargs) -> None:
     _pool().submit(_run_in_context, app, func, args, kwargs)
 
 
+def enqueue_in(delay: float, func: Callable, *args, **kwargs) -> None:
+    """Run ``func(*args, **kwargs)`` after ``delay`` seconds (retries with back-off).
+
+    With Redis this is RQ's scheduled registry (the worker runs its scheduler); otherwise
+    a timer thread hands the job to the pool, so a restart forgets it (``flask mail retry``
+    sends what is due)."""
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL") and not app.config.get("JOBS_EAGER"):
+        from datetime import timedelta
+
+        job_queue(app).enqueue_in(
+            timedelta(seconds=delay),
+            func,
+            args=args,
+            kwargs=kwargs,
+            result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL,
+            job_timeout=JOB_TIMEOUT,
+        )
+        return
+    timer = threading.Timer(delay, _pool().submit, (_run_in_context, app, func, args, kwargs))
+    timer.daemon = True
+    timer.start()
+
+
 def _worker_class():
     from rq import SimpleWorker
 
@@ -114,4 +139,6 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
     worker = _worker_class()(
         [job_queue(app)], connection=redis_connection(app.config["REDIS_URL"]), app=app
     )
-    return worker.work(burst=burst, logging_level=app.config.get("LOG_LEVEL", "INFO"))
+    return worker.work(
+        burst=burst, with_scheduler=True, logging_level=app.config.get("LOG_LEVEL", "INFO")
+    )

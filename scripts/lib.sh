@@ -16,6 +16,10 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     echo "==> Installing Python packages from $requirements"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    local nodeps="${requirements%.txt}-nodeps.txt"
+    if [ -f "$nodeps" ]; then
+      .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r "$nodeps"
+    fi
     echo "$digest" > "$stamp"
   fi
 }

@@ -77,4 +77,13 @@ def require(user, permission: Permission):
         raise Forbidden("Your role does not allow this.")
     if permission == Permission.REPORT and user.blocked:
         raise Forbidden("This account is blocked from posting.", code="blocked")
+    if permission == Permission.REPORT and not may_post_unverified() and not user.email_verified_at:
+        raise Forbidden("Confirm your e-mail address first.", code="email_unverified")
     return user
+
+
+def may_post_unverified() -> bool:
+    """The city's choice (``CITYLOOP_UNVERIFIED_MAY_POST``)."""
+    from flask import current_app
+
+    return bool(current_app.config.get("UNVERIFIED_MAY_POST", True))

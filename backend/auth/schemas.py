@@ -48,6 +48,7 @@ class MeSchema(Schema):
     phone = fields.String(allow_none=True)
     locale = fields.String()
     blocked = fields.Boolean()
+    email_verified = fields.Boolean()
     departments = fields.List(fields.Nested(MembershipSchema), attribute="memberships")
     created_at = fields.DateTime()
 
@@ -113,3 +114,56 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 
 class ApiKeyCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class TokenOnlySchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class PasswordResetRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class EmailChangeSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class PasswordOnlySchema(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class AcceptedSchema(Schema):
+    status = fields.String(required=True)
+
+
+def _rows(what: str):
+    return fields.List(fields.Dict(), required=True, metadata={"description": what})
+
+
+class ExportSchema(Schema):
+    """The archive: the profile, then every stored row that names the person (minus
+    secrets), each with its ``table`` and the column (``as``) that names them."""
+
+    format = fields.String(required=True)
+    exported_at = fields.String(required=True)
+    profile = fields.Dict(required=True)
+    cases = _rows("Cases reported.")
+    photos = _rows("Photos uploaded, with their links.")
+    comments = _rows("Comments written.")
+    votes = _rows("Votes on comments and proposals, and cases supported.")
+    follows = _rows("Cases and proposals followed.")
+    notifications = _rows("Notifications received.")
+    notification_preferences = _rows("Channel chosen per kind of notification.")
+    devices = _rows("Push subscriptions and bearer tokens (without their secrets).")
+    other = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Dict()),
+        required=True,
+        metadata={"description": "Every other table that names the person, by table."},
+    )

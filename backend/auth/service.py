@@ -206,7 +206,11 @@ def create_user(
     name = clean_display_name(display_name)
     _check_password(password, email, name)
     user = User(
-        email=email.strip(), display_name=name, password_hash=hash_password(password), role=role
+        email=email.strip(),
+        display_name=name,
+        password_hash=hash_password(password),
+        role=role,
+        email_verified_at=utcnow(),  # an administrator vouches for the address
     )
     _add_user(session, user)
     if departments:

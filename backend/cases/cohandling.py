@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import is_member, require_user
+from backend.cases import escalation
 from backend.cases.history import record_event
 from backend.cases.models import Case, CaseTask, Status, TaskStatus
 from backend.cases.transitions import lead_handler
@@ -80,6 +81,7 @@ def request_task(
         department=department,
         details={"task_id": task.id},
     )
+    escalation.alert_cohandling(session, case, department, None if system else actor.id)
     return task
 
 

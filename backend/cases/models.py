@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -96,6 +97,12 @@ class Case(TimestampMixin, db.Model):
     anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     escalated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    # The escalation ladder (backend.cases.sla): when the heads were alerted, and whether
+    # the admins were too (the second rung, after the category's admin_escalation_hours).
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    admins_alerted: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     supporters_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     comments_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

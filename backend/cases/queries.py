@@ -151,10 +151,15 @@ def _viewer_filters(viewer, args: dict) -> list[ColumnElement]:
     return conditions
 
 
+def overdue_condition(now) -> ColumnElement:
+    """When a case is overdue: still open and past its due time."""
+    return and_(Case.status.in_(OPEN_STATUSES), Case.due_at < now)
+
+
 def _overdue(overdue: bool) -> ColumnElement:
     now = utcnow()
     if overdue:
-        return and_(Case.status.in_(OPEN_STATUSES), Case.due_at < now)
+        return overdue_condition(now)
     # spelled out: NOT(... due_at < now) would drop the cases without a due time (NULL)
     return or_(Case.status.not_in(OPEN_STATUSES), Case.due_at.is_(None), Case.due_at >= now)
 

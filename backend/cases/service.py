@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, is_staff, require, require_user
-from backend.cases import cohandling, engagement, photos
+from backend.cases import cohandling, engagement, escalation, photos
 from backend.cases.access import (
     ID_MAX,
     ID_MIN,
@@ -85,12 +85,44 @@ def create_case(
     session.add(case)
     session.flush()
     engagement.add_follower(session, case, actor.id)
-    event = log_event(session, case, actor, "submit", now=now, from_status=None)
+    return _submitted(session, case, actor, images, storage, now, extra_departments)
+
+
+def create_external_case(
+    session: Session,
+    data: dict,
+    *,
+    source: str,
+    contact: dict | None = None,
+    details: dict | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """A report a machine client (Open311) files for someone without an account here: the
+    same checks, event and live publication as :func:`create_case`, no reporter; the
+    ``contact`` (name, email, phone) is kept for the staff handling it, ``details`` go on
+    the submit event."""
+    now = now or utcnow()
+    category = _active_category(session, data.get("category"))
+    case = _new_case(session, None, category, {**data, "priority": None}, _location(data, ()), now)
+    case.source = source
+    contact = contact or {}
+    case.contact_name = clean_text(contact.get("name"), "name", max_length=120)
+    case.contact_email = clean_text(contact.get("email"), "email", max_length=254)
+    case.contact_phone = clean_text(contact.get("phone"), "phone", max_length=40)
+    session.add(case)
+    session.flush()
+    return _submitted(session, case, None, (), None, now, [], details)
+
+
+def _submitted(session, case, actor, images, storage, now, extra_departments, details=None):
+    event = log_event(session, case, actor, "submit", now=now, from_status=None, details=details)
     if images:
         _store(session, storage, images, case, kind="report", uploaded_by=actor.id)
     publish_event(session, case, event)
     if case.priority == Priority.URGENT:
         _fast_track(session, case, extra_departments, now)
+    else:
+        escalation.alert_new(session, case, actor_id=getattr(actor, "id", None))
     return case
 
 
@@ -174,6 +206,7 @@ def _store(session, storage, images, case: Case, *, kind: str, uploaded_by, even
 def _fast_track(session: Session, case: Case, departments: list[Department], now) -> None:
     system_transition(session, case, "accept", now=now)
     system_transition(session, case, "assign", now=now)
+    escalation.alert_urgent(session, case, actor_id=case.reporter_id)
     for department in departments:
         if department.id != case.department_id:
             cohandling.request_task(session, case, None, department.code, now=now, system=True)

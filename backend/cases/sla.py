@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.cases import escalation
 from backend.cases.history import claim, record_event
 from backend.cases.models import WORKING_STATUSES, Case, Status
 from backend.cases.service import DEFAULT_POLICY, system_transition
@@ -30,10 +31,14 @@ BATCH = 500
 @dataclass
 class SweepResult:
     escalated: list[int] = field(default_factory=list)
+    admins_alerted: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return f"Escalated {len(self.escalated)} overdue case(s); auto-closed {len(self.closed)}."
+        text = f"Escalated {len(self.escalated)} overdue case(s); auto-closed {len(self.closed)}."
+        if self.admins_alerted:
+            text += f" Admins alerted of {len(self.admins_alerted)} still not moved."
+        return text
 
 
 def overdue(now: datetime):
@@ -59,10 +64,12 @@ def unanswered(now: datetime, days: int):
 
 
 def escalate(session: Session, case: Case, now: datetime) -> None:
-    """Flag an overdue case and say so in its trail (department room included)."""
+    """Flag an overdue case, alert its department's heads (the ladder's first rung) and
+    say so in its trail (department room included)."""
     claim(session, case)
     case.escalated = True
     overdue_hours = int((now - case.due_at).total_seconds() // 3600)
+    heads = escalation.alert_heads(session, case, now)
     record_event(
         session,
         case,
@@ -70,7 +77,12 @@ def escalate(session: Session, case: Case, now: datetime) -> None:
         "escalate",
         now=now,
         note=f"Overdue since {case.due_at:%Y-%m-%d %H:%M} UTC",
-        details={"due_at": case.due_at.isoformat(), "overdue_hours": overdue_hours},
+        details={
+            "due_at": case.due_at.isoformat(),
+            "overdue_hours": overdue_hours,
+            "rung": "heads",
+            "notified": heads,
+        },
     )
 
 
@@ -89,6 +101,16 @@ def sweep(
     _each(session, overdue(now), lambda case: escalate(session, case, now), result.escalated)
     _each(
         session,
+        escalation.due_for_admins(now),
+        lambda case: (
+            escalation.alert_admins(session, case, now)
+            if escalation.admins_due(case, now)
+            else False
+        ),
+        result.admins_alerted,
+    )
+    _each(
+        session,
         unanswered(now, policy.auto_close_days),
         lambda case: auto_close(session, case, now, policy),
         result.closed,
@@ -105,7 +127,8 @@ def _each(session: Session, stmt, action, done: list[int]) -> None:
         for case in cases:
             seen.add(case.id)
             try:
-                action(case)
+                if action(case) is False:  # not due yet
+                    continue
             except Conflict:  # another process got there first
                 continue
             done.append(case.id)
@@ -119,7 +142,7 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
         try:
             result = sweep(db.session, now, policy=policy_from(app.config))
             db.session.commit()
-            if result.escalated or result.closed:
+            if result.escalated or result.closed or result.admins_alerted:
                 log.info("SLA sweep: %s", result)
             return result
         except Exception:

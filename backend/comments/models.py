@@ -84,6 +84,11 @@ class Comment(TimestampMixin, db.Model):
         return self.author if self.visible else None
 
     @property
+    def author_deleted(self) -> bool:
+        """A visible comment whose author deleted their account ("deleted account")."""
+        return self.visible and self.author_id is None
+
+    @property
     def shown_body(self) -> str | None:
         return self.body if self.visible else None
 

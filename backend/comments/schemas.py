@@ -21,6 +21,9 @@ class CommentSchema(Schema):
     parent_id = fields.Integer(allow_none=True, metadata={"description": "Displayed under."})
     reply_to_id = fields.Integer(allow_none=True, metadata={"description": "Answers this one."})
     author = fields.Nested(CommentAuthorSchema, allow_none=True, attribute="shown_author")
+    author_deleted = fields.Boolean(
+        metadata={"description": 'The author deleted their account: show "deleted account".'}
+    )
     body = fields.String(allow_none=True, attribute="shown_body")
     internal = fields.Boolean(required=True)
     hidden = fields.Boolean(required=True)

@@ -36,6 +36,10 @@ class Category(TimestampMixin, db.Model):
         ForeignKey("departments.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     sla_hours: Mapped[int] = mapped_column(Integer, nullable=False, default=72)
+    # An overdue case still not moved this long after its heads were alerted goes to admins.
+    admin_escalation_hours: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=24, server_default="24"
+    )
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # Open311-style extra questions: [{code, datatype, required, description, order, values}]
     attributes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)

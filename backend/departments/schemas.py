@@ -51,6 +51,9 @@ def _check_attributes(attributes: list[dict]) -> None:
             raise ValidationError(f"{name}: a list question needs values.")
 
 
+ESCALATION_HOURS = validate.Range(min=1, max=24 * 30)
+
+
 class CategorySchema(Schema):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
@@ -60,6 +63,9 @@ class CategorySchema(Schema):
         "_department_code", deserialize="_load_code", required=True, metadata={"type": "string"}
     )
     sla_hours = fields.Integer(required=True, validate=validate.Range(min=1, max=24 * 365))
+    # The escalation ladder's second rung: admins hear of an overdue case still not moved
+    # this many hours after its department's heads were alerted.
+    admin_escalation_hours = fields.Integer(load_default=24, validate=ESCALATION_HOURS)
     attributes = fields.List(fields.Nested(AttributeSchema), load_default=list)
     keywords = fields.String(load_default="", validate=validate.Length(max=255))
     active = fields.Boolean(dump_only=True)
@@ -83,6 +89,7 @@ class CategoryUpdateSchema(Schema):
     description = fields.String(validate=validate.Length(max=2000))
     department = fields.String(validate=validate.Length(min=1, max=40))
     sla_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 365))
+    admin_escalation_hours = fields.Integer(validate=ESCALATION_HOURS)
     attributes = fields.List(fields.Nested(AttributeSchema))
     keywords = fields.String(validate=validate.Length(max=255))
     active = fields.Boolean()

@@ -4,6 +4,7 @@
 - ``moderation``: volunteers and admins.
 - ``case:<id>``, ``department:<code>``, ``proposal:<id>``: see :mod:`backend.live.case_rooms`
   and :mod:`backend.live.proposal_rooms`, registered when those domains are installed.
+- ``alerts``: public, see :mod:`backend.live.alert_rooms`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def register_all() -> None:
         join_requested=False,
     )
     register_room("moderation", authorize=_can_moderate)
-    for domain, module in (("cases", "case_rooms"), ("proposals", "proposal_rooms")):
+    domains = (("cases", "case_rooms"), ("proposals", "proposal_rooms"), ("alerts", "alert_rooms"))
+    for domain, module in domains:
         if _installed(f"backend.{domain}.service"):
             importlib.import_module(f"backend.live.{module}").register()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import UTCDateTime, utcnow
 from backend.extensions import db
 
-TARGET_PATHS = {"case": "/cases/{}", "proposal": "/proposals/{}"}
+TARGET_PATHS = {"case": "/cases/{}", "proposal": "/proposals/{}", "alert": "/alerts/{}"}
 
 
 class Notification(db.Model):

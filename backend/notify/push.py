@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.models import User
 from backend.db import utcnow
-from backend.errors import NotFound, ValidationFailed
+from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.notify import vapid
 from backend.notify.models import Notification, PushSubscription
@@ -75,23 +75,44 @@ def _key_bytes(value: str, size: int, name: str) -> str:
     return value.rstrip("=")
 
 
+MAX_DEVICES = 10  # per person; a new device beyond that replaces the one registered first
+
+
 def subscribe(
     session: Session, user: User, *, endpoint: str, p256dh: str, auth: str
 ) -> tuple[PushSubscription, bool]:
-    """Keep this device's subscription; the same endpoint again updates it (a browser
-    that signs in as someone else moves its endpoint to that person)."""
+    """Keep this device's subscription; the same endpoint again updates it.
+
+    An endpoint registered to someone else moves only with the same keys: the same browser
+    subscription, now signed in as another person. Knowing another person's endpoint alone
+    is not enough to take over their notifications (409).
+    """
     check_endpoint(endpoint)
     p256dh = _key_bytes(p256dh, 65, "p256dh")
     auth = _key_bytes(auth, 16, "auth")
     existing = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     if existing is not None:
+        if existing.user_id != user.id and (existing.p256dh, existing.auth) != (p256dh, auth):
+            raise Conflict("This push endpoint is registered to another account.")
         existing.user_id, existing.p256dh, existing.auth = user.id, p256dh, auth
         session.flush()
         return existing, False
+    _make_room_for_a_device(session, user)
     subscription = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
     session.add(subscription)
     session.flush()
     return subscription, True
+
+
+def _make_room_for_a_device(session: Session, user: User) -> None:
+    devices = session.scalars(
+        select(PushSubscription)
+        .where(PushSubscription.user_id == user.id)
+        .order_by(PushSubscription.created_at, PushSubscription.id)
+    ).all()
+    for oldest in devices[: max(0, len(devices) - MAX_DEVICES + 1)]:
+        session.delete(oldest)
+    session.flush()
 
 
 def unsubscribe(session: Session, user: User, endpoint: str) -> None:
@@ -170,6 +191,14 @@ def send_notification(notification_id: int) -> None:
     db.session.commit()
 
 
+def mail_digest(session: Session, user_id: int, count: int) -> None:
+    from backend.mail import service as mail
+
+    reader = session.get(User, user_id)
+    if reader is not None and reader.active:
+        mail.send(session, reader, "digest", mail.public_url("/notifications"), count=count)
+
+
 def send_digests() -> int:
     """Job (daily, e.g. from cron: ``flask --app wsgi notify digest``): one push per
     person summarising their unread "digest" notifications. Returns people notified."""
@@ -186,7 +215,10 @@ def send_digests() -> int:
     for user_id, count, last_id in pending:
         body = "1 new update" if count == 1 else f"{count} new updates"
         payload = {"title": "CityLoop", "body": body, "url": "/notifications", "tag": "digest"}
-        send_to_user(session, user_id, payload)
+        if has_devices(session, user_id):
+            send_to_user(session, user_id, payload)
+        else:  # a phone without the app installed still hears of it
+            mail_digest(session, user_id, count)
         session.execute(
             Notification.__table__.update()
             .where(

@@ -49,7 +49,8 @@ def mark_read(data):
 @blp.route("/notifications/preferences", methods=["GET"])
 @blp.response(200, PreferencesSchema)
 def get_preferences():
-    """The channel for each kind: `live`, `push`, `digest` (daily summary) or `off`."""
+    """The channel for each kind: `live`, `push`, `email`, `digest` (a daily summary, by
+    push, or by e-mail without a device) or `off`."""
     return service.preferences(db.session, require_user(user()))
 
 
@@ -75,7 +76,11 @@ def push_key():
 @blp.response(201, PushSubscriptionSchema)
 @blp.alt_response(200, schema=PushSubscriptionSchema, description="Already known")
 def add_subscription(data):
-    """Keep this device's push subscription (the same endpoint again updates it)."""
+    """Keep this device's push subscription (the same endpoint again updates it).
+
+    An endpoint registered to another person moves only with its own keys (the same browser
+    subscription); otherwise 409. At most ten devices a person: the oldest makes room.
+    """
     account = require_user(user())
     keys = data["keys"]
     subscription, created = push.subscribe(

@@ -22,7 +22,7 @@ from backend.live.rooms import MAX_MISSED
 from backend.notify.models import Notification, NotificationPreference
 from backend.pagination import paginate
 
-CHANNELS = ("live", "push", "digest", "off")
+CHANNELS = ("live", "push", "email", "digest", "off")
 MAX_TEXT = 280
 
 
@@ -39,8 +39,12 @@ KINDS: dict[str, Kind] = {
         Kind("case_update", "push", "A case you follow moved on."),
         Kind("case_reply", "live", "A public reply on a case you follow."),
         Kind("case_escalated", "push", "A case of your department is overdue."),
+        Kind("case_urgent", "push", "An urgent case for your department."),
+        Kind("case_new", "off", "A new case for your department."),
+        Kind("case_cohandle", "push", "Your department is asked to co-handle a case."),
         Kind("proposal_answer", "push", "An official answer to a proposal you follow."),
         Kind("content_hidden", "live", "Moderators hid something you wrote."),
+        Kind("area_alert", "push", "An emergency alert for the area of your saved place."),
     )
 }
 
@@ -135,11 +139,22 @@ def deliver_later(session: Session, notification: Notification) -> None:
     from backend.notify import push
     from backend.notify.schemas import notification_schema
 
-    if notification.channel in ("live", "push"):
+    if notification.channel in ("live", "push", "email"):
         payload = notification_schema.dump(redact(session, [notification])[0])
         publish(session, f"user:{notification.user_id}", "notification", payload)
     if notification.channel == "push" and push.has_devices(session, notification.user_id):
         after_commit(real_session(session), enqueue, push.send_notification, notification.id)
+    if notification.channel == "email":
+        mail_notification(real_session(session), notification)
+
+
+def mail_notification(session: Session, notification: Notification) -> None:
+    """The e-mail channel: the notification's text and a link to what it is about."""
+    from backend.mail import service as mail
+
+    reader = session.get(User, notification.user_id)
+    text = redact(session, [notification])[0].shown_text
+    mail.send(session, reader, "notification", mail.public_url(notification.url or "/"), text=text)
 
 
 def _mine(user: User):

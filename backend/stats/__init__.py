@@ -1,2 +1,1 @@
-"""Decision support: the evaluation stage of the closed loop (figures per period,
-department, category and time), hotspots and recurring problems."""
+"""Statistics of the closed loop's evaluation stage (DESIGN.md: the open platform)."""

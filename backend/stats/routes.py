@@ -1,60 +1,92 @@
-"""Public statistics: thin adapters over :mod:`backend.stats.service`."""
+"""Public statistics of the evaluation stage: thin adapters over :mod:`backend.stats.service`."""
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
 from backend.db import utcnow
+from backend.departments.models import Category, Department
+from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.stats import service
 from backend.stats.schemas import (
-    CategoryStatsSchema,
-    DepartmentStatsSchema,
-    MeasuresSchema,
+    CategoriesSchema,
+    DepartmentsSchema,
+    OverviewSchema,
     StatsQuerySchema,
     TrendQuerySchema,
     TrendSchema,
 )
 
-blp = Blueprint(
-    "stats", __name__, url_prefix="/api/v1/stats", description="The evaluation stage (public)"
-)
+blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics (public)")
+
+DEFAULT_DAYS = 90
 
 
-def _period(args: dict):
-    now = utcnow()
-    args = {("from" if k == "from_" else k): v for k, v in args.items()}
-    return service.period_from(db.session, args, today=now.date()), now
-
-
-@blp.route("/overview", methods=["GET"])
+@blp.route("/stats/overview", methods=["GET"])
 @blp.arguments(StatsQuerySchema, location="query")
-@blp.response(200, MeasuresSchema)
+@blp.response(200, OverviewSchema)
 def overview(args):
-    """The city's figures for a period (default the last 90 days)."""
-    return service.overview(db.session, *_period(args))
+    """The city's figures for a period (default: the last 90 days)."""
+    period, days = _period(args)
+    return {"period": days, **service.overview(db.session, period, utcnow())}
 
 
-@blp.route("/departments", methods=["GET"])
+@blp.route("/stats/departments", methods=["GET"])
 @blp.arguments(StatsQuerySchema, location="query")
-@blp.response(200, DepartmentStatsSchema)
+@blp.response(200, DepartmentsSchema)
 def departments(args):
-    """The same figures per lead department, best on-time closure first."""
-    return service.departments(db.session, *_period(args))
+    """The same figures per lead department, ranked by on-time closure."""
+    period, days = _period(args)
+    return {"period": days, "items": service.departments(db.session, period, utcnow())}
 
 
-@blp.route("/categories", methods=["GET"])
+@blp.route("/stats/categories", methods=["GET"])
 @blp.arguments(StatsQuerySchema, location="query")
-@blp.response(200, CategoryStatsSchema)
+@blp.response(200, CategoriesSchema)
 def categories(args):
     """The same figures per category, most received first."""
-    return service.categories(db.session, *_period(args))
+    period, days = _period(args)
+    return {"period": days, "items": service.categories(db.session, period, utcnow())}
 
 
-@blp.route("/trend", methods=["GET"])
+@blp.route("/stats/trend", methods=["GET"])
 @blp.arguments(TrendQuerySchema, location="query")
 @blp.response(200, TrendSchema)
 def trend(args):
-    """The same figures per day, ISO week or month of the period."""
-    interval = args.pop("interval")
-    return service.trend(db.session, *_period(args), interval)
+    """The same figures per day, ISO week or month of the period (empty buckets too)."""
+    period, days = _period(args)
+    interval = args["interval"]
+    items = service.trend(db.session, period, utcnow(), interval)
+    return {"period": days, "interval": interval, "items": items}
+
+
+def _period(args: dict) -> tuple[service.Period, dict]:
+    last = args.get("to") or utcnow().date()
+    first = args.get("from_") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise ValidationFailed(
+            "`from` is after `to`.", fields={"from": ["Must not be after `to`."]}
+        )
+    period = service.Period(
+        start=_midnight(first),
+        end=_midnight(last + timedelta(days=1)),
+        category_id=_id_of(Category, args.get("category"), "category"),
+        department_id=_id_of(Department, args.get("department"), "department"),
+    )
+    return period, {"from": first, "to": last}
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _id_of(model, code: str | None, field: str) -> int | None:
+    if code is None:
+        return None
+    found = db.session.scalar(db.select(model.id).where(model.code == code))
+    if found is None:
+        raise ValidationFailed(f"No {field} '{code}'.", fields={field: ["Unknown code."]})
+    return found

@@ -1,35 +1,36 @@
-"""Statistics: the filters and the documented shape of every answer."""
-
-from __future__ import annotations
+"""Query arguments and answers of the statistics API."""
 
 from datetime import date
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from backend.cases.models import Status
+from backend.cases.schemas import NamedRefSchema
 from backend.departments.schemas import CODE
-from backend.stats.sql import INTERVALS
+from backend.stats.service import INTERVALS
 
-
-DAYS = validate.Range(min=date(2000, 1, 1), max=date(2199, 12, 31))
+MAX_DAYS = 366 * 5
+DAYS = validate.Range(min=date(2000, 1, 1), max=date(2199, 12, 31))  # no date overflows
 
 
 class StatsQuerySchema(Schema):
     from_ = fields.Date(
         data_key="from",
         validate=DAYS,
-        metadata={"description": "First day (ISO date, UTC); default 90 days before to."},
+        metadata={"description": "First day (UTC), inclusive; default 89 days before `to`."},
     )
     to = fields.Date(
-        validate=DAYS,
-        metadata={"description": "Last day, included (ISO date, UTC); default today."},
+        validate=DAYS, metadata={"description": "Last day (UTC), inclusive; default today."}
     )
-    category = fields.String(validate=CODE, metadata={"description": "A category code."})
-    department = fields.String(validate=CODE, metadata={"description": "A department code."})
+    category = fields.String(validate=CODE)
+    department = fields.String(validate=CODE)
 
-
-class TrendQuerySchema(StatsQuerySchema):
-    interval = fields.String(load_default="day", validate=validate.OneOf(INTERVALS))
+    @validates_schema
+    def _period(self, data, **kwargs):
+        start, end = data.get("from_"), data.get("to")
+        if start and end and start > end:
+            raise ValidationError("Must not be after `to`.", "from")
+        if start and end and (end - start).days >= MAX_DAYS:
+            raise ValidationError(f"A period spans at most {MAX_DAYS} days.", "from")
 
 
 class PercentilesSchema(Schema):
@@ -48,48 +49,57 @@ class SatisfactionSchema(Schema):
     count = fields.Integer(required=True)
 
 
-class MeasuresSchema(Schema):
-    received = fields.Integer(required=True)
-    by_status = fields.Dict(
-        keys=fields.String(validate=validate.OneOf([s.value for s in Status])),
-        values=fields.Integer(),
-        required=True,
-    )
+RATE = {"description": "A fraction from 0 to 1; null when nothing is counted."}
+
+
+class FiguresSchema(Schema):
+    received = fields.Integer(required=True, metadata={"description": "Created in the period."})
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     open = fields.Integer(required=True)
     overdue = fields.Integer(required=True)
-    closed = fields.Integer(required=True)
-    on_time_closure_rate = fields.Float(allow_none=True, required=True)
-    rework_rate = fields.Float(allow_none=True, required=True)
-    transfer_rate = fields.Float(allow_none=True, required=True)
+    closed = fields.Integer(required=True, metadata={"description": "Closed in the period."})
+    on_time_closure_rate = fields.Float(allow_none=True, required=True, metadata=RATE)
+    rework_rate = fields.Float(allow_none=True, required=True, metadata=RATE)
+    transfer_rate = fields.Float(allow_none=True, required=True, metadata=RATE)
     satisfaction = fields.Nested(SatisfactionSchema, required=True)
     hours = fields.Nested(HoursSchema, required=True)
 
 
-class CodeNameSchema(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
+class OverviewSchema(FiguresSchema):
+    period = fields.Dict(keys=fields.String(), values=fields.Date(), required=True)
 
 
-class DepartmentMeasuresSchema(MeasuresSchema):
-    department = fields.Nested(CodeNameSchema, required=True)
+class DepartmentFiguresSchema(FiguresSchema):
+    department = fields.Nested(NamedRefSchema, required=True)
 
 
-class CategoryMeasuresSchema(MeasuresSchema):
-    category = fields.Nested(CodeNameSchema, required=True)
+class DepartmentsSchema(Schema):
+    period = fields.Dict(keys=fields.String(), values=fields.Date(), required=True)
+    items = fields.List(fields.Nested(DepartmentFiguresSchema), required=True)
 
 
-class TrendPointSchema(MeasuresSchema):
+class TrendQuerySchema(StatsQuerySchema):
+    interval = fields.String(
+        load_default="day",
+        validate=validate.OneOf(INTERVALS),
+        metadata={"description": "day, week (ISO, from Monday) or month."},
+    )
+
+
+class CategoryFiguresSchema(FiguresSchema):
+    category = fields.Nested(NamedRefSchema, required=True)
+
+
+class CategoriesSchema(Schema):
+    period = fields.Dict(keys=fields.String(), values=fields.Date(), required=True)
+    items = fields.List(fields.Nested(CategoryFiguresSchema), required=True)
+
+
+class TrendPointSchema(FiguresSchema):
     start = fields.Date(required=True, metadata={"description": "First day of the bucket."})
 
 
-class DepartmentStatsSchema(Schema):
-    items = fields.List(fields.Nested(DepartmentMeasuresSchema), required=True)
-
-
-class CategoryStatsSchema(Schema):
-    items = fields.List(fields.Nested(CategoryMeasuresSchema), required=True)
-
-
 class TrendSchema(Schema):
+    period = fields.Dict(keys=fields.String(), values=fields.Date(), required=True)
     interval = fields.String(required=True, validate=validate.OneOf(INTERVALS))
     items = fields.List(fields.Nested(TrendPointSchema), required=True)

@@ -1,47 +1,45 @@
-"""The evaluation measures of DESIGN.md ("Contract details: the open platform ..."),
-computed in the database for one period, optionally grouped (by department, category or a
-calendar bucket). Milestones (first accept, resolve and close; reopened, transferred,
-assigned) come from the event log, never from loading cases into Python.
+"""The evaluation figures, computed in the database (never by loading cases into Python).
+
+Definitions are DESIGN.md's ("Contract details: the open platform ..."), per GB/T 30428.4:
+a period is ``[start, end)``; *received* cases are those created in it, *closed* cases
+those whose ``closed_at`` falls in it. Hidden (moderated) cases are left out everywhere.
+Every figure is per group: the whole city (one group, ``None``) or each lead department.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import BindParameter as Literal
 
-from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseRating, Status
+from backend.cases.models import FINAL_STATUSES, Case, CaseEvent, CaseRating, Status
+from backend.cases.queries import overdue_condition
 from backend.departments.models import Category, Department
 from backend.errors import ValidationFailed
-from backend.stats import sql
+from backend.stats.sql import bucket, hours_between, percentiles
 
-DEFAULT_DAYS = 90
-MAX_DAYS = 3 * 366 + 1
-MAX_BUCKETS = 400
-HOUR_DIGITS = 2
+MILESTONES = ("accept", "resolve", "close")
+CITY = 0  # the group key of city-wide figures
+INTERVALS = ("day", "week", "month")
+MAX_POINTS = 400
+Grouping = Callable[[ColumnElement], ColumnElement]
 
 
 @dataclass(frozen=True)
 class Period:
-    """Cases between ``start`` (inclusive) and ``end`` (exclusive), in one scope."""
-
-    first: date
-    last: date
+    start: datetime
+    end: datetime  # exclusive
     category_id: int | None = None
     department_id: int | None = None
 
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(), UTC)
-
-    @property
-    def end(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(), UTC)
-
-    def scope(self) -> list:
-        conditions = []
+    def scope(self) -> list[ColumnElement]:
+        """Which cases count at all: not hidden, in the category and department asked for."""
+        conditions = [Case.hidden.is_(False)]
         if self.category_id is not None:
             conditions.append(Case.category_id == self.category_id)
         if self.department_id is not None:
@@ -49,265 +47,62 @@ class Period:
         return conditions
 
 
-def _id_for(session: Session, model, code: str | None, field: str) -> int | None:
-    if code is None:
-        return None
-    found = session.scalar(select(model.id).where(model.code == code))
-    if found is None:
-        raise ValidationFailed(f"No {field} with code {code!r}.", fields={field: ["Unknown code."]})
-    return found
-
-
-def period_from(session: Session, args: dict, *, today: date) -> Period:
-    """The period and scope of a statistics request; bad filters are a 422."""
-    last = args.get("to") or today
-    first = args.get("from") or last - timedelta(days=DEFAULT_DAYS - 1)
-    if first > last:
-        raise ValidationFailed("from must not be after to.", fields={"from": ["After to."]})
-    if (last - first).days >= MAX_DAYS:
-        raise ValidationFailed(
-            f"A period is at most {MAX_DAYS} days.", fields={"from": ["Period too long."]}
-        )
-    return Period(
-        first,
-        last,
-        _id_for(session, Category, args.get("category"), "category"),
-        _id_for(session, Department, args.get("department"), "department"),
-    )
-
-
-# --- one query per family of measures, grouped by ``key`` --------------------------------------
-
-
-def _milestones(created: list):
-    """Per case created in the period: when it was first accepted, resolved and closed, and
-    whether it was ever assigned, transferred or reopened."""
-    ev = CaseEvent
-
-    def first(condition):
-        return func.min(case((condition, ev.created_at)))
-
-    def ever(action: str):
-        return func.max(case((ev.action == action, 1), else_=0))
-
-    closing = and_(ev.to_status == Status.CLOSED, ev.from_status != Status.CLOSED)
-    return (
-        select(
-            ev.case_id.label("case_id"),
-            first(ev.action == "accept").label("accepted_at"),
-            first(ev.action == "resolve").label("resolved_at"),
-            first(closing).label("closed_at"),
-            ever("assign").label("assigned"),
-            ever("transfer").label("transferred"),
-            ever("reopen").label("reopened"),
-        )
-        .join(Case, Case.id == ev.case_id)
-        .where(*created)
-        .group_by(ev.case_id)
-        .subquery()
-    )
-
-
-ALL = 0  # the key of the whole period, when not grouped
-
-
-def _grouped(stmt, key, *more):
-    """GROUP BY ``key`` (and ``more``), unless the key is the constant of the whole period:
-    PostgreSQL refuses a constant there."""
-    columns = [] if key is None else [key]
-    columns += more
-    return stmt.group_by(*columns) if columns else stmt
-
-
-def _g(key):
-    return (literal(ALL) if key is None else key).label("g")
-
-
-def _by_status(session: Session, key, created: list, now: datetime) -> dict:
-    overdue = case((and_(Case.status.in_(OPEN_STATUSES), Case.due_at < now), 1), else_=0)
-    stmt = _grouped(
-        select(_g(key), Case.status, func.count(), func.sum(overdue))
-        .select_from(Case)
-        .where(*created),
-        key,
-        Case.status,
-    )
-    out: dict = {}
-    for g, status, count, late in session.execute(stmt):
-        row = out.setdefault(g, {"by_status": {}, "overdue": 0})
-        row["by_status"][status] = count
-        row["overdue"] += int(late or 0)
-    return out
-
-
-def _loops(session: Session, key, created: list, milestones) -> dict:
-    resolved = milestones.c.resolved_at.is_not(None)
-    assigned = milestones.c.assigned == 1
-    stmt = (
-        select(
-            _g(key),
-            func.sum(case((resolved, 1), else_=0)),
-            func.sum(case((and_(resolved, milestones.c.reopened == 1), 1), else_=0)),
-            func.sum(case((assigned, 1), else_=0)),
-            func.sum(case((and_(assigned, milestones.c.transferred == 1), 1), else_=0)),
-        )
-        .select_from(Case)
-        .join(milestones, milestones.c.case_id == Case.id)
-        .where(*created)
-    )
-    stmt = _grouped(stmt, key)
-    return {row[0]: [int(v or 0) for v in row[1:]] for row in session.execute(stmt)}
-
-
-def _hours(session: Session, key, created: list, milestones) -> dict:
-    name = sql.dialect(session)
-    out: dict = {}
-    for measure in ("accept", "resolve", "close"):
-        moment = milestones.c[
-            {"accept": "accepted_at", "resolve": "resolved_at"}.get(measure, "closed_at")
-        ]
-        values = (
-            select(_g(key), sql.hours_between(name, moment, Case.created_at).label("x"))
-            .select_from(Case)
-            .join(milestones, milestones.c.case_id == Case.id)
-            .where(*created)
-        )
-        for g, (median, p90) in sql.percentiles(session, values, (0.5, 0.9)).items():
-            out.setdefault(g, {})[measure] = {
-                "median": round(median, HOUR_DIGITS),
-                "p90": round(p90, HOUR_DIGITS),
-            }
-    return out
-
-
-def _closures(session: Session, key, closed: list) -> dict:
-    on_time = case((or_(Case.due_at.is_(None), Case.closed_at <= Case.due_at), 1), else_=0)
-    stmt = (
-        select(
-            _g(key),
-            func.count(),
-            func.sum(on_time),
-            func.sum(CaseRating.score),
-            func.count(CaseRating.score),
-        )
-        .select_from(Case)
-        .outerjoin(CaseRating, CaseRating.case_id == Case.id)
-        .where(*closed)
-    )
-    stmt = _grouped(stmt, key)
-    return {row[0]: [int(v or 0) for v in row[1:]] for row in session.execute(stmt)}
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def empty_measures() -> dict:
-    return _assemble(None, {}, {}, {}, {})
-
-
-def _assemble(g, statuses: dict, loops: dict, hours: dict, closures: dict) -> dict:
-    by_status = {status.value: 0 for status in Status}
-    by_status.update(statuses.get(g, {}).get("by_status", {}))
-    resolved, reworked, assigned, transferred = loops.get(g, (0, 0, 0, 0))
-    closed, on_time, score_sum, score_count = closures.get(g, (0, 0, 0, 0))
-    nothing = {"median": None, "p90": None}
-    return {
-        "received": sum(by_status.values()),
-        "by_status": by_status,
-        "open": sum(by_status[s] for s in OPEN_STATUSES),
-        "overdue": statuses.get(g, {}).get("overdue", 0),
-        "closed": closed,
-        "on_time_closure_rate": _rate(on_time, closed),
-        "rework_rate": _rate(reworked, resolved),
-        "transfer_rate": _rate(transferred, assigned),
-        "satisfaction": {"mean": _rate(score_sum, score_count), "count": score_count},
-        "hours": {m: hours.get(g, {}).get(m, nothing) for m in ("accept", "resolve", "close")},
-    }
-
-
-def measures(session: Session, period: Period, now: datetime, group=None) -> dict:
-    """``{group key: measures}``; ``group(moment)`` maps a case (through the moment that puts
-    it in the period: created or closed) to its key. Without ``group`` the key is ``ALL``."""
-    keyed = group or (lambda moment: None)
-    scope = period.scope()
-    created = [Case.created_at >= period.start, Case.created_at < period.end, *scope]
-    closed = [
-        Case.status == Status.CLOSED,
-        Case.closed_at >= period.start,
-        Case.closed_at < period.end,
-        *scope,
-    ]
-    milestones = _milestones(created)
-    by_created = keyed(Case.created_at)
-    statuses = _by_status(session, by_created, created, now)
-    loops = _loops(session, by_created, created, milestones)
-    hours = _hours(session, by_created, created, milestones)
-    closures = _closures(session, keyed(Case.closed_at), closed)
-    keys = set(statuses) | set(closures)
-    if group is None:
-        keys = {ALL}
-    return {g: _assemble(g, statuses, loops, hours, closures) for g in keys}
-
-
-# --- the endpoints' answers ----------------------------------------------------------------------
-
-
 def overview(session: Session, period: Period, now: datetime) -> dict:
-    return measures(session, period, now)[ALL]
+    return _figures(session, period, now).get(CITY) or _empty()
 
 
-def _ranked(items: list[dict]) -> list[dict]:
-    """Best on-time closure first; departments with nothing closed last."""
-    return sorted(
-        items,
-        key=lambda item: (
-            item["on_time_closure_rate"] is None,
-            -(item["on_time_closure_rate"] or 0),
-            -item["received"],
-        ),
-    )
-
-
-def departments(session: Session, period: Period, now: datetime) -> dict:
-    figures = measures(session, period, now, group=lambda _moment: Case.department_id)
-    stmt = select(Department).where(Department.active.is_(True)).order_by(Department.name)
+def departments(session: Session, period: Period, now: datetime) -> list[dict]:
+    """Every active department (or the one asked for), ranked by on-time closure."""
+    figures = _figures(session, period, now, lambda _moment: Case.department_id)
+    query = select(Department).where(Department.active.is_(True))
     if period.department_id is not None:
-        stmt = select(Department).where(Department.id == period.department_id)
+        query = select(Department).where(Department.id == period.department_id)
     items = [
-        {"department": d, **(figures.get(d.id) or empty_measures())} for d in session.scalars(stmt)
+        {"department": {"code": d.code, "name": d.name}, **(figures.get(d.id) or _empty())}
+        for d in session.scalars(query)
     ]
-    return {"items": _ranked(items)}
+    return sorted(items, key=_rank)
 
 
-def categories(session: Session, period: Period, now: datetime) -> dict:
-    figures = measures(session, period, now, group=lambda _moment: Case.category_id)
-    stmt = select(Category).where(Category.active.is_(True)).order_by(Category.name)
+def categories(session: Session, period: Period, now: datetime) -> list[dict]:
+    """Every active category (of the department asked for, or the one asked for), most
+    received first."""
+    figures = _figures(session, period, now, lambda _moment: Case.category_id)
+    query = select(Category).where(Category.active.is_(True))
     if period.category_id is not None:
-        stmt = select(Category).where(Category.id == period.category_id)
+        query = select(Category).where(Category.id == period.category_id)
     elif period.department_id is not None:
-        stmt = stmt.where(Category.department_id == period.department_id)
+        query = query.where(Category.department_id == period.department_id)
     items = [
-        {"category": c, **(figures.get(c.id) or empty_measures())} for c in session.scalars(stmt)
+        {"category": {"code": c.code, "name": c.name}, **(figures.get(c.id) or _empty())}
+        for c in session.scalars(query)
     ]
-    return {"items": sorted(items, key=lambda item: -item["received"])}
+    return sorted(items, key=lambda item: (-item["received"], item["category"]["name"]))
 
 
-def _bucket_starts(period: Period, interval: str) -> list[date]:
-    if interval == "day":
-        first = period.first
-    elif interval == "week":
-        first = period.first - timedelta(days=period.first.weekday())
-    else:
-        first = period.first.replace(day=1)
+def trend(session: Session, period: Period, now: datetime, interval: str) -> list[dict]:
+    """The figures per day, ISO week (from Monday) or month of the period, empty ones too;
+    a case counts in the bucket it was received in, and in the one it was closed in."""
+    starts = bucket_starts(period.start.date(), (period.end - timedelta(days=1)).date(), interval)
+    dialect = session.get_bind().dialect.name
+    figures = _figures(session, period, now, lambda moment: bucket(moment, interval, dialect))
+    return [{"start": s, **(figures.get(s.isoformat()) or _empty())} for s in starts]
+
+
+def bucket_starts(first: date, last: date, interval: str) -> list[date]:
+    """The first day of each bucket from ``first`` to ``last``; 422 past ``MAX_POINTS``."""
+    if interval == "week":
+        first -= timedelta(days=first.weekday())
+    elif interval == "month":
+        first = first.replace(day=1)
     starts = []
-    while first <= period.last:
-        starts.append(first)
-        if len(starts) > MAX_BUCKETS:
+    while first <= last:
+        if len(starts) == MAX_POINTS:
             raise ValidationFailed(
-                f"At most {MAX_BUCKETS} points: choose a longer interval or a shorter period.",
-                fields={"interval": ["Too many points."]},
+                f"At most {MAX_POINTS} points: choose a longer interval or a shorter period.",
+                fields={"interval": ["Too many points for this period."]},
             )
+        starts.append(first)
         if interval == "day":
             first += timedelta(days=1)
         elif interval == "week":
@@ -317,17 +112,160 @@ def _bucket_starts(period: Period, interval: str) -> list[date]:
     return starts
 
 
-def trend(session: Session, period: Period, now: datetime, interval: str) -> dict:
-    """The measures per day, ISO week (from Monday) or month of the period."""
-    starts = _bucket_starts(period, interval)
-    name = sql.dialect(session)
-    figures = measures(
-        session, period, now, group=lambda moment: sql.bucket(name, interval, moment)
-    )
+def _rank(item: dict):
+    rate = item["on_time_closure_rate"]
+    return (rate is None, -(rate or 0), -item["closed"], item["department"]["name"])
+
+
+def _empty() -> dict:
     return {
-        "interval": interval,
-        "items": [
-            {"start": start, **(figures.get(start.isoformat()) or empty_measures())}
-            for start in starts
-        ],
+        "received": 0,
+        "by_status": {},
+        "open": 0,
+        "overdue": 0,
+        "closed": 0,
+        "on_time_closure_rate": None,
+        "rework_rate": None,
+        "transfer_rate": None,
+        "satisfaction": {"mean": None, "count": 0},
+        "hours": {name: {"median": None, "p90": None} for name in MILESTONES},
     }
+
+
+def _figures(session: Session, period: Period, now: datetime, by: Grouping | None = None) -> dict:
+    """``{group: figures}``. ``by(moment)`` names the group of a case from the moment that
+    puts it in the period (created for the received figures, closed for the closed ones);
+    without it, everything is one city-wide group (``CITY``)."""
+    dialect = session.get_bind().dialect.name
+    group = by(Case.created_at) if by else literal(CITY, Integer)
+    received = _received(period)
+    milestones = _milestones(received)
+    results: dict = {}
+    for row in session.execute(_received_counts(received, milestones, group, now)):
+        figures = results.setdefault(row.g, _empty())
+        figures.update(
+            received=row.received,
+            open=row.open or 0,
+            overdue=row.overdue or 0,
+            rework_rate=_rate(row.reworked, row.resolved_once),
+            transfer_rate=_rate(row.transferred, row.assigned),
+        )
+    for row in session.execute(_status_counts(received, group)):
+        results[row.g]["by_status"][row.status] = row.count
+    closed_group = by(Case.closed_at) if by else group
+    for row in session.execute(_closed_counts(period, closed_group)):
+        figures = results.setdefault(row.g, _empty())
+        figures.update(
+            closed=row.closed,
+            on_time_closure_rate=_rate(row.on_time, row.closed),
+            satisfaction={"mean": _round(row.mean), "count": row.rated},
+        )
+    for name in MILESTONES:
+        hours = hours_between(Case.created_at, milestones.c[name], dialect)
+        values = select(group, hours).join(milestones, milestones.c.case_id == Case.id)
+        for row in session.execute(percentiles(values, (0.5, 0.9), dialect)):
+            median, p90 = row[1], row[2]
+            results[row[0]]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
+    return results
+
+
+def _received(period: Period):
+    return select(Case.id).where(
+        Case.created_at >= period.start, Case.created_at < period.end, *period.scope()
+    )
+
+
+def _milestones(received):
+    """Per received case: when it was first accepted, resolved and closed, and whether it
+    was ever assigned, transferred, resolved and reopened (from the event log)."""
+    e = CaseEvent
+
+    def first(condition):
+        return func.min(case((condition, e.created_at)))
+
+    def ever(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    return (
+        select(
+            e.case_id.label("case_id"),
+            first(e.action == "accept").label("accept"),
+            first(e.action == "resolve").label("resolve"),
+            first(e.to_status == Status.CLOSED).label("close"),
+            ever(e.to_status == Status.ASSIGNED).label("assigned"),
+            ever(e.action == "transfer").label("transferred"),
+            ever(e.action == "resolve").label("resolved_once"),
+            ever(e.action == "reopen").label("reopened"),
+        )
+        .where(e.case_id.in_(received))
+        .group_by(e.case_id)
+        .subquery()
+    )
+
+
+def _received_counts(received, milestones, group, now: datetime):
+    is_open = Case.status.not_in(FINAL_STATUSES)
+    return (
+        select(
+            group.label("g"),
+            func.count().label("received"),
+            func.sum(case((is_open, 1), else_=0)).label("open"),
+            func.sum(case((overdue_condition(now), 1), else_=0)).label("overdue"),
+            func.sum(milestones.c.assigned).label("assigned"),
+            func.sum(milestones.c.transferred).label("transferred"),
+            func.sum(milestones.c.resolved_once).label("resolved_once"),
+            func.sum(case((milestones.c.resolved_once == 1, milestones.c.reopened), else_=0)).label(
+                "reworked"
+            ),
+        )
+        .select_from(Case)
+        .outerjoin(milestones, milestones.c.case_id == Case.id)
+        .where(Case.id.in_(received))
+        .group_by(*_grouping(group))
+    )
+
+
+def _grouping(group) -> tuple:
+    """GROUP BY the group; city-wide figures are one group without a GROUP BY (PostgreSQL
+    refuses a constant there)."""
+    return () if isinstance(group, Literal) else (group,)
+
+
+def _status_counts(received, group):
+    return (
+        select(group.label("g"), Case.status, func.count().label("count"))
+        .where(Case.id.in_(received))
+        .group_by(*_grouping(group), Case.status)
+    )
+
+
+def _closed_counts(period: Period, group):
+    on_time = or_(Case.due_at.is_(None), Case.closed_at <= Case.due_at)
+    return (
+        select(
+            group.label("g"),
+            func.count().label("closed"),
+            func.sum(case((on_time, 1), else_=0)).label("on_time"),
+            func.avg(CaseRating.score).label("mean"),
+            func.count(CaseRating.score).label("rated"),
+        )
+        .select_from(Case)
+        .outerjoin(CaseRating, CaseRating.case_id == Case.id)
+        .where(
+            and_(
+                Case.status == Status.CLOSED,
+                Case.closed_at >= period.start,
+                Case.closed_at < period.end,
+                *period.scope(),
+            )
+        )
+        .group_by(*_grouping(group))
+    )
+
+
+def _rate(part, whole) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _round(value) -> float | None:
+    return None if value is None else round(float(value), 2)

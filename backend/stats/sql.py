@@ -1,67 +1,56 @@
-"""The few expressions that differ between SQLite and PostgreSQL: hours between two
-timestamps, calendar buckets and percentiles (``percentile_cont`` on PostgreSQL, the same
-linear interpolation from window functions on SQLite)."""
+"""The things SQLite and PostgreSQL spell differently: hours between two times, calendar
+buckets, and percentiles (``percentile_cont`` on PostgreSQL, window functions on SQLite)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, Select, case, cast, func, select
-from sqlalchemy.orm import Session
-
-INTERVALS = ("day", "week", "month")
+from sqlalchemy import Float, Integer, case, cast, func, literal, select
+from sqlalchemy.sql import ColumnElement, Select
 
 
-def dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+def hours_between(start, end, dialect: str) -> ColumnElement:
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
 
 
-def hours_between(name: str, later, earlier):
-    """Hours from ``earlier`` to ``later`` (NULL when either is NULL)."""
-    if name == "postgresql":
-        return func.extract("epoch", later - earlier) / 3600.0
-    return (func.julianday(later) - func.julianday(earlier)) * 24.0
-
-
-def bucket(name: str, interval: str, moment):
+def bucket(moment, interval: str, dialect: str) -> ColumnElement:
     """The first day (``YYYY-MM-DD``, UTC) of the day, ISO week or month of ``moment``."""
-    if name == "postgresql":
+    if dialect == "postgresql":
         return func.to_char(func.date_trunc(interval, func.timezone("UTC", moment)), "YYYY-MM-DD")
     if interval == "day":
         return func.date(moment)
-    if interval == "week":  # to the Sunday ending the week, then back to its Monday
+    if interval == "week":  # forward to the week's Sunday, then back to its Monday
         return func.date(moment, "weekday 0", "-6 days")
     return func.strftime("%Y-%m-01", moment)
 
 
-def percentiles(session: Session, values: Select, fractions: tuple[float, ...]) -> dict:
-    """``{group: [value at each fraction]}`` for ``values``, a select of (``g``, ``x``)
-    columns; NULL ``x`` are left out, as ``percentile_cont`` does."""
-    sub = values.subquery()
-    if dialect(session) == "postgresql":
-        aggregates = [func.percentile_cont(p).within_group(sub.c.x) for p in fractions]
-        stmt = select(sub.c.g, *aggregates).where(sub.c.x.is_not(None)).group_by(sub.c.g)
-    else:
-        ranked = (
-            select(
-                sub.c.g,
-                sub.c.x,
-                (func.row_number().over(partition_by=sub.c.g, order_by=sub.c.x) - 1).label("i"),
-                func.count().over(partition_by=sub.c.g).label("n"),
-            )
-            .where(sub.c.x.is_not(None))
-            .subquery()
+def percentiles(values: Select, shares: tuple[float, ...], dialect: str) -> Select:
+    """``values`` selects (group, value) rows; answers (group, p_<share>...) with the
+    continuous percentile (linear interpolation, as ``percentile_cont``) of each share."""
+    rows = values.subquery()
+    group, value = rows.c[0], rows.c[1]
+    if dialect == "postgresql":
+        columns = [func.percentile_cont(share).within_group(value) for share in shares]
+        return select(group, *columns).where(value.is_not(None)).group_by(group)
+    ranked = (
+        select(
+            group.label("g"),
+            value.label("v"),
+            (func.row_number().over(partition_by=group, order_by=value) - 1).label("rank"),
+            func.count().over(partition_by=group).label("n"),
         )
+        .where(value.is_not(None))
+        .subquery()
+    )
+    return select(ranked.c.g, *(_interpolated(ranked, share) for share in shares)).group_by(
+        ranked.c.g
+    )
 
-        def interpolated(p: float):
-            position = p * (ranked.c.n - 1)
-            low = cast(position, Integer)  # truncation: positions are never negative
-            weight = position - low
-            return func.sum(
-                case(
-                    (ranked.c.i == low, ranked.c.x * (1 - weight)),
-                    (ranked.c.i == low + 1, ranked.c.x * weight),
-                    else_=0.0,
-                )
-            )
 
-        stmt = select(ranked.c.g, *[interpolated(p) for p in fractions]).group_by(ranked.c.g)
-    return {row[0]: [float(v) for v in row[1:]] for row in session.execute(stmt)}
+def _interpolated(ranked, share: float) -> ColumnElement:
+    position = literal(share, Float) * (ranked.c.n - 1)  # 0-based, fractional
+    low = cast(position, Integer)  # floor: positions are never negative
+    at_low = func.max(case((ranked.c.rank == low, ranked.c.v)))
+    at_high = func.max(case((ranked.c.rank == low + 1, ranked.c.v)))
+    fraction = func.max(position - low)
+    return at_low + func.coalesce(fraction * (at_high - at_low), 0.0)

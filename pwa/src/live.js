@@ -12,12 +12,13 @@ const ROOM_OF = {
   'proposal.comment': (d) => `proposal:${d.proposal_id ?? d.comment?.proposal_id}`,
   notification: () => 'user',
   'moderation.item': () => 'moderation',
+  alert: () => 'alerts',
 };
 // A department room hears of its cases' events through the same `case.event`: the socket only
 // gets one for a case it is not watching when a department room sent it, so every department
 // room the page joined gets each one (the inbox keeps the cases that are its own).
 const ALSO_TO = { 'case.event': (room) => room.startsWith('department:') };
-const eventIdOf = (type, d) => (type === 'case.event' ? d.event?.id : type === 'notification' ? (d.notification ?? d).id : undefined);
+const eventIdOf = (type, d) => (type === 'case.event' ? d.event?.id : type === 'notification' ? (d.notification ?? d).id : type === 'alert' ? d.id : undefined);
 
 function setStatus(status) {
   statusListeners.forEach((fn) => fn(status));

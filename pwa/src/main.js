@@ -8,6 +8,7 @@ import { refreshWaiting, renderShell, setActiveTab, watchConnection, watchUser }
 import { registerServiceWorker } from './sw-client.js';
 import { errorState, emptyState, screenHeader, skeletonList, toast } from './ui.js';
 import { offerPushAfterReport } from './push-offer.js';
+import { rerenderAlerts, setAlertPlace, startAlertBanner } from './alert-banner.js';
 import './routes.js';
 
 setFallbacks({
@@ -24,7 +25,7 @@ async function boot() {
   await setLang(detectLang());
   renderShell();
   watchConnection();
-  onLangChange(() => { renderShell(); refresh(); });
+  onLangChange(() => { renderShell(); rerenderAlerts(); refresh(); });
 
   onOutboxChange((msg) => {
     refreshWaiting();
@@ -48,8 +49,9 @@ async function boot() {
   registerServiceWorker();
   const user = await meReady;
   watchUser(user);
+  setAlertPlace(user).then(startAlertBanner);
   if (renderedUnknown) refresh();
-  onSessionChange((u) => { watchUser(u); refresh(); });
+  onSessionChange((u) => { watchUser(u); setAlertPlace(u); refresh(); });
   startOutbox({ onSignIn: (fn) => onSessionChange((u) => { if (u) fn(); }) });
 }
 

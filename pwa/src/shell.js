@@ -127,6 +127,7 @@ export function targetHref(target) {
   if (!target) return null;
   if (target.type === 'case') return `/cases/${target.id}`;
   if (target.type === 'proposal') return `/proposals/${target.id}`;
+  if (target.type === 'alert') return `/alerts/${target.id}`;
   return null;
 }
 

@@ -142,3 +142,49 @@ def test_session_endpoint_answers_200_either_way(client, make_user, token_for):
     user = make_user()
     body = client.get("/api/v1/auth/session", headers=token_for(user)).get_json()
     assert body["user"]["id"] == user.id
+
+
+def test_token_and_cookie_sign_in_share_one_budget(client, make_user, csrf):
+    make_user(email="shared@example.org")
+    bad = {"email": "shared@example.org", "password": "wrong-password"}
+    tokens = [client.post("/api/v1/auth/token", json=bad).status_code for _ in range(3)]
+    logins = [
+        client.post("/api/v1/auth/login", json=bad, headers=csrf()).status_code for _ in range(2)
+    ]
+    assert tokens + logins == [401] * 5
+    # Five failures in all: the sixth try is refused whichever way it comes.
+    assert client.post("/api/v1/auth/login", json=bad, headers=csrf()).status_code == 429
+    assert client.post("/api/v1/auth/token", json=bad).status_code == 429
+
+
+def test_address_budget_is_shared_too(client, make_user, csrf):
+    for n in range(15):
+        body = {"email": f"nobody{n}@example.org", "password": "wrong-password"}
+        assert client.post("/api/v1/auth/token", json=body).status_code == 401
+    for n in range(15, 30):
+        body = {"email": f"nobody{n}@example.org", "password": "wrong-password"}
+        assert client.post("/api/v1/auth/login", json=body, headers=csrf()).status_code == 401
+    body = {"email": "another@example.org", "password": "wrong-password"}
+    assert client.post("/api/v1/auth/token", json=body).status_code == 429
+
+
+def test_password_changes_are_throttled_like_sign_in(client, make_user, token_for):
+    headers = token_for(make_user(email="guess@example.org"))
+    wrong = {"current_password": "nope", "new_password": "a-brand-new-secret"}
+    statuses = [
+        client.post("/api/v1/me/password", json=wrong, headers=headers).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [422] * 5 + [429]
+    # The same account's sign-in budget is spent as well.
+    good = {"email": "guess@example.org", "password": PASSWORD}
+    assert client.post("/api/v1/auth/token", json=good).status_code == 429
+
+
+def test_a_weak_new_password_does_not_spend_the_budget(client, make_user, token_for):
+    headers = token_for(make_user(email="weak@example.org"))
+    weak = {"current_password": PASSWORD, "new_password": "short"}
+    statuses = [
+        client.post("/api/v1/me/password", json=weak, headers=headers).status_code for _ in range(7)
+    ]
+    assert statuses == [422] * 7

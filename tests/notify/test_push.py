@@ -107,8 +107,40 @@ def test_subscribing_is_idempotent_per_endpoint(client, make_user, token_for, pu
     again = _subscribe(client, token_for(alice), subscription)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.get_json()["id"] == again.get_json()["id"]
-    _subscribe(client, token_for(bob), subscription)  # the device now belongs to bob
+    # The same browser subscription (same keys), now signed in as bob: the device moves.
+    assert _subscribe(client, token_for(bob), subscription).status_code == 200
     assert db.session.scalars(select(PushSubscription.user_id)).all() == [bob.id]
+
+
+def test_another_persons_endpoint_does_not_move_without_its_keys(
+    client, make_user, token_for, push_service
+):
+    alice, mallory = make_user(), make_user()
+    subscription = push_service.subscription(BrowserKeys())
+    assert _subscribe(client, token_for(alice), subscription).status_code == 201
+    forged = subscription | {"keys": push_service.subscription(BrowserKeys())["keys"]}
+    response = _subscribe(client, token_for(mallory), forged)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "conflict"
+    row = db.session.scalars(select(PushSubscription)).one()
+    assert (row.user_id, row.p256dh) == (alice.id, subscription["keys"]["p256dh"].rstrip("="))
+
+
+def test_a_person_has_at_most_max_devices(client, make_user, token_for, push_service):
+    from backend.notify.push import MAX_DEVICES
+
+    alice = make_user()
+    headers = token_for(alice)
+    endpoints = []
+    for _ in range(MAX_DEVICES + 2):
+        subscription = push_service.subscription(BrowserKeys())
+        assert _subscribe(client, headers, subscription).status_code == 201
+        endpoints.append(subscription["endpoint"])
+    kept = db.session.scalars(
+        select(PushSubscription.endpoint).where(PushSubscription.user_id == alice.id)
+    ).all()
+    # The two registered first made room for the newest.
+    assert sorted(kept) == sorted(endpoints[2:])
 
 
 def test_unsubscribe_only_ones_own(client, make_user, token_for, push_service):

@@ -42,7 +42,7 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
     const staffAuthor = c.author && (c.author.role === 'staff' || c.author.role === 'admin' || c.official);
     const li = h('li', { class: `comment${staffAuthor ? ' comment-staff' : ''}${c.internal ? ' comment-internal' : ''}`, 'data-comment-id': c.id, 'data-testid': c.internal ? 'internal-note' : 'comment' },
       h('p', { class: 'comment-meta' },
-        h('strong', null, c.author?.display_name || t('comments.anonymous')),
+        h('strong', null, c.author?.display_name || t(c.author_deleted ? 'comments.deletedAccount' : 'comments.anonymous')),
         staffAuthor ? h('span', { class: 'tag tag-staff' }, icon('badge'), t('comments.staff')) : null,
         c.internal ? h('span', { class: 'tag tag-internal' }, icon('lock'), t('desk.internalTag')) : null,
         h('time', { class: 'muted', datetime: c.created_at, title: formatDateTime(c.created_at) }, relativeTime(c.created_at))),

@@ -4,9 +4,10 @@ import { LANGS, getLang, setLang, t, tOr } from '../i18n.js';
 import { get, patch, put } from '../api.js';
 import { logout, updateMe } from '../session.js';
 import { clearFieldErrors, errorMessage, field, screenHeader, setBusy, showFieldErrors, toast } from '../ui.js';
+import { dataSection, emailSection } from '../components/account-data.js';
 import { currentSubscription, disablePush, enablePush, pushSupported } from '../push.js';
 
-const CHANNELS = ['live', 'push', 'digest', 'off'];
+const CHANNELS = ['live', 'push', 'email', 'digest', 'off'];
 
 function languageSection(user) {
   const select = h('select', { name: 'language', 'data-testid': 'language' },
@@ -99,11 +100,16 @@ export default function account(ctx) {
         h('a', { class: 'btn btn-secondary', href: '/register', 'data-testid': 'go-register' }, t('account.register')))));
   } else {
     ctx.root.append(profileSection(user));
+    if (user.role === 'admin') {
+      ctx.root.append(h('div', { class: 'row' }, h('a', { class: 'btn btn-secondary', href: '/admin', 'data-testid': 'go-admin' }, icon('wrench'), t('account.adminConsole'))));
+    }
   }
   ctx.root.append(languageSection(user));
   if (user) {
     ctx.root.append(h('section', { class: 'card', id: 'notifications', 'aria-labelledby': 'notif-h' },
-      h('h2', { id: 'notif-h' }, icon('bell'), t('notifications.title')), pushControl(), preferencesSection()));
+      h('h2', { id: 'notif-h' }, icon('bell'), t('notifications.title')), pushControl(), preferencesSection(),
+      h('p', null, h('a', { href: '/alerts', 'data-testid': 'alerts-link' }, icon('alert'), t('alerts.placeTitle')))));
+    ctx.root.append(emailSection(user), dataSection());
   }
   ctx.root.append(h('p', { class: 'muted small center' }, t('account.version', { version: __BUILD_VERSION__ })));
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();

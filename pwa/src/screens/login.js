@@ -38,7 +38,8 @@ export default function loginScreen(ctx) {
   };
   const other = isRegister
     ? h('p', null, t('account.haveAccount'), ' ', h('a', { href: `/login?next=${encodeURIComponent(next)}` }, t('account.signIn')))
-    : h('p', null, t('account.noAccount'), ' ', h('a', { href: `/register?next=${encodeURIComponent(next)}` }, t('account.register')));
+    : h('p', null, t('account.noAccount'), ' ', h('a', { href: `/register?next=${encodeURIComponent(next)}` }, t('account.register')),
+      ' · ', h('a', { href: '/reset-password', 'data-testid': 'forgot-password' }, t('account.forgotPassword')));
   ctx.root.append(screenHeader(t(isRegister ? 'account.registerTitle' : 'account.signInTitle'), { back: '/account' }),
     h('p', { class: 'muted row' }, icon('lock'), t('account.readOnlyNote')), form, other);
 }

@@ -1,0 +1,1 @@
+"""Readable API documentation: Swagger UI, served by CityLoop itself (no CDN)."""
