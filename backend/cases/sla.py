@@ -144,13 +144,21 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
             db.session.commit()
             if result.escalated or result.closed or result.admins_alerted:
                 log.info("SLA sweep: %s", result)
-            return result
         except Exception:
             db.session.rollback()
             log.exception("SLA sweep failed")
             return None
         finally:
             db.session.remove()
+    _sweep_recurring(app, now)
+    return result
+
+
+def _sweep_recurring(app: Flask, now: datetime | None) -> None:
+    """The same beat raises recurring problems (backend.stats), in its own transaction."""
+    from backend.stats import recurring  # stats reads cases: import late, no cycle
+
+    recurring.run_once(app, now)
 
 
 def start_sla_scheduler(app: Flask, *, first_delay: float = 30.0) -> threading.Thread:

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.errors import ValidationFailed
 from backend.extensions import db
-from backend.stats import service
+from backend.stats import hotspots as hotspot_service
+from backend.stats import recurring, service
+from backend.stats.grid import Grid
 from backend.stats.schemas import (
     CategoriesSchema,
     DepartmentsSchema,
+    HotspotsQuerySchema,
+    HotspotsSchema,
     OverviewSchema,
+    RecurringListSchema,
+    RecurringQuerySchema,
     StatsQuerySchema,
     TrendQuerySchema,
     TrendSchema,
@@ -61,6 +68,30 @@ def trend(args):
     interval = args["interval"]
     items = service.trend(db.session, period, utcnow(), interval)
     return {"period": days, "interval": interval, "items": items}
+
+
+@blp.route("/stats/hotspots", methods=["GET"])
+@blp.arguments(HotspotsQuerySchema, location="query")
+@blp.response(200, HotspotsSchema)
+def hotspots(args):
+    """Cases created in the period per grid cell (GeoJSON polygons), busiest first."""
+    period, days = _period(args)
+    grid = Grid(args["cell_m"], _ref_lat())
+    answer = hotspot_service.hotspots(db.session, period, grid, args.get("status"))
+    return {**answer, "period": days}
+
+
+@blp.route("/stats/recurring", methods=["GET"])
+@blp.arguments(RecurringQuerySchema, location="query")
+@blp.response(200, RecurringListSchema)
+def recurring_problems(args):
+    """Recurring problems: cells where one category keeps being reported, with the cases."""
+    items = recurring.listing(db.session, _ref_lat(), active_only=args["active"])
+    return {"items": items}
+
+
+def _ref_lat() -> float:
+    return recurring.ref_lat(current_app.config)
 
 
 def _period(args: dict) -> tuple[service.Period, dict]:
