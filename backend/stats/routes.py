@@ -11,12 +11,15 @@ from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.errors import ValidationFailed
 from backend.extensions import db
+from backend.stats import expectations as expectation_service
 from backend.stats import hotspots as hotspot_service
 from backend.stats import recurring, service
 from backend.stats.grid import Grid
 from backend.stats.schemas import (
     CategoriesSchema,
     DepartmentsSchema,
+    ExpectationQuerySchema,
+    ExpectationsSchema,
     HotspotsQuerySchema,
     HotspotsSchema,
     OverviewSchema,
@@ -88,6 +91,15 @@ def recurring_problems(args):
     """Recurring problems: cells where one category keeps being reported, with the cases."""
     items = recurring.listing(db.session, _ref_lat(), active_only=args["active"])
     return {"items": items}
+
+
+@blp.route("/stats/expectations", methods=["GET"])
+@blp.arguments(ExpectationQuerySchema, location="query")
+@blp.response(200, ExpectationsSchema)
+def expectations(args):
+    """The usual time to resolve each category (last 90 days): median and 80th percentile."""
+    category_id = _id_of(Category, args.get("category"), "category")
+    return {"items": expectation_service.expectations(db.session, utcnow(), category_id)}
 
 
 def _ref_lat() -> float:

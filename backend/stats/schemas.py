@@ -178,3 +178,29 @@ class RecurringProblemSchema(Schema):
 
 class RecurringListSchema(Schema):
     items = fields.List(fields.Nested(RecurringProblemSchema), required=True)
+
+
+class ExpectationQuerySchema(Schema):
+    category = fields.String(validate=CODE, metadata={"description": "A category code."})
+
+
+class ResolveHoursSchema(Schema):
+    median = fields.Float(allow_none=True, required=True)
+    p80 = fields.Float(
+        allow_none=True, required=True, metadata={"description": "80% were resolved by then."}
+    )
+
+
+class ExpectationSchema(Schema):
+    category = fields.Nested(NamedRefSchema, required=True)
+    days = fields.Integer(required=True, metadata={"description": "The window looked at."})
+    count = fields.Integer(required=True, metadata={"description": "Cases resolved in it."})
+    resolve_hours = fields.Nested(
+        ResolveHoursSchema,
+        required=True,
+        metadata={"description": "Hours from filing to the first fix; null with too few cases."},
+    )
+
+
+class ExpectationsSchema(Schema):
+    items = fields.List(fields.Nested(ExpectationSchema), required=True)
