@@ -97,3 +97,14 @@ def test_changing_a_filter_puts_it_in_the_url(page, server, figures):
     page.wait_for_url("**/dashboard?*department=roads*")
     wait_for_screen(page)
     assert [row["department"] for row in _cells(page, "departments")] == ["roads"]
+
+
+def test_the_case_page_says_how_long_such_cases_usually_take(page, server):
+    for _ in range(5):
+        case = file_case(server, category="streetlight")
+        _walk(server, case["id"], ["accept", "assign", "start", "resolve"])
+    waiting = file_case(server, category="streetlight")
+    _walk(server, waiting["id"], ["accept", "assign"])  # a deadline is shown while it runs
+    page.goto(f"/cases/{waiting['id']}")
+    wait_for_screen(page)
+    expect(page.get_by_test_id("expectation")).to_contain_text("Usually fixed within")
