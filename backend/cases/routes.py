@@ -12,8 +12,9 @@ from flask_smorest import Blueprint
 
 from backend.auth.permissions import Permission, require
 from backend.auth.session import user
-from backend.cases import engagement, photos, queries, service
+from backend.cases import engagement, photos, queries, service, templates
 from backend.cases.bodies import body_doc, parse_body
+from backend.cases.effects import Policy
 from backend.cases.schemas import (
     CaseCreateFormSchema,
     CaseCreateSchema,
@@ -33,7 +34,6 @@ from backend.cases.schemas import (
     case_schema_for,
     event_schema_for,
 )
-from backend.cases.settings import policy_from
 from backend.cases.transitions import allowed_actions
 from backend.extensions import db, limiter
 from backend.idempotency import idempotent
@@ -51,7 +51,7 @@ def _storage():
 
 
 def _policy():
-    return policy_from(current_app.config)
+    return Policy.from_config(current_app.config)
 
 
 def _json(body, status: int = 200):
@@ -74,7 +74,7 @@ def _created_by_user() -> str:
 
 
 def _create_limit() -> str:
-    return current_app.config.get("CASE_CREATE_LIMIT", "60 per hour")
+    return current_app.config["CASE_CREATE_LIMIT"]
 
 
 @blp.route("/cases", methods=["GET"])
@@ -135,6 +135,7 @@ def get_case(case_id):
             "supporting": engagement.is_supporting(db.session, case, acting),
             "reporter": service.is_reporter(acting, case),
             "handler": service.is_case_handler(acting, case),
+            "templates": templates.uses_templates(acting, case.category),
             "actions": allowed_actions(acting, case),
         }
     )

@@ -77,6 +77,10 @@ class ViewerSchema(Schema):
     reporter = fields.Boolean(required=True)
     actions = fields.List(fields.String(), required=True)
     handler = fields.Boolean(required=True)
+    templates = fields.Boolean(
+        required=True,
+        metadata={"description": "May read the category's response templates."},
+    )
 
 
 class CasePublicSchema(Schema):

@@ -14,11 +14,17 @@ from backend.departments.service import category_by_code
 from backend.errors import Forbidden, NotFound, ValidationFailed
 
 
+def uses_templates(actor, category: Category) -> bool:
+    """Staff of the category's department (and admins) read and manage its templates; a
+    co-handling department or the lead after a transfer elsewhere does not."""
+    return is_member(actor, category.department_id)
+
+
 def category_for_staff(session: Session, actor, code: str) -> Category:
     """The category, if ``actor`` is staff of its department (or an admin)."""
     require_user(actor)
     category = category_by_code(session, code)
-    if not is_member(actor, category.department_id):
+    if not uses_templates(actor, category):
         raise Forbidden("Only staff of this category's department manage its templates.")
     return category
 

@@ -63,7 +63,13 @@ export async function useMessages(name) {
 export const getLang = () => lang;
 export const onLangChange = (fn) => { listeners.add(fn); return () => listeners.delete(fn); };
 
-/** Look up a message; `{name}` placeholders are filled from params; plural forms by params.count. */
+const numberFormats = new Map();
+function numberFormat() {
+  if (!numberFormats.has(lang)) numberFormats.set(lang, new Intl.NumberFormat(lang));
+  return numberFormats.get(lang);
+}
+
+/** Look up a message; `{name}` placeholders are filled from params; plural forms by params.count (also written in the language's digits). */
 export function t(key, params = {}) {
   let msg = messages[key];
   if (msg == null) return key;
@@ -72,7 +78,11 @@ export function t(key, params = {}) {
     const form = plurals.get(lang).select(Number(params.count) || 0);
     msg = msg[form] ?? msg.other;
   }
-  return msg.replace(/\{(\w+)\}/g, (m, name) => (params[name] != null ? String(params[name]) : m));
+  return msg.replace(/\{(\w+)\}/g, (m, name) => {
+    const value = params[name];
+    if (value == null) return m;
+    return name === 'count' && typeof value === 'number' ? numberFormat().format(value) : String(value);
+  });
 }
 
 /** The name of a category or department in the current language: `names[lang]`, else `name`. */

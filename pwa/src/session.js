@@ -4,6 +4,20 @@ import { ApiError, get, post, resetCsrf } from './api.js';
 let me;
 const listeners = new Set();
 const ROLE_RANK = { resident: 0, volunteer: 1, staff: 2, admin: 3 };
+// The last answer about who is signed in, for a start without a connection: the app opens as
+// that person (their cases, the outbox) instead of signed out. Dropped on sign-out.
+const STORE_KEY = 'cityloop.me';
+
+function remember(user) {
+  try {
+    if (user) localStorage.setItem(STORE_KEY, JSON.stringify(user));
+    else localStorage.removeItem(STORE_KEY);
+  } catch { /* private mode: nothing kept */ }
+}
+
+function remembered() {
+  try { return JSON.parse(localStorage.getItem(STORE_KEY) || 'null'); } catch { return null; }
+}
 
 function set(user) {
   const before = me ? me.id : null;
@@ -11,6 +25,7 @@ function set(user) {
   // Another person (or nobody) now: drop API answers the worker kept for the previous one.
   if (me !== undefined && before !== after) navigator.serviceWorker?.controller?.postMessage({ type: 'clear-api-cache' });
   me = user;
+  remember(user);
   listeners.forEach((fn) => fn(me));
 }
 
@@ -30,9 +45,24 @@ export async function loadMe() {
     set((await get('/auth/session')).user || null);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) set(null);
-    else if (me === undefined) set(null); // offline with nothing cached: browse read-only
+    // Offline (or the server unreachable): whoever was signed in last on this device, else
+    // browse read-only. The next answer from the server corrects it.
+    else if (me === undefined) {
+      set(remembered());
+      if (me) addEventListener('online', recheck, { once: true });
+    }
   }
   return me;
+}
+
+/** Back online after starting from the remembered person: ask the server, and change the
+ * session only if it says otherwise (signed out meanwhile, or someone else). */
+async function recheck() {
+  try {
+    const user = (await get('/auth/session')).user || null;
+    if ((user && user.id) !== (me && me.id)) set(user);
+    else if (user) { me = user; remember(user); }
+  } catch { /* still unreachable: keep what we have */ }
 }
 
 export async function login(email, password) {

@@ -30,7 +30,11 @@ export function emptyState({ iconName = 'info', title, text, action }) {
 export function errorMessage(e) {
   if (!e) return t('error.generic');
   if (e.status === 0) return t('error.offline');
-  if (e.status === 401) return t('error.signin');
+  if (e.status === 401) {
+    // Only "you are not signed in" means "sign in"; a refused sign-in says why (in the UI's language).
+    if (e.code === 'invalid_credentials') return t('error.invalidCredentials');
+    return e.code === 'unauthorized' || !e.message || e.message.startsWith('HTTP ') ? t('error.signin') : e.message;
+  }
   if (e.status === 403) return t('error.forbidden');
   if (e.status === 404) return t('error.notFound');
   if (e.status === 409) return e.message && e.message !== 'HTTP 409' ? e.message : t('error.conflict');

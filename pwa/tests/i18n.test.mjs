@@ -103,3 +103,27 @@ test('language is chosen from the browser unless one was stored', () => {
   assert.equal(pickLang(['zh-CN'], 'en'), 'en');
   assert.equal(pickLang(['en'], 'xx'), 'en');
 });
+
+test('every message that counts goes through the plural rules', () => {
+  // "{count} ..." in a plain string reads "1 supporters": it must be a plural object with "one".
+  for (const [key, value] of Object.entries(allEn)) {
+    if (placeholders(value).has('count')) {
+      assert.equal(typeof value, 'object', `${key} has {count} but no plural forms`);
+      assert.ok(value.one && value.other, `${key} needs "one" and "other" forms`);
+    }
+  }
+  // A number printed by the code and followed by a fixed word ("formatNumber(n), t('...Word')")
+  // cannot agree with the number: say the whole phrase with t(key, { count }) instead.
+  const glued = [];
+  for (const file of sourceFiles(SRC)) {
+    const code = fs.readFileSync(file, 'utf8');
+    for (const m of code.matchAll(/formatNumber\(/g)) {
+      if (/:\s*$/.test(code.slice(Math.max(0, m.index - 4), m.index))) continue; // a parameter of t()
+      const after = code.slice(m.index + m[0].length, m.index + m[0].length + 120).split(/formatNumber\(|\n\s*\n/)[0];
+      for (const [, key] of after.matchAll(/\bt\('([\w.]+)'\)/g)) {
+        if (typeof allEn[key] === 'string' && !allEn[key].includes('{')) glued.push(`${path.relative(SRC, file)}: ${key}`);
+      }
+    }
+  }
+  assert.deepEqual(glued, []);
+});

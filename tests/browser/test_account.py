@@ -41,7 +41,7 @@ def test_register_sign_out_and_sign_in(page, server):
     page.get_by_test_id("email").fill(email)
     page.get_by_test_id("password").fill("not-the-password")
     page.get_by_test_id("submit").click()
-    expect(page.locator("form .form-error, form .field-error").first).to_be_visible()
+    expect(page.locator("form .form-error")).to_have_text("Wrong e-mail or password.")
     expect(page).to_have_url(f"{server.url}/login")
 
     page.get_by_test_id("password").fill(PASSWORD)

@@ -1,11 +1,19 @@
-"""Offline: a report made without a connection waits in the outbox and is sent exactly once."""
+"""Offline: a report made without a connection waits in the outbox and is sent exactly once;
+the app started without one still knows who is signed in and shows what they saw."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import photo_with_gps, sign_up, unique, wait_for_worker
+from tests.browser.flows import (
+    api_in,
+    photo_with_gps,
+    sign_up,
+    unique,
+    wait_for_screen,
+    wait_for_worker,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -50,3 +58,55 @@ def test_a_report_filed_offline_is_sent_once_when_back_online(context, server, t
     assert len(server.cases_described(description)) == 1
     page.get_by_test_id("outbox-item").get_by_role("link", name="View").click()
     expect(page.get_by_test_id("case-summary")).to_contain_text(description)
+
+
+def test_the_app_started_offline_keeps_the_person_and_what_they_saw(context, server):
+    """Closed, then opened again without a connection: still signed in, their cases, a case
+    page and the proposals they saw are there, and a report waits in the outbox."""
+    me = sign_up(context)
+    mine = api_in(context, "POST", "/cases", {"category": "litter", "lat": 31.2304,
+                  "lon": 121.4737, "description": unique("Bags torn open by the bins")},
+                  expect=201)  # fmt: skip
+    title = unique("Benches along the canal")
+    server.reporter.ok("POST", "/proposals", expect=201, json={"title": title, "body": "Shade."})
+    page = context.new_page()
+    page.goto("/")
+    wait_for_worker(page)  # what the pages read from now on is kept by the worker
+    page.goto("/my")
+    expect(page.locator(f'[data-testid="case-card"][data-case-id="{mine["id"]}"]')).to_be_visible()
+    page.goto(f"/cases/{mine['id']}")
+    expect(page.get_by_test_id("case-summary")).to_contain_text(mine["description"])
+    page.goto("/proposals")
+    expect(page.get_by_test_id("proposal-card").filter(has_text=title)).to_be_visible()
+    page.goto("/report")
+    expect(page.get_by_test_id("category-litter")).to_be_attached()
+    page.close()
+
+    context.set_offline(True)
+    page = context.new_page()  # a cold start: a new document, nothing in memory
+    page.goto("/")
+    wait_for_screen(page)
+    expect(page.get_by_test_id("nav-notifications")).to_be_visible()  # only when signed in
+    page.get_by_test_id("nav-my").click()
+    expect(page.locator(f'[data-testid="case-card"][data-case-id="{mine["id"]}"]')).to_be_visible()
+    page.goto(f"/cases/{mine['id']}")
+    expect(page.get_by_test_id("case-summary")).to_contain_text(mine["description"])
+    page.goto("/proposals")
+    expect(page.get_by_test_id("proposal-card").filter(has_text=title)).to_be_visible()
+
+    description = unique("Fallen branch across the footpath")
+    page.goto("/report")
+    expect(page.get_by_test_id("send-report")).to_be_visible()  # not "sign in first"
+    page.get_by_test_id("use-my-location").click()
+    page.get_by_test_id("category-litter").check()
+    page.get_by_test_id("description").fill(description)
+    page.get_by_test_id("send-report").click()
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_attribute("data-state", "waiting")
+    assert server.cases_described(description) == []
+
+    context.set_offline(False)
+    expect(item).to_have_attribute("data-state", "sent")
+    [case] = server.cases_described(description)
+    assert case["reporter"]["id"] == me["id"]
+    assert case["category"]["code"] == "litter"

@@ -134,3 +134,26 @@ def test_templates_are_for_the_department_only(client, city, token_for, role, st
     url = "/api/v1/categories/pothole/templates"
     assert client.get(url, headers=headers).status_code == status
     assert client.post(url, json={"title": "t", "body": "b"}, headers=headers).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("role", "templates"),
+    [
+        ("reporter", False),
+        ("volunteer", False),
+        ("water_staff", False),
+        ("staff", True),
+        ("admin", True),
+    ],
+)
+def test_the_case_says_whether_the_viewer_may_read_its_templates(
+    ask, client, make_case, city, token_for, role, templates
+):
+    """The co-handling department's desk asks for templates only when this says it may."""
+    case = make_case("in_progress")
+    assert ask(case).status_code == 201  # water co-handles: it handles, but has no templates
+    headers = token_for(getattr(city, role))
+    viewer = client.get(f"/api/v1/cases/{case.id}", headers=headers).get_json()["viewer"]
+    assert viewer["templates"] is templates
+    listed = client.get(f"/api/v1/categories/{case.category.code}/templates", headers=headers)
+    assert listed.status_code == (200 if templates else 403)

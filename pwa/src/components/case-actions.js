@@ -90,9 +90,9 @@ function confirmOrReopen(kase, signal, onChanged) {
 }
 
 function rating(kase, signal) {
-  const done = kase.my_rating || kase.rating;
-  if (done && done.stars) {
-    return h('section', { class: 'card' }, h('h2', null, t('rating.thanks')), starsShow(done.stars), done.comment ? h('p', null, done.comment) : null);
+  const done = kase.rating;
+  if (done && done.score) {
+    return h('section', { class: 'card', 'data-testid': 'rating-done' }, h('h2', null, t('rating.thanks')), starsShow(done.score), done.comment ? h('p', null, done.comment) : null);
   }
   let stars = 0;
   const key = newKey();
@@ -110,9 +110,8 @@ function rating(kase, signal) {
     if (!stars) { showFieldErrors(form, { fields: { stars: [t('rating.needStars')] } }); return; }
     setBusy(send, true);
     try {
-      const body = { stars, comment: comment.value.trim() || undefined };
-      await create(`/cases/${kase.id}/rating`, body, { key, signal });
-      kase.my_rating = body;
+      const body = { score: stars, comment: comment.value.trim() || undefined };
+      kase.rating = (await create(`/cases/${kase.id}/rating`, body, { key, signal })) || body;
       form.replaceWith(rating(kase, signal));
     } catch (err) { showFieldErrors(form, err); setBusy(send, false); }
   };

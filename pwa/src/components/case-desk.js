@@ -62,8 +62,10 @@ export function caseDesk({ id, user, onCase = () => {} }) {
       if (e.name !== 'AbortError') replace(el, errorState(e, { onRetry: load }));
       return;
     }
-    const templates = await get(`/categories/${kase.category.code}/templates`, { per_page: 100 }, { signal })
-      .then(itemsOf).catch(() => []);
+    // Only the category's department has its templates (the API says whether this is one of them).
+    const templates = kase.viewer?.templates
+      ? await get(`/categories/${kase.category.code}/templates`, { per_page: 100 }, { signal }).then(itemsOf).catch(() => [])
+      : [];
     if (signal.aborted) return;
     tl = timeline(events, () => kase);
     comments = commentsSection({ base: `/cases/${id}`, user, signal, title: t('desk.conversation'), staff: { templates } });

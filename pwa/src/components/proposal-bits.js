@@ -10,6 +10,13 @@ export function proposalStatus(status) {
     icon(STATUS_ICON[status] || 'megaphone'), h('span', null, tOr(`proposalStatus.${status}`, status)));
 }
 
+/** An icon and a number; screen readers hear the whole phrase, through the plural rules. */
+function counted(iconName, key, count) {
+  const said = t(key, { count });
+  return h('span', { title: said }, icon(iconName), h('span', { 'aria-hidden': 'true' }, formatNumber(count)),
+    h('span', { class: 'visually-hidden' }, said));
+}
+
 export function proposalCard(p) {
   return h('li', null, h('a', { class: 'card proposal-card', href: `/proposals/${p.id}`, 'data-testid': 'proposal-card' },
     h('span', { class: 'card-body' },
@@ -17,9 +24,7 @@ export function proposalCard(p) {
       h('span', { class: 'card-meta' }, proposalStatus(p.status),
         h('span', { class: 'muted' }, localName(p.category) || (typeof p.category === 'string' ? p.category : ''))),
       h('span', { class: 'card-meta muted' },
-        h('span', { title: t('proposal.supports', { count: p.supports || 0 }) }, icon('thumb-up'), formatNumber(p.supports || 0),
-          h('span', { class: 'visually-hidden' }, ` ${t('proposal.supportsWord')}`)),
-        h('span', null, icon('comment'), formatNumber(typeof p.comments === 'number' ? p.comments : (p.comments || []).length),
-          h('span', { class: 'visually-hidden' }, ` ${t('proposal.commentsWord')}`)),
+        counted('thumb-up', 'proposal.supports', p.supports || 0),
+        counted('comment', 'proposal.comments', typeof p.comments === 'number' ? p.comments : (p.comments || []).length),
         p.created_at ? h('time', { datetime: p.created_at, title: formatDateTime(p.created_at) }, relativeTime(p.created_at)) : null))));
 }

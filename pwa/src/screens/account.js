@@ -83,7 +83,7 @@ function preferencesSection() {
         prefs[kind] = select.value;
         try { await put('/notifications/preferences', prefs); status.textContent = t('account.saved'); } catch (e) { status.textContent = errorMessage(e); }
       };
-      return field({ label: tOr(`prefs.kind.${kind}`, kind), input: select });
+      return field({ label: t(`prefs.kind.${kind}`), input: select });
     }));
   }).catch((e) => replace(body, h('p', { class: 'muted' }, errorMessage(e))));
   return h('div', null, h('h3', null, t('prefs.title')), body, status);

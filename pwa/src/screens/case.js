@@ -36,6 +36,7 @@ export default async function caseScreen(ctx) {
 
   const summary = h('div', { class: 'case-summary', 'data-testid': 'case-summary' });
   const actions = h('div', { class: 'case-actions' });
+  const photos = h('div', { 'data-testid': 'case-photos' });
   const tl = timeline(events, () => kase);
   const liveDot = h('span', { class: 'live-dot', role: 'status' });
   const comments = commentsSection({ base: `/cases/${id}`, user, signal: ctx.signal, title: t('case.replies') });
@@ -43,13 +44,18 @@ export default async function caseScreen(ctx) {
   replace(main, 
     cachedNotice(kase) || '',
     summary,
-    casePhotos(kase),
+    photos,
     actions,
     h('section', { class: 'timeline-section', 'aria-labelledby': 'tl-h' },
       h('div', { class: 'section-head' }, h('h2', { id: 'tl-h' }, t('case.progress')), liveDot), tl.el),
     comments.el);
   renderSummary();
+  renderPhotos();
   renderActions();
+
+  function renderPhotos() {
+    replace(photos, casePhotos(kase));
+  }
 
   function renderSummary(changed = false) {
     const deadline = deadlineSentence(kase);
@@ -90,8 +96,10 @@ export default async function caseScreen(ctx) {
 
   function applyCase(next) {
     const changed = next.status !== kase.status || next.due_at !== kase.due_at;
+    const photosChanged = next.photos && (next.photos.map((p) => p.id).join() !== (kase.photos || []).map((p) => p.id).join());
     kase = { ...kase, ...next };
     renderSummary(changed);
+    if (photosChanged) renderPhotos();
     renderActions();
   }
 

@@ -48,7 +48,7 @@ export default async function staffProposals(ctx) {
     const paint = () => replace(li,
       h('p', { class: 'card-title' }, h('a', { href: `/proposals/${p.id}` }, p.title)),
       h('div', { class: 'card-meta' }, proposalStatus(p.status),
-        h('span', { class: 'muted' }, icon('thumb-up'), formatNumber(p.supports || 0), ' ', t('proposal.supportsWord')),
+        h('span', { class: 'muted' }, icon('thumb-up'), t('proposal.supports', { count: p.supports || 0 })),
         h('span', { class: 'muted' }, icon('thumb-down'), formatNumber(p.opposes || 0))),
       h('p', { class: 'clip-3' }, p.body),
       p.official_answer ? h('p', { class: 'official small' }, icon('badge'), ' ', p.official_answer.body) : null,
