@@ -15,7 +15,6 @@ from backend.cases import engagement, service
 from backend.cases.broadcast import quietly
 from backend.cases.demo import ANSWERS
 from backend.cases.models import Case, Status
-from backend.cases.settings import Policy
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.stats import recurring
@@ -88,10 +87,8 @@ def _cluster(session: Session, rng: random.Random, now: datetime) -> int:
                 service.transition(session, case, reporter, {"action": action}, now=created)
             fix = {"action": "resolve", "note": "Patched."}
             service.transition(session, case, reporter, fix, now=created + timedelta(hours=20))
-            service.transition(
-                session, case, reporter, {"action": "close"}, now=created + timedelta(days=1),
-                policy=Policy(),
-            )  # fmt: skip
+            done = created + timedelta(days=1)
+            service.transition(session, case, reporter, {"action": "close"}, now=done)
     return CLUSTER_SIZE
 
 
