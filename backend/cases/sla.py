@@ -146,7 +146,6 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
             record_sweep(result)
             if result.escalated or result.closed or result.admins_alerted:
                 log.info("SLA sweep: %s", result)
-            return result
         except Exception:
             db.session.rollback()
             log.exception("SLA sweep failed")
@@ -154,6 +153,15 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
             return None
         finally:
             db.session.remove()
+    _sweep_recurring(app, now)
+    return result
+
+
+def _sweep_recurring(app: Flask, now: datetime | None) -> None:
+    """The same beat raises recurring problems (backend.stats), in its own transaction."""
+    from backend.stats import recurring  # stats reads cases: import late, no cycle
+
+    recurring.run_once(app, now)
 
 
 def start_sla_scheduler(app: Flask, *, first_delay: float = 30.0) -> threading.Thread:
