@@ -18,6 +18,8 @@ from backend.errors import register_error_handlers
 from backend.extensions import api, db, limiter, migrate, socketio
 from backend.headers import register_security_headers
 from backend.input_guard import refuse_nul_characters
+from backend.logs import assign_request_id, configure_logging
+from backend.metrics import record_request
 
 log = logging.getLogger("cityloop.request")
 
@@ -33,9 +35,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     app.config.from_object(config)
     app.json.sort_keys = False
     config.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(app)
 
     _register_request_hooks(app)
     register_compression(app)
@@ -64,7 +64,7 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from backend.auth import passwords, session
 
-    passwords.configure(fast=bool(app.config.get("PASSWORD_HASH_FAST")))
+    passwords.configure(fast=bool(app.config["PASSWORD_HASH_FAST"]))
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
@@ -75,8 +75,8 @@ def _init_extensions(app: Flask) -> None:
     session.init_app(app)
     socketio.init_app(
         app,
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
-        message_queue=app.config.get("REDIS_URL"),
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
     )
@@ -107,7 +107,7 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     """A domain's `routes.py` exposes `blp` (API, documented) and/or `bp` (plain Flask);
     its `events.py`, when present, registers Socket.IO handlers on import."""
-    from backend import health, web
+    from backend import health, metrics, web
 
     for domain in _domains():
         routes = _domain_module(domain, "routes")
@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
             app.register_blueprint(routes.bp)
         _domain_module(domain, "events")
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(web.bp)
 
 
@@ -126,6 +127,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _start():
         g.started = time.perf_counter()
+        assign_request_id()
         length = request.content_length or 0
         if length > app.config["MAX_CONTENT_LENGTH"]:
             abort(413, "The request body is too large.")
@@ -140,7 +142,18 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
+        if g.get("request_id"):
+            response.headers["X-Request-Id"] = g.request_id
+        record_request(response)
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         # Path only: query strings and bodies may carry tokens or personal data.
-        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        fields = {"method": request.method, "path": request.path, "status": response.status_code}
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path,
+            response.status_code,
+            elapsed,
+            extra=fields | {"duration_ms": round(elapsed, 1), "remote_addr": request.remote_addr},
+        )
         return response

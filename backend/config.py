@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
-
-
-def _env_floats(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
-    value = os.environ.get(name)
-    return tuple(float(part) for part in value.split(",")) if value else default
+_VAPID = ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT")
 
 
 def normalize_database_url(url: str) -> str:
@@ -48,72 +36,166 @@ def read_or_create_secret(data_dir: Path, name: str, nbytes: int = 48) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its config key, the environment variable it is read from, its default."""
+
+    key: str
+    env: str | None  # None: set in code or by tests only, never from the environment
+    default: Any
+    parse: Callable[[str], Any] = str
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _floats(value: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in value.split(","))
+
+
+def _names(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+# Every setting the code reads from the environment, declared once: key, variable, default.
+# The README's configuration table lists each variable; tests/foundation/test_settings.py
+# checks that, and that the code reads no config key that is not declared here.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_DIR", "CITYLOOP_DATA_DIR", ROOT / "instance", Path),
+    # Unset: SQLite in the data folder.
+    Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", None),
+    Setting("REDIS_URL", "REDIS_URL", None),
+    # The Redis pub/sub channel that carries Socket.IO events between processes. Channels
+    # ignore Redis's database number: two CityLoops sharing a Redis need different names.
+    Setting("SOCKETIO_CHANNEL", "SOCKETIO_CHANNEL", "flask-socketio"),
+    Setting("SECRET_KEY", "SECRET_KEY", None),
+    Setting("PUBLIC_URL", "CITYLOOP_PUBLIC_URL", None),
+    Setting("HOST", "HOST", "127.0.0.1"),
+    Setting("PORT", "PORT", 5000, int),
+    Setting("LOG_LEVEL", "LOG_LEVEL", "INFO"),
+    Setting("SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", False, _bool),
+    Setting("CORS_ALLOWED_ORIGINS", "CITYLOOP_ALLOWED_ORIGINS", [], _names),
+    Setting("RATELIMIT_ENABLED", "RATELIMIT_ENABLED", True, _bool),
+    Setting("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
+    Setting("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes"),
+    Setting("TOKEN_TTL_DAYS", "TOKEN_TTL_DAYS", 30, int),
+    # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none of them).
+    Setting("TRUSTED_PROXIES", "CITYLOOP_TRUSTED_PROXIES", 0, int),
+    # Strict-Transport-Security max-age; 0 sends none (a year by default in production).
+    Setting("HSTS_SECONDS", "CITYLOOP_HSTS_SECONDS", 0, int),
+    # "threading" for `python wsgi.py`; "gevent" under gunicorn's gevent worker.
+    Setting("SOCKETIO_ASYNC_MODE", "SOCKETIO_ASYNC_MODE", "threading"),
+    Setting("CITY_NAME", "CITYLOOP_CITY_NAME", "CityLoop"),
+    # Map tiles are the one thing fetched from elsewhere; empty disables them.
+    Setting("TILE_URL", "CITYLOOP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+    Setting("TILE_ATTRIBUTION", "CITYLOOP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+    Setting("MAP_CENTER", "CITYLOOP_MAP_CENTER", (31.2304, 121.4737), _floats),
+    Setting("MAP_ZOOM", "CITYLOOP_MAP_ZOOM", 14, int),
+    # Scaling and observability: connections per app process (gevent serves many requests on
+    # each), and PostgreSQL cancels a statement running longer than the timeout (0: never).
+    Setting("DATABASE_POOL_SIZE", "DATABASE_POOL_SIZE", 5, int),
+    Setting("DATABASE_MAX_OVERFLOW", "DATABASE_MAX_OVERFLOW", 10, int),
+    Setting("DATABASE_POOL_TIMEOUT", "DATABASE_POOL_TIMEOUT", 10, int),
+    Setting("DATABASE_STATEMENT_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS", 30000, int),
+    # /metrics answers loopback and private networks, or anyone with this bearer token.
+    Setting("METRICS_TOKEN", "CITYLOOP_METRICS_TOKEN", None),
+    # "json": one JSON object a line, with the request id; "text": for a terminal.
+    Setting("LOG_FORMAT", "LOG_FORMAT", "text"),
+    # Set by scripts/serve-production for several processes; prometheus_client reads it too.
+    Setting("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROC_DIR", None),
+    # The time rules of the loop (backend.cases.effects.Policy).
+    Setting("AUTO_CLOSE_DAYS", "CITYLOOP_AUTO_CLOSE_DAYS", 7, int),
+    Setting("REOPEN_DAYS", "CITYLOOP_REOPEN_DAYS", 30, int),
+    Setting("SLA_SWEEP_MINUTES", "CITYLOOP_SLA_SWEEP_MINUTES", 5, int),
+    # Rate limits (flask-limiter strings; several joined by ";").
+    Setting("CASE_CREATE_LIMIT", "CASE_CREATE_LIMIT", "60 per hour"),
+    Setting("POSTING_LIMIT_PER_USER", "POSTING_LIMIT_PER_USER", "10 per minute;200 per day"),
+    Setting("POSTING_LIMIT_PER_ADDRESS", "POSTING_LIMIT_PER_ADDRESS", "60 per minute"),
+    Setting("VOTING_LIMIT_PER_USER", "VOTING_LIMIT_PER_USER", "60 per minute;1000 per day"),
+    Setting("VOTING_LIMIT_PER_ADDRESS", "VOTING_LIMIT_PER_ADDRESS", "300 per minute"),
+    Setting("FLAGGING_LIMIT_PER_USER", "FLAGGING_LIMIT_PER_USER", "10 per minute;100 per day"),
+    Setting("FLAGGING_LIMIT_PER_ADDRESS", "FLAGGING_LIMIT_PER_ADDRESS", "60 per minute"),
+    # Participation.
+    Setting("COMMENT_EDIT_WINDOW_MINUTES", "COMMENT_EDIT_WINDOW_MINUTES", 15, int),
+    Setting("COMMENT_DISPLAY_DEPTH", "COMMENT_DISPLAY_DEPTH", 1, int),
+    Setting("PROPOSAL_SUPPORT_THRESHOLD", "PROPOSAL_SUPPORT_THRESHOLD", 100, int),
+    Setting("PROPOSAL_EDIT_WINDOW_MINUTES", "PROPOSAL_EDIT_WINDOW_MINUTES", 30, int),
+    Setting("MODERATION_FLAG_THRESHOLD", "MODERATION_FLAG_THRESHOLD", 3, int),
+    Setting("MODERATION_NEW_CONTENT_DAYS", "MODERATION_NEW_CONTENT_DAYS", 7, int),
+    # Web Push (backend/notify/vapid.py): unset, a key pair is generated in the data folder.
+    Setting("VAPID_PRIVATE_KEY", "VAPID_PRIVATE_KEY", None),
+    Setting("VAPID_PUBLIC_KEY", "VAPID_PUBLIC_KEY", None),
+    Setting("VAPID_SUBJECT", "VAPID_SUBJECT", None),
+    # The push services the server may POST to; empty: the big browsers' own.
+    Setting("PUSH_ENDPOINT_HOSTS", "PUSH_ENDPOINT_HOSTS", [], _names),
+    # Open311: the jurisdiction_id this endpoint answers for (checked when both are given),
+    # and how many requests one API key may file.
+    Setting("OPEN311_JURISDICTION_ID", "CITYLOOP_OPEN311_JURISDICTION_ID", None),
+    Setting("OPEN311_POST_LIMIT", "CITYLOOP_OPEN311_POST_LIMIT", "600 per hour"),
+    # Mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://; unset, mail is
+    # written as .eml files under DATA_DIR/mail and its links are logged.
+    Setting("SMTP_URL", "CITYLOOP_SMTP_URL", None),
+    Setting("MAIL_FROM", "CITYLOOP_MAIL_FROM", "CityLoop <cityloop@localhost>"),
+    # Seconds before each retry of a mail the SMTP server refused or could not take.
+    Setting("MAIL_RETRY_DELAYS", "CITYLOOP_MAIL_RETRY_DELAYS", (60, 300, 1800, 7200), _floats),
+    Setting("SMTP_TIMEOUT", "CITYLOOP_SMTP_TIMEOUT", 20, int),
+    Setting("VERIFY_TOKEN_HOURS", "CITYLOOP_VERIFY_TOKEN_HOURS", 72, int),
+    Setting("RESET_TOKEN_MINUTES", "CITYLOOP_RESET_TOKEN_MINUTES", 60, int),
+    # Whether accounts whose e-mail is not yet verified may report, comment and vote.
+    Setting("UNVERIFIED_MAY_POST", "CITYLOOP_UNVERIFIED_MAY_POST", True, _bool),
+    # Set by tests (and code), never read from the environment.
+    Setting("PUSH_ALLOW_HTTP", None, False),
+    Setting("JOBS_EAGER", None, False),
+    Setting("PASSWORD_HASH_FAST", None, False),
+    Setting("STATIC_DIR", None, ROOT / "static"),
+)
+
+# Which config class: "production" is ProductionConfig, anything else Config.
+ENVIRONMENT_VARIABLE = "CITYLOOP_ENV"
+
+DEFAULTS: dict[str, Any] = {setting.key: setting.default for setting in SETTINGS}
+
+
+def _read(setting: Setting) -> Any:
+    value = os.environ.get(setting.env) if setting.env else None
+    if value is None or (value == "" and setting.parse is not str):
+        return copy.copy(setting.default)
+    return setting.parse(value)
+
+
 class Config:
     """Settings read from the environment when the class is instantiated."""
 
     TESTING = False
 
     def __init__(self) -> None:
-        self.DATA_DIR = Path(os.environ.get("CITYLOOP_DATA_DIR") or ROOT / "instance").resolve()
+        for setting in SETTINGS:
+            setattr(self, setting.key, _read(setting))
+        self.DATA_DIR = Path(self.DATA_DIR or ROOT / "instance").resolve()
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
-            os.environ.get("DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'cityloop.db'}"
+            self.SQLALCHEMY_DATABASE_URI or f"sqlite:///{self.DATA_DIR / 'cityloop.db'}"
         )
-        self.REDIS_URL = os.environ.get("REDIS_URL") or None
-        # The Redis pub/sub channel that carries Socket.IO events between processes. Channels
-        # ignore Redis's database number: two CityLoops sharing a Redis need different names.
-        self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
-        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
-        self.PUBLIC_URL = os.environ.get("CITYLOOP_PUBLIC_URL") or None
-        self.HOST = os.environ.get("HOST", "127.0.0.1")
-        self.PORT = _env_int("PORT", 5000)
-        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+        # An empty variable means unset for these (as `or None` did before).
+        empty_is_unset = (
+            "REDIS_URL",
+            "SECRET_KEY",
+            "PUBLIC_URL",
+            "SMTP_URL",
+            "OPEN311_JURISDICTION_ID",
+            "METRICS_TOKEN",
+        )
+        for key in (*empty_is_unset, *_VAPID):
+            setattr(self, key, getattr(self, key) or None)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
-        self.CORS_ALLOWED_ORIGINS = [
-            o.strip()
-            for o in os.environ.get("CITYLOOP_ALLOWED_ORIGINS", "").split(",")
-            if o.strip()
-        ]
-        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-        self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
-        self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
-        self.TOKEN_TTL_DAYS = _env_int("TOKEN_TTL_DAYS", 30)
-        # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none of them).
-        self.TRUSTED_PROXIES = _env_int("CITYLOOP_TRUSTED_PROXIES", 0)
-        # Strict-Transport-Security max-age; 0 sends none (on by default in production).
-        self.HSTS_SECONDS = _env_int("CITYLOOP_HSTS_SECONDS", 0)
-        # "threading" for `python wsgi.py`; "gevent" under gunicorn's gevent worker.
-        self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
-        self.CITY_NAME = os.environ.get("CITYLOOP_CITY_NAME", "CityLoop")
-        # Map tiles are the one thing fetched from elsewhere; empty disables them.
-        self.TILE_URL = os.environ.get(
-            "CITYLOOP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-        )
-        self.TILE_ATTRIBUTION = os.environ.get(
-            "CITYLOOP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
-        )
-        self.MAP_CENTER = _env_floats("CITYLOOP_MAP_CENTER", (31.2304, 121.4737))
-        self.MAP_ZOOM = _env_int("CITYLOOP_MAP_ZOOM", 14)
-        # Open311: the jurisdiction_id this endpoint answers for (checked when both are
-        # given), and how many requests one API key may file.
-        self.OPEN311_JURISDICTION_ID = os.environ.get("CITYLOOP_OPEN311_JURISDICTION_ID") or None
-        self.OPEN311_POST_LIMIT = os.environ.get("CITYLOOP_OPEN311_POST_LIMIT", "600 per hour")
-        # Mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://; unset, mail is
-        # written as .eml files under DATA_DIR/mail and its links are logged.
-        self.SMTP_URL = os.environ.get("CITYLOOP_SMTP_URL") or None
-        self.MAIL_FROM = os.environ.get("CITYLOOP_MAIL_FROM", "CityLoop <cityloop@localhost>")
-        # Seconds before each retry of a mail the SMTP server refused or could not take.
-        self.MAIL_RETRY_DELAYS = _env_floats("CITYLOOP_MAIL_RETRY_DELAYS", (60, 300, 1800, 7200))
-        self.SMTP_TIMEOUT = _env_int("CITYLOOP_SMTP_TIMEOUT", 20)
-        self.VERIFY_TOKEN_HOURS = _env_int("CITYLOOP_VERIFY_TOKEN_HOURS", 72)
-        self.RESET_TOKEN_MINUTES = _env_int("CITYLOOP_RESET_TOKEN_MINUTES", 60)
-        # Whether accounts whose e-mail is not yet verified may report, comment and vote.
-        self.UNVERIFIED_MAY_POST = _env_bool("CITYLOOP_UNVERIFIED_MAY_POST", True)
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Flask-Limiter: when Redis is down, count in the process's memory instead of failing.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "cityloop_session"
+    REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
@@ -149,6 +231,25 @@ class Config:
             self.SECRET_KEY = read_or_create_secret(self.DATA_DIR, "secret_key")
         if self.REDIS_URL:
             self.RATELIMIT_STORAGE_URI = self.REDIS_URL
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self)
+
+
+def engine_options(config: Config) -> dict:
+    """SQLAlchemy engine options: pre-ping everywhere; on PostgreSQL a bounded pool per
+    process, a connect timeout and a statement timeout."""
+    options: dict = {"pool_pre_ping": True}
+    if config.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        options.update(
+            pool_size=config.DATABASE_POOL_SIZE,
+            max_overflow=config.DATABASE_MAX_OVERFLOW,
+            pool_timeout=config.DATABASE_POOL_TIMEOUT,
+            pool_recycle=1800,
+            connect_args={
+                "connect_timeout": 5,
+                "options": f"-c statement_timeout={config.DATABASE_STATEMENT_TIMEOUT_MS}",
+            },
+        )
+    return options
 
 
 class TestingConfig(Config):
@@ -166,9 +267,12 @@ class ProductionConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
-        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+        if os.environ.get("SESSION_COOKIE_SECURE") is None:
+            self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
-        self.HSTS_SECONDS = _env_int("CITYLOOP_HSTS_SECONDS", 31536000)
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+        if os.environ.get("CITYLOOP_HSTS_SECONDS") is None:
+            self.HSTS_SECONDS = 31536000
 
     def finalize(self) -> None:
         problems = []
@@ -184,5 +288,5 @@ class ProductionConfig(Config):
 
 
 def config_from_env() -> Config:
-    env = os.environ.get("CITYLOOP_ENV", "development").lower()
+    env = os.environ.get(ENVIRONMENT_VARIABLE, "development").lower()
     return ProductionConfig() if env == "production" else Config()

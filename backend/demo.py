@@ -116,9 +116,11 @@ def load_demo(session: Session) -> str:
             head_of=head_of,
         )
     from backend.cases.demo import load_demo_cases
+    from backend.stats.demo import load_demo_stats
 
     cases = load_demo_cases(session)
+    stats = load_demo_stats(session)
     return (
         f"Loaded {len(DEPARTMENTS)} departments, {len(CATEGORIES)} categories and "
-        f"{len(USERS)} users (password for all: {DEMO_PASSWORD}). {cases}"
+        f"{len(USERS)} users (password for all: {DEMO_PASSWORD}). {cases} {stats}"
     )

@@ -10,9 +10,12 @@ import logging
 
 from flask import Flask, jsonify
 from marshmallow import Schema, fields
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from backend import security_log
+from backend.logs import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,7 @@ class TooLarge(DomainError):
 class ErrorBodySchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
+    request_id = fields.String(metadata={"description": "Also in X-Request-Id and the logs."})
     fields = fields.Dict()
 
 
@@ -93,6 +97,9 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     body = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
+    request_id = current_request_id()
+    if request_id:
+        body["error"]["request_id"] = request_id
     response = jsonify(body)
     response.status_code = status
     if headers:
@@ -148,6 +155,24 @@ def handle_domain_error(exc: DomainError):
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
+def handle_database_unavailable(exc: Exception):
+    """Lost or refused database connections, pool exhaustion, statement timeouts: the
+    request fails cleanly and the next one reconnects (the pool pre-pings)."""
+    from backend.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is reset on teardown anyway
+        log.debug("rollback after a database failure failed", exc_info=True)
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return error_response(
+        503,
+        "database_unavailable",
+        "The database is unavailable; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
@@ -161,4 +186,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    for exc_class in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(exc_class, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -30,11 +30,16 @@ def readyz():
     except Exception as exc:  # any failure means "not ready", never a 500
         db.session.rollback()
         checks["database"] = f"error: {type(exc).__name__}"
-    if current_app.config.get("REDIS_URL"):
+    if current_app.config["REDIS_URL"]:
         try:
             _check_redis(current_app.config["REDIS_URL"])
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
-    return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
+    # Without the database nothing works: take this process out of rotation. Without Redis
+    # the API still serves (live updates across processes, the job queue and shared rate
+    # limits degrade), and every process shares the one Redis: stay in rotation, say so.
+    if checks["database"] != "ok":
+        return jsonify(status="unavailable", checks=checks), 503
+    degraded = any(v != "ok" for v in checks.values())
+    return jsonify(status="degraded" if degraded else "ok", checks=checks), 200

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+from backend.metrics import record_job
+
 if TYPE_CHECKING:
     from redis import Redis
     from rq import Queue
@@ -49,8 +51,10 @@ def _run_in_context(app: Flask, func: Callable, args: tuple, kwargs: dict) -> No
         try:
             func(*args, **kwargs)
         except Exception:
+            record_job(func, "failed")
             log.exception("job %s failed", getattr(func, "__qualname__", func))
             raise
+        record_job(func, "ok")
 
 
 def redis_connection(url: str) -> Redis:
@@ -73,10 +77,10 @@ def job_queue(app: Flask) -> Queue:
 def enqueue(func: Callable, *args, **kwargs) -> None:
     """Run ``func(*args, **kwargs)`` later, inside an app context, outside the request."""
     app = current_app._get_current_object()
-    if app.config.get("JOBS_EAGER"):
+    if app.config["JOBS_EAGER"]:
         _run_in_context(app, func, args, kwargs)
         return
-    if app.config.get("REDIS_URL"):
+    if app.config["REDIS_URL"]:
         job_queue(app).enqueue(
             func,
             args=args,
@@ -96,7 +100,7 @@ def enqueue_in(delay: float, func: Callable, *args, **kwargs) -> None:
     a timer thread hands the job to the pool, so a restart forgets it (``flask mail retry``
     sends what is due)."""
     app = current_app._get_current_object()
-    if app.config.get("REDIS_URL") and not app.config.get("JOBS_EAGER"):
+    if app.config["REDIS_URL"] and not app.config["JOBS_EAGER"]:
         from datetime import timedelta
 
         job_queue(app).enqueue_in(
@@ -129,16 +133,22 @@ def _worker_class():
             with self.flask_app.app_context():
                 return super().execute_job(job, queue)
 
+        def handle_job_success(self, job, *args, **kwargs):
+            record_job(job.func, "ok")
+            return super().handle_job_success(job, *args, **kwargs)
+
+        def handle_job_failure(self, job, *args, **kwargs):
+            record_job(job.func, "failed")
+            return super().handle_job_failure(job, *args, **kwargs)
+
     return AppWorker
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
     """Work the queue until stopped (or, with ``burst``, until it is empty)."""
-    if not app.config.get("REDIS_URL"):
+    if not app.config["REDIS_URL"]:
         raise RuntimeError("REDIS_URL is not set: jobs run inside the web process.")
     worker = _worker_class()(
         [job_queue(app)], connection=redis_connection(app.config["REDIS_URL"]), app=app
     )
-    return worker.work(
-        burst=burst, with_scheduler=True, logging_level=app.config.get("LOG_LEVEL", "INFO")
-    )
+    return worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])

@@ -7,11 +7,8 @@ import mimetypes
 from flask import Blueprint, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
-from backend.config import ROOT
-
 bp = Blueprint("web", __name__)
 
-STATIC_DIR = ROOT / "static"
 NOT_SHELL = ("api/", "open311/", "socket.io", "media/", "healthz", "readyz")
 LANDING = """<!doctype html><html lang="en"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>CityLoop</title>
@@ -22,7 +19,7 @@ run <code>scripts/build-pwa</code>.</p>
 
 
 def _static_dir():
-    return current_app.config.get("STATIC_DIR", STATIC_DIR)
+    return current_app.config["STATIC_DIR"]
 
 
 MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript"}

@@ -50,6 +50,21 @@ ensure_chromium() {
   fi
 }
 
+# Debian's nginx for the scaled-city test (tests/scaled; scripts/run-scaled).
+ensure_nginx() {
+  if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
+    return 0
+  fi
+  if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null; then
+    echo "==> nginx is missing and cannot be installed here (need root and apt-get)"
+    return 1
+  fi
+  echo "==> Installing Debian's nginx for the scaled-city test"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx
+}
+
 drop_stale_statoverrides() {
   local user group mode path
   while read -r user group mode path; do

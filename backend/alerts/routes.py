@@ -22,7 +22,7 @@ blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Emergency
 
 
 def _base_url() -> str:
-    return current_app.config.get("PUBLIC_URL") or request.host_url
+    return current_app.config["PUBLIC_URL"] or request.host_url
 
 
 def _xml(body: bytes, mimetype: str) -> Response:

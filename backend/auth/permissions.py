@@ -86,4 +86,4 @@ def may_post_unverified() -> bool:
     """The city's choice (``CITYLOOP_UNVERIFIED_MAY_POST``)."""
     from flask import current_app
 
-    return bool(current_app.config.get("UNVERIFIED_MAY_POST", True))
+    return bool(current_app.config["UNVERIFIED_MAY_POST"])

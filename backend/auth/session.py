@@ -73,7 +73,7 @@ def _csrf_guard():
 
 def _has_session_cookie() -> bool:
     config = current_app.config
-    names = (config["SESSION_COOKIE_NAME"], config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    names = (config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"])
     return any(name in request.cookies for name in names)
 
 

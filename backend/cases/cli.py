@@ -6,18 +6,24 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from backend.cases.settings import policy_from
-from backend.cases.sla import sweep
+from backend.cases.effects import Policy
+from backend.cases.sla import start_sla_scheduler, sweep
 from backend.extensions import db
+from backend.metrics import record_sweep
 
 sla_cli = AppGroup("sla", help="Service-level deadlines of cases.")
 
 
 @sla_cli.command("sweep")
-def sweep_command():
+@click.option("--forever", is_flag=True, help="Sweep every SLA_SWEEP_MINUTES until stopped.")
+def sweep_command(forever: bool):
     """Escalate overdue cases; close resolved cases left unanswered (CITYLOOP_AUTO_CLOSE_DAYS)."""
-    result = sweep(db.session, policy=policy_from(current_app.config))
+    if forever:
+        start_sla_scheduler(current_app._get_current_object(), first_delay=0).join()
+        return
+    result = sweep(db.session, policy=Policy.from_config(current_app.config))
     db.session.commit()
+    record_sweep(result)
     click.echo(str(result))
 
 

@@ -20,9 +20,9 @@ from backend.auth import service as auth_service
 from backend.auth.models import User
 from backend.cases import cohandling, engagement, service, sla
 from backend.cases.broadcast import quietly
+from backend.cases.effects import Policy
 from backend.cases.models import Case, Status
 from backend.cases.photos import media_storage, process_photos
-from backend.cases.settings import Policy
 from backend.db import utcnow
 from backend.departments.models import Category
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,9 +13,27 @@ from backend.cases import cohandling, engagement
 from backend.cases.access import can_view_case, is_id
 from backend.cases.history import record_event
 from backend.cases.models import OPEN_STATUSES, Case
-from backend.cases.settings import Policy
+from backend.config import DEFAULTS
 from backend.departments.models import Department
 from backend.errors import Conflict, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The time rules of the loop; adapters build one from the app config
+    (:meth:`from_config`) and hand it to the services, which never read config."""
+
+    auto_close_days: int = DEFAULTS["AUTO_CLOSE_DAYS"]  # resolved, unanswered -> closed
+    reopen_days: int = DEFAULTS["REOPEN_DAYS"]  # after resolving, the reporter may reopen
+    sweep_minutes: int = DEFAULTS["SLA_SWEEP_MINUTES"]
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> Policy:
+        return cls(
+            auto_close_days=max(0, int(config["AUTO_CLOSE_DAYS"])),
+            reopen_days=max(0, int(config["REOPEN_DAYS"])),
+            sweep_minutes=max(1, int(config["SLA_SWEEP_MINUTES"])),
+        )
 
 
 @dataclass

@@ -14,6 +14,7 @@ from backend.auth.permissions import Permission, require
 from backend.auth.session import user
 from backend.cases import engagement, photos, queries, service, templates
 from backend.cases.bodies import body_doc, parse_body
+from backend.cases.effects import Policy
 from backend.cases.schemas import (
     CaseCreateFormSchema,
     CaseCreateSchema,
@@ -34,7 +35,6 @@ from backend.cases.schemas import (
     dump_cases,
     event_schema_for,
 )
-from backend.cases.settings import policy_from
 from backend.cases.transitions import allowed_actions
 from backend.extensions import db, limiter
 from backend.idempotency import idempotent
@@ -52,7 +52,7 @@ def _storage():
 
 
 def _policy():
-    return policy_from(current_app.config)
+    return Policy.from_config(current_app.config)
 
 
 def _json(body, status: int = 200):
@@ -75,7 +75,7 @@ def _created_by_user() -> str:
 
 
 def _create_limit() -> str:
-    return current_app.config.get("CASE_CREATE_LIMIT", "60 per hour")
+    return current_app.config["CASE_CREATE_LIMIT"]
 
 
 @blp.route("/cases", methods=["GET"])

@@ -25,10 +25,9 @@ from backend.cases.access import (
     is_reporter,
 )
 from backend.cases.broadcast import publish_event, visibility_changed
-from backend.cases.effects import EFFECTS, Step
+from backend.cases.effects import EFFECTS, Policy, Step
 from backend.cases.history import claim, log_event, record_event
 from backend.cases.models import Case, CaseEvent, Priority, Status
-from backend.cases.settings import Policy
 from backend.cases.transitions import TRANSITIONS, Transition
 from backend.cases.validation import clean_answers, clean_text
 from backend.db import utcnow

@@ -17,12 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.cases import escalation
+from backend.cases.effects import Policy
 from backend.cases.history import claim, record_event
 from backend.cases.models import WORKING_STATUSES, Case, Status
 from backend.cases.service import DEFAULT_POLICY, system_transition
-from backend.cases.settings import Policy, policy_from
 from backend.db import utcnow
 from backend.errors import Conflict
+from backend.metrics import record_sweep
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -140,22 +141,32 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
 
     with app.app_context():
         try:
-            result = sweep(db.session, now, policy=policy_from(app.config))
+            result = sweep(db.session, now, policy=Policy.from_config(app.config))
             db.session.commit()
+            record_sweep(result)
             if result.escalated or result.closed or result.admins_alerted:
                 log.info("SLA sweep: %s", result)
-            return result
         except Exception:
             db.session.rollback()
             log.exception("SLA sweep failed")
+            record_sweep(None)
             return None
         finally:
             db.session.remove()
+    _sweep_recurring(app, now)
+    return result
+
+
+def _sweep_recurring(app: Flask, now: datetime | None) -> None:
+    """The same beat raises recurring problems (backend.stats), in its own transaction."""
+    from backend.stats import recurring  # stats reads cases: import late, no cycle
+
+    recurring.run_once(app, now)
 
 
 def start_sla_scheduler(app: Flask, *, first_delay: float = 30.0) -> threading.Thread:
     """Sweep every ``SLA_SWEEP_MINUTES`` in a daemon thread; ``thread.stop.set()`` ends it."""
-    interval = policy_from(app.config).sweep_minutes * 60
+    interval = Policy.from_config(app.config).sweep_minutes * 60
     stop = threading.Event()
 
     def loop() -> None:

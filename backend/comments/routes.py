@@ -25,11 +25,11 @@ blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comment
 
 
 def _edit_window() -> timedelta:
-    return timedelta(minutes=current_app.config.get("COMMENT_EDIT_WINDOW_MINUTES", 15))
+    return timedelta(minutes=current_app.config["COMMENT_EDIT_WINDOW_MINUTES"])
 
 
 def _display_depth() -> int:
-    return current_app.config.get("COMMENT_DISPLAY_DEPTH", service.DEFAULT_DISPLAY_DEPTH)
+    return current_app.config["COMMENT_DISPLAY_DEPTH"]
 
 
 def _list(target_type: str, target_id: int, args: dict) -> dict:

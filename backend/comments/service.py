@@ -18,13 +18,14 @@ from backend.comments.models import Comment, CommentVote
 from backend.comments.schemas import BODY_MAX, live_comment_schema
 from backend.comments.text import clean_text
 from backend.comments.voting import set_vote
+from backend.config import DEFAULTS
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.live.publish import publish
 from backend.pagination import paginate
 
 DEFAULT_EDIT_WINDOW = timedelta(minutes=15)
-DEFAULT_DISPLAY_DEPTH = 1
+DEFAULT_DISPLAY_DEPTH = DEFAULTS["COMMENT_DISPLAY_DEPTH"]
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -41,6 +41,10 @@ class Category(TimestampMixin, db.Model):
         Integer, nullable=False, default=24, server_default="24"
     )
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # A recurring problem: this many cases of the category in one grid cell within this
+    # many days (None: the defaults of backend.stats.recurring).
+    recurring_count: Mapped[int | None] = mapped_column(Integer)
+    recurring_days: Mapped[int | None] = mapped_column(Integer)
     # Open311-style extra questions: [{code, datatype, required, description, order, values}]
     attributes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     keywords: Mapped[str] = mapped_column(String(255), nullable=False, default="")

@@ -3,6 +3,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 CODE = validate.Regexp(
     r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Use 1-40 lowercase letters, digits, - or _."
 )
+RECURRING_COUNT = validate.Range(min=2, max=1000)
+RECURRING_DAYS = validate.Range(min=1, max=365)
+RECURRING = {
+    "description": "A recurring problem: recurring_count cases in one 100 m cell within "
+    "recurring_days days; null for the defaults (5 in 30 days)."
+}
 DATATYPES = ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
 
@@ -68,6 +74,8 @@ class CategorySchema(Schema):
     admin_escalation_hours = fields.Integer(load_default=24, validate=ESCALATION_HOURS)
     attributes = fields.List(fields.Nested(AttributeSchema), load_default=list)
     keywords = fields.String(load_default="", validate=validate.Length(max=255))
+    recurring_count = fields.Integer(allow_none=True, validate=RECURRING_COUNT, metadata=RECURRING)
+    recurring_days = fields.Integer(allow_none=True, validate=RECURRING_DAYS, metadata=RECURRING)
     active = fields.Boolean(dump_only=True)
 
     def _department_code(self, category) -> str:
@@ -92,6 +100,8 @@ class CategoryUpdateSchema(Schema):
     admin_escalation_hours = fields.Integer(validate=ESCALATION_HOURS)
     attributes = fields.List(fields.Nested(AttributeSchema))
     keywords = fields.String(validate=validate.Length(max=255))
+    recurring_count = fields.Integer(allow_none=True, validate=RECURRING_COUNT, metadata=RECURRING)
+    recurring_days = fields.Integer(allow_none=True, validate=RECURRING_DAYS, metadata=RECURRING)
     active = fields.Boolean()
 
     @validates("attributes")

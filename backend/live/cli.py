@@ -16,7 +16,7 @@ def worker_command(burst: bool) -> None:
     """Work the Redis job queue (needs REDIS_URL); Socket.IO events that jobs publish go
     out through the same Redis message queue as the web processes'."""
     app = current_app._get_current_object()
-    if not app.config.get("REDIS_URL"):
+    if not app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: jobs run inside the web process.")
     click.echo(f"Worker on {app.config['REDIS_URL'].split('@')[-1]} (queue 'cityloop')")
     run_worker(app, burst=burst)

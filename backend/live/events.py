@@ -26,6 +26,7 @@ from backend.auth.session import user as http_user
 from backend.errors import DomainError, ValidationFailed
 from backend.extensions import db, socketio
 from backend.live import presence, room_kinds, rooms
+from backend.metrics import SOCKETS
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +85,14 @@ def on_connect(auth=None) -> None:
         raise ConnectionRefusedError("internal_error") from exc
     session[USER_KEY] = account.id if account else None
     session[ROOMS_KEY] = {}
+    SOCKETS.inc()
     if account is not None:
         presence.track(account.id, request.sid)
 
 
 @on("disconnect")
 def on_disconnect(reason=None) -> None:
+    SOCKETS.dec()
     user_id = session.get(USER_KEY)
     if user_id is not None:
         presence.untrack(user_id, request.sid)

@@ -30,7 +30,7 @@ def _key(user_id: int) -> str:
 
 
 def _redis():
-    url = current_app.config.get("REDIS_URL")
+    url = current_app.config["REDIS_URL"]
     return redis_connection(url) if url else None
 
 

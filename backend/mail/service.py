@@ -38,7 +38,7 @@ def catalogue(lang: str) -> dict[str, str]:
 
 def public_url(path: str) -> str:
     config = current_app.config
-    base = config.get("PUBLIC_URL") or f"http://{config['HOST']}:{config['PORT']}"
+    base = config["PUBLIC_URL"] or f"http://{config['HOST']}:{config['PORT']}"
     return base.rstrip("/") + path
 
 

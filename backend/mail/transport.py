@@ -54,7 +54,7 @@ def _write_eml(message: EmailMessage, name: str) -> Path:
 
 def deliver(message: EmailMessage, name: str) -> None:
     """Send ``message`` now; raise :class:`MailNotSent` when the server cannot take it."""
-    url = current_app.config.get("SMTP_URL")
+    url = current_app.config["SMTP_URL"]
     if not url:
         _write_eml(message, name)
         return

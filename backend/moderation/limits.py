@@ -17,13 +17,6 @@ from backend.auth.session import user
 from backend.errors import DomainError
 from backend.extensions import limiter
 
-DEFAULTS: dict[str, tuple[str, str]] = {
-    # kind: (per user, per address)
-    "posting": ("10 per minute;200 per day", "60 per minute"),
-    "voting": ("60 per minute;1000 per day", "300 per minute"),
-    "flagging": ("10 per minute;100 per day", "60 per minute"),
-}
-
 
 def setting_names(kind: str) -> tuple[str, str]:
     """The config names for ``kind``: e.g. ``POSTING_LIMIT_PER_USER`` and
@@ -43,20 +36,17 @@ def _actor_key() -> str:
     return f"addr:{get_remote_address()}"
 
 
-def _configured(name: str, default: str) -> Callable[[], str]:
-    return lambda: current_app.config.get(name, default)
+def _configured(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
 
 
 def limited(kind: str) -> Callable:
     """Decorate a view (between ``@blp.route`` and ``@blp.arguments``) with ``kind``'s limits."""
-    user_default, address_default = DEFAULTS[kind]
     user_setting, address_setting = setting_names(kind)
     per_user = limiter.shared_limit(
-        _configured(user_setting, user_default), scope=f"{kind}-user", key_func=_actor_key
+        _configured(user_setting), scope=f"{kind}-user", key_func=_actor_key
     )
-    per_address = limiter.shared_limit(
-        _configured(address_setting, address_default), scope=f"{kind}-address"
-    )
+    per_address = limiter.shared_limit(_configured(address_setting), scope=f"{kind}-address")
 
     def decorate(view: Callable) -> Callable:
         return per_user(per_address(view))

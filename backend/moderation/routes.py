@@ -35,7 +35,7 @@ blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Flags
 def create_flag(data):
     """Report a case, proposal or comment (once per person). Enough distinct reports hide
     it until a moderator has looked."""
-    threshold = current_app.config.get("MODERATION_FLAG_THRESHOLD", service.DEFAULT_THRESHOLD)
+    threshold = current_app.config["MODERATION_FLAG_THRESHOLD"]
     row = service.flag(db.session, user(), threshold=threshold, **data)
     db.session.commit()
     return row
@@ -46,7 +46,7 @@ def create_flag(data):
 @blp.response(200, page_of(QueueItemSchema))
 def moderation_queue(args):
     """Volunteers and admins: flagged items and new content, oldest first, with context."""
-    days = current_app.config.get("MODERATION_NEW_CONTENT_DAYS", 7)
+    days = current_app.config["MODERATION_NEW_CONTENT_DAYS"]
     return queue.list_queue(db.session, user(), new_within=timedelta(days=days), **args)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, require
 from backend.comments.text import clean_text
+from backend.config import DEFAULTS
 from backend.db import utcnow
 from backend.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from backend.live.publish import publish
@@ -23,7 +24,7 @@ from backend.moderation.schemas import REASON_MAX, TEXT_MAX
 from backend.notify.service import notify
 from backend.pagination import paginate
 
-DEFAULT_THRESHOLD = 3
+DEFAULT_THRESHOLD = DEFAULTS["MODERATION_FLAG_THRESHOLD"]
 AUTO_HIDE_REASON = "Hidden pending review: reported by {count} people."
 DISMISSED_REASON = "Reviewed: the reports were dismissed."
 

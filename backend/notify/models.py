@@ -8,7 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import UTCDateTime, utcnow
 from backend.extensions import db
 
-TARGET_PATHS = {"case": "/cases/{}", "proposal": "/proposals/{}", "alert": "/alerts/{}"}
+TARGET_PATHS = {
+    "case": "/cases/{}",
+    "proposal": "/proposals/{}",
+    "alert": "/alerts/{}",
+    "recurring": "/dashboard?recurring={}",
+}
 
 
 class Notification(db.Model):

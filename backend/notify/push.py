@@ -43,7 +43,7 @@ DEFAULT_ENDPOINT_HOSTS = (
 
 
 def _allowed_hosts() -> tuple[str, ...]:
-    configured = current_app.config.get("PUSH_ENDPOINT_HOSTS")
+    configured = current_app.config["PUSH_ENDPOINT_HOSTS"]
     if isinstance(configured, str):
         configured = [h.strip() for h in configured.split(",") if h.strip()]
     return tuple(configured or DEFAULT_ENDPOINT_HOSTS)
@@ -54,7 +54,7 @@ def check_endpoint(endpoint: str) -> str:
     let any user aim it at internal addresses."""
     parsed = urlparse(endpoint)
     secure = parsed.scheme == "https" or (
-        parsed.scheme == "http" and current_app.config.get("PUSH_ALLOW_HTTP")
+        parsed.scheme == "http" and current_app.config["PUSH_ALLOW_HTTP"]
     )
     host = (parsed.hostname or "").lower()
     known = any(host == h or host.endswith("." + h) for h in _allowed_hosts())

@@ -39,6 +39,7 @@ KINDS: dict[str, Kind] = {
         Kind("case_update", "push", "A case you follow moved on."),
         Kind("case_reply", "live", "A public reply on a case you follow."),
         Kind("case_escalated", "push", "A case of your department is overdue."),
+        Kind("recurring_problem", "push", "The same problem keeps being reported in one place."),
         Kind("case_urgent", "push", "An urgent case for your department."),
         Kind("case_new", "off", "A new case for your department."),
         Kind("case_cohandle", "push", "Your department is asked to co-handle a case."),

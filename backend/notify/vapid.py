@@ -29,9 +29,8 @@ _SUBJECT = re.compile(r"^(mailto:[^@\s/]+@[^@\s/]+\.[^@\s/]+|https://[^\s/]+\.[^
 
 
 def setting(app: Flask, name: str) -> str | None:
-    """A setting from the app config, else the environment (so it works before
-    ``backend/config.py`` names it)."""
-    return app.config.get(name) or os.environ.get(name) or None
+    """A VAPID setting (declared in ``backend/config.py``); empty counts as unset."""
+    return app.config[name] or None
 
 
 def b64url(data: bytes) -> str:
@@ -95,7 +94,7 @@ def subject(app: Flask | None = None) -> str:
     app = app or current_app._get_current_object()
     value = setting(app, "VAPID_SUBJECT")
     if not value:
-        host = urlparse(app.config.get("PUBLIC_URL") or "").hostname or "localhost"
+        host = urlparse(app.config["PUBLIC_URL"] or "").hostname or "localhost"
         value = f"mailto:admin@{host}"
     if not _SUBJECT.match(value):
         if value == "mailto:admin@localhost":

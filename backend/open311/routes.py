@@ -25,7 +25,7 @@ STATUS_MAP = {401: 403, 422: 400}
 
 
 def _base_url() -> str:
-    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    return (current_app.config["PUBLIC_URL"] or request.host_url).rstrip("/")
 
 
 def _format() -> str:
@@ -37,7 +37,7 @@ def _format() -> str:
 
 @bp.before_request
 def _check_jurisdiction():
-    expected = current_app.config.get("OPEN311_JURISDICTION_ID")
+    expected = current_app.config["OPEN311_JURISDICTION_ID"]
     given = request.values.get("jurisdiction_id")
     if expected and given and given != expected:
         raise service.Open311Error(404, f"No jurisdiction '{given}' here; this is '{expected}'.")
@@ -74,7 +74,7 @@ def discovery(fmt):
     base = _base_url()
     data = {
         "changeset": service.CHANGESET,
-        "contact": f"{current_app.config.get('CITY_NAME', 'CityLoop')}: {base}/",
+        "contact": f"{current_app.config['CITY_NAME']}: {base}/",
         "key_service": f"API keys for POST are issued by the city's administrators ({base}/).",
         "endpoints": [
             {

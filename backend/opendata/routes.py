@@ -21,7 +21,7 @@ KINDS = {
 
 def _download(kind: str, args: dict) -> Response:
     content_type, chunks = KINDS[kind]
-    base_url = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    base_url = (current_app.config["PUBLIC_URL"] or request.host_url).rstrip("/")
     rows = service.records(db.session, args, base_url)
     response = Response(stream_with_context(chunks(rows)), content_type=content_type)
     filename = f"cityloop-cases-{utcnow().date().isoformat()}.{kind}"

@@ -31,11 +31,11 @@ blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="Propos
 
 
 def _threshold() -> int:
-    return current_app.config.get("PROPOSAL_SUPPORT_THRESHOLD", service.DEFAULT_THRESHOLD)
+    return current_app.config["PROPOSAL_SUPPORT_THRESHOLD"]
 
 
 def _edit_window() -> timedelta:
-    minutes = current_app.config.get("PROPOSAL_EDIT_WINDOW_MINUTES", 30)
+    minutes = current_app.config["PROPOSAL_EDIT_WINDOW_MINUTES"]
     return timedelta(minutes=minutes)
 
 

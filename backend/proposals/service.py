@@ -24,6 +24,7 @@ from backend.auth.permissions import Permission, require, require_user
 from backend.comments import targets
 from backend.comments.text import clean_text
 from backend.comments.voting import set_vote
+from backend.config import DEFAULTS
 from backend.db import utcnow
 from backend.departments.models import Category
 from backend.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -51,7 +52,7 @@ from backend.proposals.queries import (  # noqa: F401  (the domain's public face
 )
 from backend.proposals.schemas import ANSWER_MAX, BODY_MAX, TITLE_MAX, live_proposal_schema
 
-DEFAULT_THRESHOLD = 100
+DEFAULT_THRESHOLD = DEFAULTS["PROPOSAL_SUPPORT_THRESHOLD"]
 DEFAULT_EDIT_WINDOW = timedelta(minutes=30)
 PHOTO_SUFFIX = ".jpg"
 

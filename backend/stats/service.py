@@ -8,20 +8,26 @@ Every figure is per group: the whole city (one group, ``None``) or each lead dep
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import BindParameter as Literal
 
 from backend.cases.models import FINAL_STATUSES, Case, CaseEvent, CaseRating, Status
 from backend.cases.queries import overdue_condition
-from backend.departments.models import Department
-from backend.stats.sql import hours_between, percentiles
+from backend.departments.models import Category, Department
+from backend.errors import ValidationFailed
+from backend.stats.sql import bucket, hours_between, percentiles
 
 MILESTONES = ("accept", "resolve", "close")
 CITY = 0  # the group key of city-wide figures
+INTERVALS = ("day", "week", "month")
+MAX_POINTS = 400
+Grouping = Callable[[ColumnElement], ColumnElement]
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,12 @@ class Period:
 
 
 def overview(session: Session, period: Period, now: datetime) -> dict:
-    return _figures(session, period, now, by_department=False).get(CITY) or _empty()
+    return _figures(session, period, now).get(CITY) or _empty()
 
 
 def departments(session: Session, period: Period, now: datetime) -> list[dict]:
     """Every active department (or the one asked for), ranked by on-time closure."""
-    figures = _figures(session, period, now, by_department=True)
+    figures = _figures(session, period, now, lambda _moment: Case.department_id)
     query = select(Department).where(Department.active.is_(True))
     if period.department_id is not None:
         query = select(Department).where(Department.id == period.department_id)
@@ -56,6 +62,54 @@ def departments(session: Session, period: Period, now: datetime) -> list[dict]:
         for d in session.scalars(query)
     ]
     return sorted(items, key=_rank)
+
+
+def categories(session: Session, period: Period, now: datetime) -> list[dict]:
+    """Every active category (of the department asked for, or the one asked for), most
+    received first."""
+    figures = _figures(session, period, now, lambda _moment: Case.category_id)
+    query = select(Category).where(Category.active.is_(True))
+    if period.category_id is not None:
+        query = select(Category).where(Category.id == period.category_id)
+    elif period.department_id is not None:
+        query = query.where(Category.department_id == period.department_id)
+    items = [
+        {"category": {"code": c.code, "name": c.name}, **(figures.get(c.id) or _empty())}
+        for c in session.scalars(query)
+    ]
+    return sorted(items, key=lambda item: (-item["received"], item["category"]["name"]))
+
+
+def trend(session: Session, period: Period, now: datetime, interval: str) -> list[dict]:
+    """The figures per day, ISO week (from Monday) or month of the period, empty ones too;
+    a case counts in the bucket it was received in, and in the one it was closed in."""
+    starts = bucket_starts(period.start.date(), (period.end - timedelta(days=1)).date(), interval)
+    dialect = session.get_bind().dialect.name
+    figures = _figures(session, period, now, lambda moment: bucket(moment, interval, dialect))
+    return [{"start": s, **(figures.get(s.isoformat()) or _empty())} for s in starts]
+
+
+def bucket_starts(first: date, last: date, interval: str) -> list[date]:
+    """The first day of each bucket from ``first`` to ``last``; 422 past ``MAX_POINTS``."""
+    if interval == "week":
+        first -= timedelta(days=first.weekday())
+    elif interval == "month":
+        first = first.replace(day=1)
+    starts = []
+    while first <= last:
+        if len(starts) == MAX_POINTS:
+            raise ValidationFailed(
+                f"At most {MAX_POINTS} points: choose a longer interval or a shorter period.",
+                fields={"interval": ["Too many points for this period."]},
+            )
+        starts.append(first)
+        if interval == "day":
+            first += timedelta(days=1)
+        elif interval == "week":
+            first += timedelta(days=7)
+        else:
+            first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return starts
 
 
 def _rank(item: dict):
@@ -78,9 +132,12 @@ def _empty() -> dict:
     }
 
 
-def _figures(session: Session, period: Period, now: datetime, *, by_department: bool) -> dict:
-    group = Case.department_id if by_department else literal(CITY, Integer)
+def _figures(session: Session, period: Period, now: datetime, by: Grouping | None = None) -> dict:
+    """``{group: figures}``. ``by(moment)`` names the group of a case from the moment that
+    puts it in the period (created for the received figures, closed for the closed ones);
+    without it, everything is one city-wide group (``CITY``)."""
     dialect = session.get_bind().dialect.name
+    group = by(Case.created_at) if by else literal(CITY, Integer)
     received = _received(period)
     milestones = _milestones(received)
     results: dict = {}
@@ -95,7 +152,8 @@ def _figures(session: Session, period: Period, now: datetime, *, by_department: 
         )
     for row in session.execute(_status_counts(received, group)):
         results[row.g]["by_status"][row.status] = row.count
-    for row in session.execute(_closed_counts(period, group)):
+    closed_group = by(Case.closed_at) if by else group
+    for row in session.execute(_closed_counts(period, closed_group)):
         figures = results.setdefault(row.g, _empty())
         figures.update(
             closed=row.closed,
@@ -168,8 +226,9 @@ def _received_counts(received, milestones, group, now: datetime):
 
 
 def _grouping(group) -> tuple:
-    """GROUP BY the department; city-wide figures are one group without a GROUP BY."""
-    return (group,) if group is Case.department_id else ()
+    """GROUP BY the group; city-wide figures are one group without a GROUP BY (PostgreSQL
+    refuses a constant there)."""
+    return () if isinstance(group, Literal) else (group,)
 
 
 def _status_counts(received, group):

@@ -1,5 +1,5 @@
-"""The two things SQLite and PostgreSQL spell differently: hours between two times, and
-percentiles (``percentile_cont`` on PostgreSQL, window functions on SQLite)."""
+"""The things SQLite and PostgreSQL spell differently: hours between two times, calendar
+buckets, and percentiles (``percentile_cont`` on PostgreSQL, window functions on SQLite)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ def hours_between(start, end, dialect: str) -> ColumnElement:
     if dialect == "postgresql":
         return func.extract("epoch", end - start) / 3600.0
     return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+def bucket(moment, interval: str, dialect: str) -> ColumnElement:
+    """The first day (``YYYY-MM-DD``, UTC) of the day, ISO week or month of ``moment``."""
+    if dialect == "postgresql":
+        return func.to_char(func.date_trunc(interval, func.timezone("UTC", moment)), "YYYY-MM-DD")
+    if interval == "day":
+        return func.date(moment)
+    if interval == "week":  # forward to the week's Sunday, then back to its Monday
+        return func.date(moment, "weekday 0", "-6 days")
+    return func.strftime("%Y-%m-01", moment)
 
 
 def percentiles(values: Select, shares: tuple[float, ...], dialect: str) -> Select:

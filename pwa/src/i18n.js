@@ -14,6 +14,10 @@ const extraLoaders = {
     en: () => import('./i18n/staff/en.json'),
     'zh-CN': () => import('./i18n/staff/zh-CN.json'),
   },
+  dashboard: {
+    en: () => import('./i18n/dashboard/en.json'),
+    'zh-CN': () => import('./i18n/dashboard/zh-CN.json'),
+  },
 };
 const extrasInUse = new Set();
 const STORE_KEY = 'cityloop.lang';

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from backend.cases import sla
+from backend.cases.effects import Policy
 from backend.cases.models import Case, CaseEvent
-from backend.cases.settings import Policy
 from backend.extensions import db
 from backend.notify import service as notify_service
 from backend.notify.models import Notification

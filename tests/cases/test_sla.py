@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from backend.cases import sla
+from backend.cases.effects import Policy
 from backend.cases.models import Case, CaseEvent
-from backend.cases.settings import Policy
 from backend.extensions import db
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

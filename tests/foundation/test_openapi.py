@@ -16,4 +16,4 @@ def test_errors_are_documented_in_the_contract_shape(client):
     error = spec["components"]["schemas"]["Error"]
     assert error["properties"]["error"]["$ref"].endswith("/ErrorBody")
     body = spec["components"]["schemas"]["ErrorBody"]
-    assert set(body["properties"]) == {"code", "message", "fields"}
+    assert set(body["properties"]) == {"code", "message", "fields", "request_id"}

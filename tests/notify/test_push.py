@@ -178,7 +178,7 @@ def test_bad_subscriptions_are_refused(client, as_role, push_service, change):
 
 
 def test_the_default_allow_list_is_real_push_services_over_https(app):
-    app.config.pop("PUSH_ENDPOINT_HOSTS")
+    app.config["PUSH_ENDPOINT_HOSTS"] = []
     app.config["PUSH_ALLOW_HTTP"] = False
     assert push.check_endpoint("https://fcm.googleapis.com/fcm/send/abc")
     assert push.check_endpoint("https://web.push.apple.com/QO8")

@@ -5,6 +5,7 @@ import { localName, t } from '../i18n.js';
 import { get } from '../api.js';
 import { statusChip } from '../status.js';
 import { deadlineSentence, formatDateTime, relativeTime } from '../format.js';
+import { expectationLine } from '../expectation.js';
 import { cachedNotice, errorState, screenHeader, skeletonList } from '../ui.js';
 import { caseTitle, itemsOf } from '../components/case-card.js';
 import { flash, timeline } from '../components/timeline.js';
@@ -64,6 +65,7 @@ export default async function caseScreen(ctx) {
       h('div', { class: 'row wrap' }, chip,
         kase.priority === 'urgent' ? h('span', { class: 'tag tag-urgent' }, icon('alert'), t('case.urgent')) : null),
       deadline ? h('p', { class: `deadline${overdue ? ' overdue' : ''}`, 'data-testid': 'deadline' }, icon('clock'), deadline) : null,
+      deadline ? expectationLine(kase.category?.code) : null,
       kase.hidden ? h('p', { class: 'notice', 'data-testid': 'hidden-notice' }, icon('alert'), t('case.hidden')) : null,
       h('p', { class: 'muted' }, [localName(kase.category), localName(kase.department)].filter(Boolean).join(' · ')),
       kase.description ? h('p', { class: 'description' }, kase.description) : null,

@@ -10,6 +10,7 @@ import { errorState, field, screenHeader, setBusy, showFieldErrors, clearFieldEr
 import { photoPicker } from '../components/photo-picker.js';
 import { locationPicker } from '../components/location-picker.js';
 import { categoryPicker } from '../components/category-picker.js';
+import { expectationLine } from '../expectation.js';
 import { attributeFields, missingAnswers } from '../components/attribute-fields.js';
 import { duplicatesPanel } from '../components/duplicates.js';
 import { offerPushAfterReport } from '../push-offer.js';
@@ -126,7 +127,7 @@ export default async function report(ctx) {
 
   function renderAnswers() {
     const fields = attributeFields(category(), draft.answers, () => save());
-    replace(answersBox, ...(fields ? [h('h3', null, t('report.moreQuestions')), fields] : []));
+    replace(answersBox, expectationLine(draft.category), ...(fields ? [h('h3', null, t('report.moreQuestions')), fields] : []));
   }
 
   function section(name, heading) {
