@@ -26,7 +26,8 @@ def axe_violations(page) -> list[dict]:
         skip_or_fail(f"{AXE} is missing (npm ci installs axe-core)")
     found = page.evaluate(RUN_AXE)
     if found is None:
-        page.add_script_tag(path=AXE)
+        # Evaluated, not added as a <script>: the app's CSP refuses inline scripts.
+        page.evaluate(AXE.read_text() + "\n;0")
         found = page.evaluate(RUN_AXE)
     return [v for v in found if v["impact"] in BLOCKING]
 
