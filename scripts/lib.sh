@@ -33,36 +33,37 @@ build_pwa() {
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then
-    return 0
-  fi
-  if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null; then
-    echo "==> /usr/bin/chromium is missing and cannot be installed here (need root and apt-get)"
-    return 1
-  fi
-  echo "==> Installing Debian's chromium for the browser tests"
-  apt-get update -qq
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; then
-    # Some images keep a dpkg stat-override for a system user they removed; dpkg then
-    # refuses every install and tells us to drop the override. Do exactly that, once.
-    drop_stale_statoverrides
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-  fi
+  [ -x /usr/bin/chromium ] || debian_install "chromium for the browser tests" chromium
 }
 
-# Debian's nginx for the scaled-city test (tests/scaled; scripts/run-scaled).
+# Debian's nginx for the scaled city (scripts/run-scaled and its test in tests/scaled).
 ensure_nginx() {
-  if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
-    return 0
-  fi
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] ||
+    debian_install "nginx for the scaled city" nginx-light nginx
+}
+
+# Install the first of the given Debian packages that installs: debian_install WHY PACKAGE...
+debian_install() {
+  local why=$1 package
+  shift
   if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null; then
-    echo "==> nginx is missing and cannot be installed here (need root and apt-get)"
+    echo "==> $1 is missing and cannot be installed here (need root and apt-get): $why"
     return 1
   fi
-  echo "==> Installing Debian's nginx for the scaled-city test"
+  echo "==> Installing Debian's $why"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx
+  for package in "$@"; do
+    apt_install "$package" && return 0
+  done
+  return 1
+}
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" && return 0
+  # Some images keep a dpkg stat-override for a system user they removed; dpkg then refuses
+  # every install and tells us to drop the override. Do exactly that, once.
+  drop_stale_statoverrides
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"
 }
 
 drop_stale_statoverrides() {
