@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -32,6 +33,7 @@ QUEUE_NAME = "cityloop"
 RESULT_TTL = 300  # seconds a finished job's record is kept
 FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay inspectable for a week
 JOB_TIMEOUT = 300
+_RQ_OPTIONS = {"result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL, "job_timeout": JOB_TIMEOUT}
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -81,14 +83,7 @@ def enqueue(func: Callable, *args, **kwargs) -> None:
         _run_in_context(app, func, args, kwargs)
         return
     if app.config["REDIS_URL"]:
-        job_queue(app).enqueue(
-            func,
-            args=args,
-            kwargs=kwargs,
-            result_ttl=RESULT_TTL,
-            failure_ttl=FAILURE_TTL,
-            job_timeout=JOB_TIMEOUT,
-        )
+        job_queue(app).enqueue(func, args=args, kwargs=kwargs, **_RQ_OPTIONS)
         return
     _pool().submit(_run_in_context, app, func, args, kwargs)
 
@@ -101,17 +96,8 @@ def enqueue_in(delay: float, func: Callable, *args, **kwargs) -> None:
     sends what is due)."""
     app = current_app._get_current_object()
     if app.config["REDIS_URL"] and not app.config["JOBS_EAGER"]:
-        from datetime import timedelta
-
-        job_queue(app).enqueue_in(
-            timedelta(seconds=delay),
-            func,
-            args=args,
-            kwargs=kwargs,
-            result_ttl=RESULT_TTL,
-            failure_ttl=FAILURE_TTL,
-            job_timeout=JOB_TIMEOUT,
-        )
+        when = timedelta(seconds=delay)
+        job_queue(app).enqueue_in(when, func, args=args, kwargs=kwargs, **_RQ_OPTIONS)
         return
     timer = threading.Timer(delay, _pool().submit, (_run_in_context, app, func, args, kwargs))
     timer.daemon = True
