@@ -25,6 +25,7 @@ from backend.auth.permissions import (
 )
 from backend.db import utcnow
 from backend.departments.models import Department
+from backend.departments.service import department_by_code
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.live.publish import publish
 
@@ -90,9 +91,10 @@ def _sending_department(session: Session, actor, code: str | None) -> Department
         if not ids:
             raise Forbidden("Only staff of a department may send alerts.")
         return session.get(Department, ids[0])
-    department = session.scalar(select(Department).where(Department.code == code))
-    if department is None:
-        raise ValidationFailed("Unknown department.", fields={"department": ["Unknown."]})
+    try:
+        department = department_by_code(session, code)
+    except NotFound:
+        raise ValidationFailed("Unknown department.", fields={"department": ["Unknown."]}) from None
     if not is_member(actor, department.id):
         raise Forbidden("You may only send alerts for your own departments.")
     return department

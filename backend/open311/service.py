@@ -19,7 +19,8 @@ from backend.cases import service as cases
 from backend.cases.models import FINAL_STATUSES, Case, CaseEvent
 from backend.cases.queries import visible_cases
 from backend.departments.models import Category
-from backend.errors import DomainError
+from backend.departments.service import category_by_code
+from backend.errors import DomainError, NotFound
 from backend.open311.formats import w3c
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -65,10 +66,10 @@ def services(session: Session) -> list[dict]:
 
 
 def service_category(session: Session, code: str) -> Category:
-    category = session.scalar(select(Category).where(Category.code == code))
-    if category is None or not category.active:
-        raise Open311Error(404, f"No service with service_code '{code}'.")
-    return category
+    try:
+        return category_by_code(session, code, active_only=True)
+    except NotFound:
+        raise Open311Error(404, f"No service with service_code '{code}'.") from None
 
 
 def _attribute(question: dict, position: int) -> dict:

@@ -8,8 +8,8 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from backend.db import utcnow
-from backend.departments.models import Category, Department
-from backend.errors import ValidationFailed
+from backend.departments.service import category_by_code, department_by_code
+from backend.errors import NotFound, ValidationFailed
 from backend.extensions import db
 from backend.stats import expectations as expectation_service
 from backend.stats import hotspots as hotspot_service
@@ -98,7 +98,7 @@ def recurring_problems(args):
 @blp.response(200, ExpectationsSchema)
 def expectations(args):
     """The usual time to resolve each category (last 90 days): median and 80th percentile."""
-    category_id = _id_of(Category, args.get("category"), "category")
+    category_id = _id_of(category_by_code, args.get("category"), "category")
     return {"items": expectation_service.expectations(db.session, utcnow(), category_id)}
 
 
@@ -116,8 +116,8 @@ def _period(args: dict) -> tuple[service.Period, dict]:
     period = service.Period(
         start=_midnight(first),
         end=_midnight(last + timedelta(days=1)),
-        category_id=_id_of(Category, args.get("category"), "category"),
-        department_id=_id_of(Department, args.get("department"), "department"),
+        category_id=_id_of(category_by_code, args.get("category"), "category"),
+        department_id=_id_of(department_by_code, args.get("department"), "department"),
     )
     return period, {"from": first, "to": last}
 
@@ -126,10 +126,11 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def _id_of(model, code: str | None, field: str) -> int | None:
+def _id_of(find_by_code, code: str | None, field: str) -> int | None:
+    """The id behind a filter's code; an unknown code is a bad filter (422), not a 404."""
     if code is None:
         return None
-    found = db.session.scalar(db.select(model.id).where(model.code == code))
-    if found is None:
-        raise ValidationFailed(f"No {field} '{code}'.", fields={field: ["Unknown code."]})
-    return found
+    try:
+        return find_by_code(db.session, code).id
+    except NotFound:
+        raise ValidationFailed(f"No {field} '{code}'.", fields={field: ["Unknown code."]}) from None
