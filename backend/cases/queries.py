@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, defaultload, lazyload
+from sqlalchemy.orm import Session, defaultload, lazyload, selectinload
 
 from backend.auth.models import User
 from backend.auth.permissions import (
@@ -77,14 +77,21 @@ def count_cases(session: Session, viewer, args: dict) -> int:
     return total - (session.scalar(hidden) or 0)
 
 
-def page_of_cases(session: Session, viewer, args: dict, *, options=()) -> dict:
-    """The list envelope for ``GET /cases``; ``options`` are loader options for the rows."""
+def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict:
+    """The list envelope for ``GET /cases``; ``options`` are loader options for the rows
+    (by default, what dumping them for ``viewer`` reads)."""
     page, per_page = args["page"], args["per_page"]
     stmt = list_cases(viewer, args).limit(per_page).offset((page - 1) * per_page)
-    stmt = stmt.options(*options)
+    stmt = stmt.options(*(_dump_options(viewer) if options is None else options))
     items = list(session.scalars(stmt))
     total = count_cases(session, viewer, args)
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def _dump_options(viewer) -> list:
+    """Staff get the contact of the cases they co-handle (``case_schema_for``): every row's
+    tasks in one query rather than one query a row."""
+    return [selectinload(Case.tasks)] if is_staff(viewer) else []
 
 
 def page_of_pins(session: Session, viewer, args: dict) -> dict:
