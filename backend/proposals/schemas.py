@@ -62,6 +62,7 @@ class TopicListArgs(Schema):
 
 
 class ProposalViewerSchema(Schema):
+    is_author = fields.Boolean(required=True)
     actions = fields.List(fields.String(), required=True)
     can_vote = fields.Boolean(required=True)
 

@@ -105,6 +105,7 @@ def vote_refusal(user, proposal) -> DomainError | None:
 def viewer_of(user, proposal) -> dict:
     """What the person asking may do with the proposal, for its payload."""
     return {
+        "is_author": author(user, proposal),
         "actions": allowed_actions(user, proposal),
         "can_vote": has_permission(user, Permission.REPORT)
         and vote_refusal(user, proposal) is None,
