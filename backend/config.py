@@ -121,6 +121,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENT_DISPLAY_DEPTH", "COMMENT_DISPLAY_DEPTH", 1, int),
     Setting("PROPOSAL_SUPPORT_THRESHOLD", "PROPOSAL_SUPPORT_THRESHOLD", 100, int),
     Setting("PROPOSAL_EDIT_WINDOW_MINUTES", "PROPOSAL_EDIT_WINDOW_MINUTES", 30, int),
+    # On: new proposals wait as `pending` until a moderator or staff member publishes them.
+    Setting("PROPOSAL_REVIEW", "PROPOSAL_REVIEW", False, _bool),
     Setting("MODERATION_FLAG_THRESHOLD", "MODERATION_FLAG_THRESHOLD", 3, int),
     Setting("MODERATION_NEW_CONTENT_DAYS", "MODERATION_NEW_CONTENT_DAYS", 7, int),
     # Web Push (backend/notify/vapid.py): unset, a key pair is generated in the data folder.

@@ -36,7 +36,7 @@ def make_proposal(app, make_user):
             "body": fields.pop("body", "Plant more trees along the river."),
             "draft": status != "published",
         }
-        for name in ("category", "lat", "lon"):
+        for name in ("category", "topic", "lat", "lon"):
             if name in fields:
                 data[name] = fields.pop(name)
         proposal = proposal_service.create_proposal(db.session, author, data)

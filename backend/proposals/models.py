@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Float,
@@ -23,6 +24,8 @@ from backend.extensions import db
 
 class Status(StrEnum):
     DRAFT = "draft"
+    PENDING = "pending"  # held for review before publishing (PROPOSAL_REVIEW)
+    DECLINED = "declined"  # not published after that review
     PUBLISHED = "published"
     UNDER_REVIEW = "under_review"
     ACCEPTED = "accepted"
@@ -36,7 +39,8 @@ class VoteValue(StrEnum):
     OPPOSE = "oppose"
 
 
-# Statuses the public sees in lists by default; drafts are their author's alone.
+# Statuses the public sees; drafts are their author's alone, pending and declined ones
+# their author's and reviewers'.
 PUBLIC_STATUSES = (
     Status.PUBLISHED,
     Status.UNDER_REVIEW,
@@ -46,6 +50,22 @@ PUBLIC_STATUSES = (
 )
 # Statuses in which people may still vote.
 OPEN_STATUSES = (Status.PUBLISHED, Status.UNDER_REVIEW)
+# Statuses seen by the author and reviewers only.
+IN_REVIEW_STATUSES = (Status.PENDING, Status.DECLINED)
+
+
+class ProposalTopic(TimestampMixin, db.Model):
+    """What a proposal is about (green space, cycling ...): the city's own list, kept by
+    admins, apart from the problem categories that route cases."""
+
+    __tablename__ = "proposal_topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    names: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 
 class Proposal(TimestampMixin, db.Model):
@@ -66,6 +86,9 @@ class Proposal(TimestampMixin, db.Model):
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL"), index=True
     )
+    topic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_topics.id", ondelete="SET NULL"), index=True
+    )
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     supports: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -79,12 +102,17 @@ class Proposal(TimestampMixin, db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     implemented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The review before publishing (PROPOSAL_REVIEW): when, by whom, and why it was declined.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
     hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
     answered_by = relationship("User", foreign_keys=[answered_by_id], lazy="joined")
     category = relationship("Category", lazy="joined")
+    topic = relationship(ProposalTopic, lazy="joined")
     links: Mapped[list[ProposalCase]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ProposalCase.case_id"
     )

@@ -13,12 +13,15 @@ from backend.departments.models import Category
 from backend.errors import NotFound
 from backend.pagination import paginate
 from backend.proposals.models import (
+    IN_REVIEW_STATUSES,
     PUBLIC_STATUSES,
     Proposal,
     ProposalFollower,
+    ProposalTopic,
     ProposalVote,
     Status,
 )
+from backend.proposals.transitions import reviewer, viewer_of
 
 METRES_PER_DEGREE = 111_320.0
 
@@ -31,8 +34,11 @@ def _is_author(user, proposal: Proposal) -> bool:
 
 
 def can_view(user, proposal: Proposal) -> bool:
-    """Drafts are their author's; hidden proposals their author's and moderators'."""
+    """Drafts are their author's; pending and declined ones their author's and reviewers';
+    hidden proposals their author's and moderators'."""
     if proposal.status == Status.DRAFT:
+        return _is_author(user, proposal)
+    if proposal.status in IN_REVIEW_STATUSES and not reviewer(user, proposal):
         return _is_author(user, proposal)
     if proposal.hidden:
         return _is_author(user, proposal) or has_permission(user, Permission.MODERATE)
@@ -66,7 +72,8 @@ def visible(session: Session, proposal_id: int, viewer, *, lock: bool = False) -
 
 
 def decorate(session: Session, proposals: list[Proposal], viewer) -> list[Proposal]:
-    """Set ``my_vote`` and ``following`` for ``viewer`` on each proposal (two queries)."""
+    """Set ``my_vote``, ``following`` and ``viewer`` (what they may do) for ``viewer`` on
+    each proposal (two queries)."""
     votes: dict[int, str] = {}
     followed: set[int] = set()
     ids = [p.id for p in proposals]
@@ -88,6 +95,7 @@ def decorate(session: Session, proposals: list[Proposal], viewer) -> list[Propos
     for proposal in proposals:
         proposal.my_vote = votes.get(proposal.id)
         proposal.following = proposal.id in followed
+        proposal.viewer = viewer_of(viewer, proposal)
     return proposals
 
 
@@ -141,6 +149,10 @@ def _filtered(stmt, viewer, args: dict):
             ProposalFollower,
             (ProposalFollower.proposal_id == Proposal.id) & (ProposalFollower.user_id == viewer.id),
         )
+    if args.get("topic"):
+        stmt = stmt.join(ProposalTopic, ProposalTopic.id == Proposal.topic_id).where(
+            ProposalTopic.code == args["topic"]
+        )
     if args.get("category"):
         stmt = stmt.join(Category, Category.id == Proposal.category_id).where(
             Category.code == args["category"]
@@ -168,12 +180,19 @@ def _sorted(stmt, args: dict):
     return stmt.order_by(newest.desc(), Proposal.id.desc())
 
 
-def list_proposals(session: Session, viewer, args: dict) -> dict:
-    """Proposals the viewer may see in lists: never hidden ones, drafts only their own."""
+def _listable(viewer):
+    """Never hidden ones; drafts only one's own; pending and declined ones one's own, or
+    all of them for reviewers (the same rule as :func:`can_view`)."""
     own = Proposal.author_id == viewer.id if is_authenticated(viewer) else False
-    stmt = select(Proposal).where(
-        Proposal.hidden.is_(False), or_(Proposal.status != Status.DRAFT.value, own)
-    )
+    held = [Status.DRAFT.value]
+    if not reviewer(viewer, None):
+        held += [str(s) for s in IN_REVIEW_STATUSES]
+    return Proposal.hidden.is_(False), or_(Proposal.status.not_in(held), own)
+
+
+def list_proposals(session: Session, viewer, args: dict) -> dict:
+    """Proposals the viewer may see in lists (:func:`_listable`)."""
+    stmt = select(Proposal).where(*_listable(viewer))
     stmt = _sorted(_filtered(stmt, viewer, args), args)
     result = paginate(session, stmt, args["page"], args["per_page"])
     decorate(session, result["items"], viewer)

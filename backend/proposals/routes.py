@@ -14,8 +14,8 @@ from backend.cases.bodies import body_doc, parse_body
 from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.moderation.limits import limited
-from backend.pagination import page_of
-from backend.proposals import queries, registrations, service  # noqa: F401  (registrations)
+from backend.pagination import page_of, single_page
+from backend.proposals import queries, registrations, service, topics  # noqa: F401
 from backend.proposals.schemas import (
     AnswerSchema,
     ImplementedSchema,
@@ -25,6 +25,11 @@ from backend.proposals.schemas import (
     ProposalSchema,
     ProposalUpdateSchema,
     ProposalVoteSchema,
+    ReviewSchema,
+    TopicCreateSchema,
+    TopicListArgs,
+    TopicSchema,
+    TopicUpdateSchema,
 )
 
 blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="Proposals")
@@ -32,6 +37,10 @@ blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="Propos
 
 def _threshold() -> int:
     return current_app.config["PROPOSAL_SUPPORT_THRESHOLD"]
+
+
+def _review() -> bool:
+    return current_app.config["PROPOSAL_REVIEW"]
 
 
 def _edit_window() -> timedelta:
@@ -49,7 +58,8 @@ def _committed(proposal):
 @blp.response(200, page_of(ProposalSchema))
 def list_proposals(args):
     """Proposals: `sort` new (default), supported or near (`near=lat,lon`, `radius_m`);
-    filters `status` (comma list), `category`, `q`, `mine` (drafts too), `following`."""
+    filters `status` (comma list), `topic`, `category`, `q`, `mine` (drafts too),
+    `following`. Moderators and staff may list `status=pending` (held for review)."""
     return queries.list_proposals(db.session, user(), args)
 
 
@@ -60,12 +70,14 @@ def list_proposals(args):
 @blp.response(201, ProposalSchema)
 def create_proposal():
     """Write a proposal, as JSON or as multipart with up to 5 `photos`; it is published at
-    once unless `draft` is true."""
+    once unless `draft` is true (or held as `pending` when the city reviews proposals)."""
     acting = require(user(), Permission.REPORT)
     data, uploads = parse_body(ProposalCreateSchema, ProposalCreateFormSchema)
     images = photos.process_photos(uploads)
     storage = photos.media_storage(current_app.config["DATA_DIR"])
-    proposal = service.create_proposal(db.session, acting, data, images=images, storage=storage)
+    proposal = service.create_proposal(
+        db.session, acting, data, images=images, storage=storage, review=_review()
+    )
     return _committed(proposal)
 
 
@@ -93,8 +105,19 @@ def update_proposal(data, proposal_id):
 @idempotent
 @blp.response(200, ProposalSchema)
 def publish_proposal(proposal_id):
-    """The author publishes a draft."""
-    return _committed(service.publish_proposal(db.session, proposal_id, user()))
+    """The author publishes a draft (into review, `pending`, when the city reviews them)."""
+    proposal = service.publish_proposal(db.session, proposal_id, user(), review=_review())
+    return _committed(proposal)
+
+
+@blp.route("/proposals/<int:proposal_id>/review", methods=["POST"])
+@idempotent
+@blp.arguments(ReviewSchema)
+@blp.response(200, ProposalSchema)
+def review_proposal(data, proposal_id):
+    """Moderators and staff publish a pending proposal (`approve`) or `decline` it with a
+    reason for its author."""
+    return _committed(service.review_proposal(db.session, proposal_id, user(), **data))
 
 
 @blp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
@@ -156,3 +179,28 @@ def follow(proposal_id):
 def unfollow(proposal_id):
     """Stop following a proposal."""
     return _committed(service.unfollow(db.session, proposal_id, user()))
+
+
+@blp.route("/proposals/topics", methods=["GET"])
+@blp.arguments(TopicListArgs, location="query")
+@blp.response(200, page_of(TopicSchema))
+def list_topics(args):
+    """What proposals can be about (public); admins may ask for retired ones too."""
+    return single_page(topics.list_topics(db.session, user(), **args))
+
+
+@blp.route("/proposals/topics", methods=["POST"])
+@idempotent
+@blp.arguments(TopicCreateSchema)
+@blp.response(201, TopicSchema)
+def create_topic(data):
+    """Add a topic (admin)."""
+    return _committed(topics.create_topic(db.session, user(), data))
+
+
+@blp.route("/proposals/topics/<code>", methods=["PATCH"])
+@blp.arguments(TopicUpdateSchema)
+@blp.response(200, TopicSchema)
+def update_topic(data, code):
+    """Rename, reorder or retire (`active: false`) a topic (admin)."""
+    return _committed(topics.update_topic(db.session, user(), code, data))

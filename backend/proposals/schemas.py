@@ -7,6 +7,7 @@ from backend.proposals.models import Status
 TITLE_MAX = 160
 BODY_MAX = 10_000
 ANSWER_MAX = 5000
+REASON_MAX = 500
 STATUSES = [s.value for s in Status]
 NEAR = validate.Regexp(
     r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$", error="Use near=lat,lon in degrees."
@@ -16,6 +17,54 @@ NEAR = validate.Regexp(
 class CategoryRefSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
+
+
+class TopicRefSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    names = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class TopicSchema(TopicRefSchema):
+    position = fields.Integer(required=True)
+    active = fields.Boolean(required=True)
+
+
+CODE = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,39}$", error="Lower-case letters, digits and -.")
+
+
+class TopicCreateSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    names = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(["en", "zh-CN"])),
+        values=fields.String(validate=validate.Length(min=1, max=80)),
+        load_default=dict,
+    )
+    position = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    active = StrictBoolean(load_default=True)
+
+
+class TopicUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=80))
+    names = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(["en", "zh-CN"])),
+        values=fields.String(validate=validate.Length(min=1, max=80)),
+    )
+    position = fields.Integer(validate=validate.Range(min=0, max=10_000))
+    active = StrictBoolean()
+
+
+class TopicListArgs(Schema):
+    include_inactive = fields.Boolean(
+        load_default=False, metadata={"description": "Admins only: inactive topics too."}
+    )
+
+
+class ProposalViewerSchema(Schema):
+    is_author = fields.Boolean(required=True)
+    actions = fields.List(fields.String(), required=True)
+    can_vote = fields.Boolean(required=True)
 
 
 class ProposalAuthorSchema(Schema):
@@ -47,6 +96,7 @@ class ProposalSchema(Schema):
     body = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     category = fields.Nested(CategoryRefSchema, allow_none=True)
+    topic = fields.Nested(TopicRefSchema, allow_none=True)
     author = fields.Nested(ProposalAuthorSchema, allow_none=True)
     supports = fields.Integer(required=True)
     opposes = fields.Integer(required=True)
@@ -65,9 +115,11 @@ class ProposalSchema(Schema):
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
     published_at = fields.DateTime(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+    viewer = fields.Nested(ProposalViewerSchema, metadata={"description": "What you may do."})
 
 
-live_proposal_schema = ProposalSchema(exclude=("my_vote", "following"))
+live_proposal_schema = ProposalSchema(exclude=("my_vote", "following", "viewer"))
 
 
 def _both_or_neither(data: dict) -> None:
@@ -79,6 +131,9 @@ class ProposalCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
     body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
     category = fields.String(
+        allow_none=True, validate=validate.Length(min=1, max=40), metadata={"description": "code"}
+    )
+    topic = fields.String(
         allow_none=True, validate=validate.Length(min=1, max=40), metadata={"description": "code"}
     )
     lat = StrictFloat(allow_none=True, validate=validate.Range(min=-90, max=90))
@@ -100,6 +155,7 @@ class ProposalCreateFormSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
     body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
     category = fields.String(validate=validate.Length(max=40))
+    topic = fields.String(validate=validate.Length(max=40))
     lat = fields.Float(validate=validate.Range(min=-90, max=90))
     lon = fields.Float(validate=validate.Range(min=-180, max=180))
     draft = fields.String(load_default="false", validate=validate.OneOf(["true", "false"]))
@@ -122,6 +178,7 @@ class ProposalUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=TITLE_MAX))
     body = fields.String(validate=validate.Length(min=1, max=BODY_MAX))
     category = fields.String(allow_none=True, validate=validate.Length(min=1, max=40))
+    topic = fields.String(allow_none=True, validate=validate.Length(min=1, max=40))
     lat = StrictFloat(allow_none=True, validate=validate.Range(min=-90, max=90))
     lon = StrictFloat(allow_none=True, validate=validate.Range(min=-180, max=180))
 
@@ -137,6 +194,14 @@ class ProposalVoteSchema(Schema):
 class AnswerSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(["accepted", "rejected"]))
     body = fields.String(required=True, validate=validate.Length(min=1, max=ANSWER_MAX))
+
+
+class ReviewSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "decline"]))
+    reason = fields.String(
+        validate=validate.Length(min=1, max=REASON_MAX),
+        metadata={"description": "Required to decline; the author reads it."},
+    )
 
 
 class ImplementedSchema(Schema):
@@ -156,6 +221,7 @@ class ProposalListArgs(PageArgs):
         metadata={"description": f"Comma list of: {', '.join(STATUSES)}"},
     )
     category = fields.String(validate=validate.Length(max=40))
+    topic = fields.String(validate=validate.Length(max=40), metadata={"description": "code"})
     q = fields.String(validate=validate.Length(max=100))
     mine = fields.Boolean(load_default=False, metadata={"description": "Yours, drafts too."})
     following = fields.Boolean(load_default=False)

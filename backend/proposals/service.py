@@ -1,9 +1,9 @@
-"""Proposal rules: writing, publishing, voting, review, official answers, implementation.
+"""Proposal rules: writing, publishing, review, voting, official answers, implementation.
 
-    draft --publish--> published --(supports reach the threshold)--> under_review
-    published | under_review --answer--> accepted | rejected   (staff, answer text required)
-    accepted --implemented (case ids)--> implemented
-    draft | published | under_review --withdraw (author)--> withdrawn
+The states and who may move a proposal between them are the table in
+:mod:`backend.proposals.transitions`; :func:`_take` is the one place that applies a row.
+With ``PROPOSAL_REVIEW`` on, the author's publish is ``submit`` (draft -> pending) and a
+reviewer then approves (-> published) or declines (-> declined, with a reason).
 
 Functions take a session, plain values and the acting user; they flush but never commit.
 Counts change only through atomic ``UPDATE ... SET n = n + delta`` statements, and the move
@@ -32,11 +32,11 @@ from backend.live.publish import publish, reset_room
 from backend.media.processing import ProcessedImage
 from backend.media.storage import Storage, make_key
 from backend.proposals.models import (
-    OPEN_STATUSES,
     Proposal,
     ProposalCase,
     ProposalFollower,
     ProposalPhoto,
+    ProposalTopic,
     ProposalVote,
     Status,
 )
@@ -50,7 +50,14 @@ from backend.proposals.queries import (  # noqa: F401  (the domain's public face
     load,
     visible,
 )
-from backend.proposals.schemas import ANSWER_MAX, BODY_MAX, TITLE_MAX, live_proposal_schema
+from backend.proposals.schemas import (
+    ANSWER_MAX,
+    BODY_MAX,
+    REASON_MAX,
+    TITLE_MAX,
+    live_proposal_schema,
+)
+from backend.proposals.transitions import DECISIONS, TRANSITIONS, vote_refusal
 
 DEFAULT_THRESHOLD = DEFAULTS["PROPOSAL_SUPPORT_THRESHOLD"]
 DEFAULT_EDIT_WINDOW = timedelta(minutes=30)
@@ -88,6 +95,15 @@ def _category(session: Session, code: str | None) -> Category | None:
     return category
 
 
+def _topic(session: Session, code: str | None) -> ProposalTopic | None:
+    if code is None:
+        return None
+    topic = session.scalar(select(ProposalTopic).where(ProposalTopic.code == code))
+    if topic is None or not topic.active:
+        raise ValidationFailed("Unknown topic.", fields={"topic": [f"No topic '{code}'."]})
+    return topic
+
+
 def _apply(session: Session, proposal: Proposal, data: dict) -> None:
     if "title" in data:
         proposal.title = clean_text(data["title"], "title", max_length=TITLE_MAX, multiline=False)
@@ -95,6 +111,8 @@ def _apply(session: Session, proposal: Proposal, data: dict) -> None:
         proposal.body = clean_text(data["body"], "body", max_length=BODY_MAX)
     if "category" in data:
         proposal.category = _category(session, data["category"])
+    if "topic" in data:
+        proposal.topic = _topic(session, data["topic"])
     if "lat" in data:
         proposal.lat, proposal.lon = data["lat"], data["lon"]
 
@@ -131,8 +149,10 @@ def create_proposal(
     *,
     images: list[ProcessedImage] = (),
     storage: Storage | None = None,
+    review: bool = False,
 ) -> Proposal:
-    """Write a proposal: published at once unless ``draft``; the author follows it.
+    """Write a proposal: published at once (held for review when ``review``) unless
+    ``draft``; the author follows it.
 
     ``images`` were validated and rendered already; ``storage`` receives their renditions.
     """
@@ -145,8 +165,7 @@ def create_proposal(
     session.flush()
     session.add(ProposalFollower(proposal_id=proposal.id, user_id=actor.id))
     if not data.get("draft"):
-        proposal.status, proposal.published_at = Status.PUBLISHED.value, utcnow()
-        publish_update(session, proposal, "published")
+        _release(session, proposal, actor, review)
     session.flush()
     return decorate(session, [proposal], actor)[0]
 
@@ -186,23 +205,68 @@ def update_proposal(
     return decorate(session, [proposal], actor)[0]
 
 
-def _move(proposal: Proposal, allowed: tuple[Status, ...], action: str) -> None:
-    if proposal.status not in allowed:
-        raise Conflict(f"A {proposal.status} proposal cannot be {action}.", code="wrong_status")
+WHO_MAY = {
+    "author": "Only the author may do this.",
+    "answerer": "Only city staff may do this.",
+    "reviewer": "Only moderators and staff may review proposals.",
+}
 
 
-def publish_proposal(session: Session, proposal_id: int, actor) -> Proposal:
-    proposal = _authored(session, proposal_id, actor)
-    _move(proposal, (Status.DRAFT,), "published")
-    proposal.status, proposal.published_at = Status.PUBLISHED.value, utcnow()
+def _take(proposal: Proposal, actor, action: str) -> None:
+    """Apply one row of the transition table: 403 for the wrong person, 409 for the wrong
+    state, else the new status."""
+    transition = TRANSITIONS[action]
+    if not transition.who(actor, proposal):
+        raise Forbidden(WHO_MAY.get(transition.who_name, "You may not do this."))
+    if proposal.status not in transition.sources:
+        raise Conflict(f"A {proposal.status} proposal cannot take '{action}'.", code="wrong_status")
+    proposal.status = transition.target.value
+
+
+def _release(session: Session, proposal: Proposal, actor, review: bool) -> None:
+    """The author's publish: at once, or into review when the city holds proposals."""
+    if review:
+        _take(proposal, actor, "submit")
+        return
+    _take(proposal, actor, "publish")
+    proposal.published_at = utcnow()
     publish_update(session, proposal, "published")
+
+
+def publish_proposal(
+    session: Session, proposal_id: int, actor, *, review: bool = False
+) -> Proposal:
+    proposal = _authored(session, proposal_id, actor)
+    _release(session, proposal, actor, review)
+    return decorate(session, [proposal], actor)[0]
+
+
+def review_proposal(
+    session: Session, proposal_id: int, actor, *, decision: str, reason: str | None = None
+) -> Proposal:
+    """A moderator or staff member publishes a pending proposal (``approve``) or declines it
+    with a reason the author reads (``decline``)."""
+    require_user(actor)
+    proposal = visible(session, proposal_id, actor, lock=True)
+    if decision == "decline":
+        if not reason:
+            raise ValidationFailed("Say why.", fields={"reason": ["A reason is required."]})
+        reason = clean_text(reason, "reason", max_length=REASON_MAX)
+    _take(proposal, actor, decision)
+    proposal.reviewed_at, proposal.reviewed_by_id = utcnow(), actor.id
+    if decision == "approve":
+        proposal.published_at = proposal.reviewed_at
+        publish_update(session, proposal, "published")
+    else:
+        proposal.decline_reason = reason
+        publish_update(session, proposal, "declined")
     return decorate(session, [proposal], actor)[0]
 
 
 def withdraw_proposal(session: Session, proposal_id: int, actor) -> Proposal:
     proposal = _authored(session, proposal_id, actor)
-    _move(proposal, (Status.DRAFT, Status.PUBLISHED, Status.UNDER_REVIEW), "withdrawn")
-    proposal.status, proposal.withdrawn_at = Status.WITHDRAWN.value, utcnow()
+    _take(proposal, actor, "withdraw")
+    proposal.withdrawn_at = utcnow()
     publish_update(session, proposal, "withdrawn")
     return decorate(session, [proposal], actor)[0]
 
@@ -213,10 +277,9 @@ def answer_proposal(
     """Staff accept or reject a published proposal with an official answer (required)."""
     require(actor, Permission.ANSWER_PROPOSALS)
     proposal = visible(session, proposal_id, actor, lock=True)
-    _move(proposal, OPEN_STATUSES, decision)
+    _take(proposal, actor, DECISIONS[decision])
     proposal.answer_body = clean_text(body, "body", max_length=ANSWER_MAX)
     proposal.answered_at, proposal.answered_by = utcnow(), actor
-    proposal.status = Status(decision).value
     publish_update(session, proposal, decision)
     return decorate(session, [proposal], actor)[0]
 
@@ -244,11 +307,11 @@ def mark_implemented(session: Session, proposal_id: int, actor, case_ids: list[i
     """Staff record that an accepted proposal was carried out, by these cases."""
     require(actor, Permission.ANSWER_PROPOSALS)
     proposal = visible(session, proposal_id, actor, lock=True)
-    _move(proposal, (Status.ACCEPTED,), "marked implemented")
+    _take(proposal, actor, "implement")
     case_ids = sorted(set(case_ids))
     _check_cases(session, case_ids)
     proposal.links = [ProposalCase(case_id=case_id) for case_id in case_ids]
-    proposal.status, proposal.implemented_at = Status.IMPLEMENTED.value, utcnow()
+    proposal.implemented_at = utcnow()
     publish_update(session, proposal, "implemented")
     return decorate(session, [proposal], actor)[0]
 
@@ -274,14 +337,15 @@ def _count(session: Session, proposal: Proposal, old: str | None, new: str | Non
 def _start_review_at(session: Session, proposal: Proposal, threshold: int) -> bool:
     """Move a published proposal to review once supports reach ``threshold``; True only for
     the one statement that made the move."""
+    transition = TRANSITIONS["start_review"]
     result = session.execute(
         update(Proposal)
         .where(
             Proposal.id == proposal.id,
-            Proposal.status == Status.PUBLISHED.value,
+            Proposal.status.in_([str(s) for s in transition.sources]),
             Proposal.supports >= threshold,
         )
-        .values(status=Status.UNDER_REVIEW.value, review_started_at=utcnow())
+        .values(status=transition.target.value, review_started_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -298,8 +362,9 @@ def vote(
     """Support, oppose or (``None``) withdraw; one vote per user, changeable while open."""
     require(actor, Permission.REPORT)
     proposal = visible(session, proposal_id, actor, lock=True)
-    if proposal.status not in OPEN_STATUSES:
-        raise Conflict("Voting on this proposal is closed.", code="voting_closed")
+    refusal = vote_refusal(actor, proposal)
+    if refusal is not None:
+        raise refusal
     key = {"proposal_id": proposal.id, "user_id": actor.id}
     old, new = set_vote(session, ProposalVote, key, value)
     if old != new:

@@ -9,6 +9,7 @@ addRoutes([
   { path: '/proposals', tab: 'proposals', load: () => import('./screens/proposals.js') },
   { path: '/proposals/new', tab: 'proposals', auth: true, load: () => import('./screens/proposal-new.js') },
   { path: '/proposals/:id', tab: 'proposals', load: () => import('./screens/proposal.js') },
+  { path: '/moderation/log', tab: 'account', load: () => import('./screens/moderation-log.js') },
   { path: '/dashboard', load: () => import('./screens/dashboard.js') },
   { path: '/alerts', load: () => import('./screens/alerts.js') },
   { path: '/alerts/:id', load: () => import('./screens/alerts.js') },

@@ -21,7 +21,9 @@ def _signed_in(status: int, *, anonymous: int = 401, blocked: int | None = None)
 
 
 REPORTERS = _signed_in(201, blocked=403)
-VOTERS = _signed_in(200, blocked=403)
+VOTERS = _signed_in(200, blocked=403) | {"author": 403}  # no self-support
+REVIEWERS = _signed_in(404) | {"author": 403, "volunteer": 200, "staff": 200, "admin": 200}
+SEE_PENDING = _all(404) | {"author": 200, "volunteer": 200, "staff": 200, "admin": 200}
 AUTHOR_ONLY = _signed_in(403) | {"author": 200}
 STAFF_ONLY = _signed_in(403) | {"staff": 200, "admin": 200}
 
@@ -31,6 +33,22 @@ ACTIONS = {
     "create": ("post", "/api/v1/proposals", NEW, "published", REPORTERS),
     "read": ("get", "/api/v1/proposals/{id}", None, "published", _all(200)),
     "read draft": ("get", "/api/v1/proposals/{id}", None, "draft", _all(404) | {"author": 200}),
+    "read pending": ("get", "/api/v1/proposals/{id}", None, "pending", SEE_PENDING),
+    "read declined": ("get", "/api/v1/proposals/{id}", None, "declined", SEE_PENDING),
+    "approve": (
+        "post",
+        "/api/v1/proposals/{id}/review",
+        {"decision": "approve"},
+        "pending",
+        REVIEWERS,
+    ),
+    "decline": (
+        "post",
+        "/api/v1/proposals/{id}/review",
+        {"decision": "decline", "reason": "Off topic."},
+        "pending",
+        REVIEWERS,
+    ),
     "edit": ("patch", "/api/v1/proposals/{id}", {"title": "T2"}, "published", AUTHOR_ONLY),
     "publish": (
         "post",

@@ -314,7 +314,7 @@ def test_filters(client, make_proposal, make_category, make_user, token_for):
         {"sort": "near", "near": "91,0"},
         {"near": "1,2", "radius_m": 0},
         {"radius_m": 100},
-        {"status": "pending"},
+        {"status": "secret"},
         {"status": ","},
         {"per_page": 1000},
         {"page": 0},

@@ -97,13 +97,14 @@ def test_every_count_change_is_published_without_anyones_vote(
     assert "my_vote" not in payload["proposal"] and "following" not in payload["proposal"]
 
 
-@pytest.mark.parametrize("status", ["draft", "accepted", "rejected", "implemented", "withdrawn"])
+@pytest.mark.parametrize(
+    "status", ["pending", "declined", "accepted", "rejected", "implemented", "withdrawn"]
+)
 def test_voting_is_closed_outside_published_and_review(
     client, make_proposal, make_user, token_for, status
 ):
-    author = make_user()
-    proposal = make_proposal(author, status=status)
-    headers = token_for(author) if status == "draft" else token_for(make_user())
+    proposal = make_proposal(make_user(), status=status)
+    headers = token_for(make_user(role="volunteer"))  # who may see pending and declined ones
     response = _vote(client, proposal, headers, "support")
     assert response.status_code == 409
     assert error_of(response)["code"] == "voting_closed"
@@ -123,3 +124,23 @@ def test_rows_match_counts(client, make_proposal, make_user, token_for):
         select(func.count()).select_from(ProposalVote).where(ProposalVote.value == "support")
     )
     assert (rows, *_counts(proposal)[:2]) == (2, 2, 1)
+
+
+@pytest.mark.parametrize("value", ["support", "oppose", None])
+def test_an_author_cannot_vote_on_their_own_proposal(
+    client, make_proposal, make_user, token_for, value
+):
+    author = make_user()
+    proposal = make_proposal(author)
+    response = _vote(client, proposal, token_for(author), value)
+    assert response.status_code == 403
+    assert error_of(response) == {
+        "code": "own_proposal",
+        "message": "You cannot vote on your own proposal.",
+        "request_id": error_of(response)["request_id"],
+    }
+    assert _counts(proposal)[:2] == (0, 0)
+    shown = client.get(f"/api/v1/proposals/{proposal.id}", headers=token_for(author)).get_json()
+    assert shown["viewer"]["can_vote"] is False
+    other = client.get(f"/api/v1/proposals/{proposal.id}", headers=token_for(make_user()))
+    assert other.get_json()["viewer"]["can_vote"] is True

@@ -3,7 +3,12 @@ import { h, icon } from '../dom.js';
 import { localName, t, tOr } from '../i18n.js';
 import { formatDateTime, formatNumber, relativeTime } from '../format.js';
 
-const STATUS_ICON = { draft: 'edit', published: 'megaphone', under_review: 'eye', accepted: 'check', rejected: 'x-circle', implemented: 'check-circle' };
+const STATUS_ICON = { draft: 'edit', pending: 'clock', declined: 'x-circle', published: 'megaphone', under_review: 'eye', accepted: 'check', rejected: 'x-circle', implemented: 'check-circle', withdrawn: 'x' };
+
+/** What a proposal is about: its topic's name in the reader's language. */
+export function topicName(p) {
+  return localName(p.topic) || '';
+}
 
 export function proposalStatus(status) {
   return h('span', { class: `chip pstatus pstatus-${status}`, 'data-status': status },
@@ -22,7 +27,7 @@ export function proposalCard(p) {
     h('span', { class: 'card-body' },
       h('span', { class: 'card-title' }, p.title),
       h('span', { class: 'card-meta' }, proposalStatus(p.status),
-        h('span', { class: 'muted' }, localName(p.category) || (typeof p.category === 'string' ? p.category : ''))),
+        h('span', { class: 'muted', 'data-testid': 'proposal-topic' }, topicName(p))),
       h('span', { class: 'card-meta muted' },
         counted('thumb-up', 'proposal.supports', p.supports || 0),
         counted('comment', 'proposal.comments', typeof p.comments === 'number' ? p.comments : (p.comments || []).length),

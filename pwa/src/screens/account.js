@@ -111,6 +111,8 @@ export default function account(ctx) {
       h('p', null, h('a', { href: '/alerts', 'data-testid': 'alerts-link' }, icon('alert'), t('alerts.placeTitle')))));
     ctx.root.append(emailSection(user), dataSection());
   }
+  ctx.root.append(h('section', { class: 'card', 'aria-labelledby': 'public-h' }, h('h2', { id: 'public-h' }, icon('globe'), t('account.publicRecords')),
+    h('p', null, h('a', { href: '/moderation/log', 'data-testid': 'modlog-link' }, icon('eye'), t('modlog.title')))));
   ctx.root.append(h('p', { class: 'muted small center' }, t('account.version', { version: __BUILD_VERSION__ })));
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
 }

@@ -1,7 +1,7 @@
-// Write a proposal: title, text, category, optionally where. Kept as a draft while typed.
+// Write a proposal: title, text, topic, optionally where. Kept as a draft while typed.
 import { h, icon, debounce, replace } from '../dom.js';
 import { localName, t } from '../i18n.js';
-import { create, getCategories, newKey } from '../api.js';
+import { create, get, newKey } from '../api.js';
 import { clearFieldErrors, field, screenHeader, setBusy, showFieldErrors } from '../ui.js';
 import { getPosition, roundCoord } from '../geo.js';
 
@@ -17,7 +17,7 @@ export default function proposalNew(ctx) {
 
   const title = h('input', { name: 'title', type: 'text', required: true, maxlength: 160, value: draft.title || '', oninput: bind('title'), 'data-testid': 'proposal-title' });
   const body = h('textarea', { name: 'body', rows: 8, required: true, value: draft.body || '', oninput: bind('body'), 'data-testid': 'proposal-body' });
-  const category = h('select', { name: 'category', required: true, onchange: bind('category'), 'data-testid': 'proposal-category' },
+  const topic = h('select', { name: 'topic', required: true, onchange: bind('topic'), 'data-testid': 'proposal-topic' },
     h('option', { value: '' }, t('state.loading')));
   const whereText = h('span', { class: 'muted', role: 'status' }, draft.lat != null ? t('proposalNew.placeAdded') : '');
   const where = h('input', { type: 'checkbox', id: 'proposal-where', checked: draft.lat != null, onchange: toggleWhere });
@@ -25,17 +25,17 @@ export default function proposalNew(ctx) {
   const form = h('form', { class: 'stack', novalidate: true, onsubmit: submit },
     field({ label: t('proposalNew.titleLabel'), input: title }),
     field({ label: t('proposalNew.bodyLabel'), hint: t('proposalNew.bodyHint'), input: body }),
-    field({ label: t('proposalNew.category'), input: category }),
+    field({ label: t('proposalNew.topic'), input: topic }),
     h('div', { class: 'check' }, where, h('label', { for: where.id }, t('proposalNew.addPlace'), h('span', { class: 'hint' }, t('proposalNew.addPlaceHint')))),
     whereText,
     h('div', { class: 'submit-bar' }, send));
   ctx.root.append(screenHeader(t('proposalNew.title'), { back: '/proposals' }), form);
 
-  getCategories().then((cats) => {
-    replace(category, h('option', { value: '' }, t('report.choose')),
-      ...cats.map((c) => h('option', { value: c.code, selected: c.code === draft.category }, localName(c))));
+  get('/proposals/topics', null, { signal: ctx.signal }).then((data) => {
+    replace(topic, h('option', { value: '' }, t('report.choose')),
+      ...(data.items || []).map((c) => h('option', { value: c.code, selected: c.code === draft.topic }, localName(c))));
   }).catch(() => {
-    replace(category, h('option', { value: '' }, t('error.categories')));
+    replace(topic, h('option', { value: '' }, t('error.topics')));
   });
 
   async function toggleWhere() {
@@ -56,14 +56,15 @@ export default function proposalNew(ctx) {
     e.preventDefault();
     clearFieldErrors(form);
     const missing = {};
-    for (const [name, el] of [['title', title], ['body', body], ['category', category]]) if (!el.value.trim()) missing[name] = [t('form.requiredField')];
+    const needsTopic = topic.options.length > 1; // a city without topics asks for none
+    for (const [name, el] of [['title', title], ['body', body], ...(needsTopic ? [['topic', topic]] : [])]) if (!el.value.trim()) missing[name] = [t('form.requiredField')];
     if (Object.keys(missing).length) { showFieldErrors(form, { fields: missing }); return; }
     draft.key ||= newKey();
     save.flush();
     setBusy(send, true);
     try {
       const p = await create('/proposals', {
-        title: title.value.trim(), body: body.value.trim(), category: category.value,
+        title: title.value.trim(), body: body.value.trim(), ...(topic.value ? { topic: topic.value } : {}),
         ...(draft.lat != null ? { lat: draft.lat, lon: draft.lon } : {}),
       }, { key: draft.key, signal: ctx.signal });
       closed = true;
