@@ -72,6 +72,7 @@ def test_the_dashboard_shows_the_api_figures_and_restores_its_filters(page, serv
     assert statuses == {k: str(v) for k, v in overview["by_status"].items()}
 
     hotspots = server.admin.ok("GET", "/stats/hotspots", params=args)["features"]
+    page.get_by_test_id("hotspot-map").scroll_into_view_if_needed()  # drawn when near
     expect(page.locator(".dash-map path.dash-cell").first).to_be_visible()
     assert page.locator(".dash-map path.dash-cell").count() == len(hotspots)
     assert _cells(page, "hotspots")[0]["count"] == str(hotspots[0]["properties"]["count"])

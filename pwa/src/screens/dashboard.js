@@ -171,8 +171,21 @@ function hotspotSection(ctx, hotspots) {
   ];
   const content = cells.length ? [mapEl, dataTable('hotspots', t('dash.hotspots'), columns, cells.slice(0, 50))]
     : [h('p', { class: 'muted' }, t('dash.noHotspots'))];
-  if (cells.length) drawHotspots(ctx, mapEl, hotspots);
+  if (cells.length) whenNear(ctx, mapEl, () => drawHotspots(ctx, mapEl, hotspots));
   return section('hotspots', t('dash.hotspots'), ...content);
+}
+
+/** Run `fn` once `el` comes near the viewport: the map is far down the page, and building it
+ * (Leaflet, a polygon and a label per cell) is the page's heaviest work. */
+function whenNear(ctx, el, fn) {
+  if (!('IntersectionObserver' in window)) { fn(); return; }
+  const observer = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    observer.disconnect();
+    fn();
+  }, { rootMargin: '300px' });
+  observer.observe(el);
+  ctx.onCleanup(() => observer.disconnect());
 }
 
 async function drawHotspots(ctx, mapEl, hotspots) {
