@@ -46,10 +46,11 @@ def create_user(email, password, role, departments, display_name):
 
 @apikeys_cli.command("create")
 @click.argument("name")
-def create_api_key(name):
+@click.option("--trusted", is_flag=True, help="May post Open311 case updates.")
+def create_api_key(name, trusted):
     """Create an API key; the key is printed once, alone on the last line."""
     try:
-        key, raw = auth_service.create_api_key(db.session, name)
+        key, raw = auth_service.create_api_key(db.session, name, trusted=trusted)
     except DomainError as exc:
         _fail(exc)
     db.session.commit()

@@ -107,6 +107,8 @@ SETTINGS: tuple[Setting, ...] = (
     # The time rules of the loop (backend.cases.effects.Policy).
     Setting("AUTO_CLOSE_DAYS", "CITYLOOP_AUTO_CLOSE_DAYS", 7, int),
     Setting("REOPEN_DAYS", "CITYLOOP_REOPEN_DAYS", 30, int),
+    # An open case due within this many hours is "at risk" (backend.cases.queries).
+    Setting("AT_RISK_HOURS", "CITYLOOP_AT_RISK_HOURS", 24, int),
     Setting("SLA_SWEEP_MINUTES", "CITYLOOP_SLA_SWEEP_MINUTES", 5, int),
     # Rate limits (flask-limiter strings; several joined by ";").
     Setting("CASE_CREATE_LIMIT", "CASE_CREATE_LIMIT", "60 per hour"),

@@ -13,6 +13,7 @@ from backend.auth.schemas import (
     ApiKeyCreatedSchema,
     ApiKeyCreateSchema,
     ApiKeySchema,
+    ApiKeyUpdateSchema,
     UserCreateSchema,
     UserQuerySchema,
     UserUpdateSchema,
@@ -97,9 +98,19 @@ def list_api_keys(args):
 @blp.response(201, ApiKeyCreatedSchema)
 def create_api_key(data):
     """Create a key for a machine client; the response is the only time it is shown."""
-    key, raw = service.create_api_key(db.session, data["name"])
+    key, raw = service.create_api_key(db.session, data["name"], trusted=data["trusted"])
     db.session.commit()
     key.plaintext = raw  # shown this once, never stored
+    return key
+
+
+@blp.route("/apikeys/<int:key_id>", methods=["PATCH"])
+@blp.arguments(ApiKeyUpdateSchema)
+@blp.response(200, ApiKeySchema)
+def update_api_key(data, key_id):
+    """Trust a key (its client may post Open311 case updates) or withdraw the trust."""
+    key = service.set_api_key_trusted(db.session, key_id, data["trusted"])
+    db.session.commit()
     return key
 
 

@@ -106,6 +106,9 @@ class ApiKeySchema(Schema):
     created_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
     last_used_at = fields.DateTime(allow_none=True)
+    trusted = fields.Boolean(
+        metadata={"description": "May post Open311 case updates (servicerequestupdates)."}
+    )
 
 
 class ApiKeyCreatedSchema(ApiKeySchema):
@@ -114,6 +117,11 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 
 class ApiKeyCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    trusted = fields.Boolean(load_default=False)
+
+
+class ApiKeyUpdateSchema(Schema):
+    trusted = fields.Boolean(required=True)
 
 
 class TokenOnlySchema(Schema):

@@ -188,12 +188,12 @@ def revoke_token(session: Session, raw: str) -> None:
         session.delete(token)
 
 
-def create_api_key(session: Session, name: str) -> tuple[ApiKey, str]:
+def create_api_key(session: Session, name: str, *, trusted: bool = False) -> tuple[ApiKey, str]:
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise ValidationFailed("Invalid name.", fields={"name": ["Use 1 to 120 characters."]})
     raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, prefix=raw[:10], key_hash=hash_secret(raw))
+    key = ApiKey(name=name, prefix=raw[:10], key_hash=hash_secret(raw), trusted=trusted)
     session.add(key)
     session.flush()
     return key, raw
@@ -204,6 +204,15 @@ def verify_api_key(session: Session, raw: str) -> ApiKey | None:
     if key is None or key.revoked_at is not None:
         return None
     key.last_used_at = utcnow()
+    return key
+
+
+def set_api_key_trusted(session: Session, key_id: int, trusted: bool) -> ApiKey:
+    """An admin trusts a key (its client may post case updates) or withdraws that trust."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound("No such API key.")
+    key.trusted = trusted
     return key
 
 

@@ -9,7 +9,9 @@ the error is far below a GPS fix's.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, defaultload, lazyload, selectinload
 
@@ -163,6 +165,15 @@ def overdue_condition(now) -> ColumnElement:
     return and_(Case.status.in_(OPEN_STATUSES), Case.due_at < now)
 
 
+def at_risk_condition(now, within: timedelta) -> ColumnElement:
+    """When a case is at risk: still open, not overdue yet, and due within ``within``."""
+    return and_(overdue_condition(now + within), Case.due_at >= now)
+
+
+def at_risk_window() -> timedelta:
+    return timedelta(hours=current_app.config["AT_RISK_HOURS"])
+
+
 def _overdue(overdue: bool) -> ColumnElement:
     now = utcnow()
     if overdue:
@@ -183,6 +194,8 @@ def filters(viewer, args: dict) -> list[ColumnElement]:
         conditions.append(Case.department_id.in_(codes))
     if "overdue" in args:
         conditions.append(_overdue(args["overdue"]))
+    if args.get("at_risk"):
+        conditions.append(at_risk_condition(utcnow(), at_risk_window()))
     if args.get("priority"):
         conditions.append(Case.priority == args["priority"])
     if "escalated" in args:

@@ -383,6 +383,12 @@ class CaseQuerySchema(PageArgs):
     overdue = fields.Boolean(
         metadata={"description": "true: open cases past their due time; false: the others."}
     )
+    at_risk = fields.Boolean(
+        metadata={
+            "description": "true: open cases not overdue yet but due within "
+            "CITYLOOP_AT_RISK_HOURS (the dashboard's at-risk list)."
+        }
+    )
     assigned_to_me = fields.Boolean(
         metadata={"description": "Cases the asking staff member assigned or started."}
     )

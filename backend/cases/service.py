@@ -314,6 +314,17 @@ def _check_fresh(case: Case, data: dict) -> None:
         )
 
 
+def record_external_note(
+    session: Session, case: Case, note: str, *, details: dict, now: datetime | None = None
+) -> CaseEvent:
+    """A public reply from a trusted machine client (an Open311 back-office update that
+    does not move the case): a ``comment`` event by the system, published like any other."""
+    text = clean_text(note, "description", max_length=5000, multiline=True)
+    if text is None:
+        raise ValidationFailed("Say what happened.", fields={"description": ["Required."]})
+    return record_event(session, case, None, "comment", now=now, note=text, details=details)
+
+
 # --- hooks for the comments domain ------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from backend.db import utcnow
 from backend.errors import DomainError
 from backend.extensions import db, limiter
 from backend.idempotency import idempotent
-from backend.open311 import params, service
+from backend.open311 import params, service, updates
 from backend.open311.formats import render, render_error
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def _post_limit() -> str:
 def _client():
     raw = _raw_key()
     if not raw:
-        raise service.Open311Error(403, "api_key: required to post a request.")
+        raise service.Open311Error(403, "api_key: required to post.")
     key = auth_service.verify_api_key(db.session, raw)
     if key is None:
         raise service.Open311Error(403, "api_key: invalid or revoked.")
@@ -176,6 +176,16 @@ def post_request(fmt):
     if answer.headers.get("Idempotent-Replayed"):
         response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+@bp.route(f"/servicerequestupdates.{FMT}", methods=["POST"])
+@limiter.limit(_post_limit, key_func=_client_scope, deduct_when=lambda r: r.status_code < 300)
+def post_request_update(fmt):
+    """FixMyStreet's extension: a trusted back-office posts what happened to a request."""
+    client = _client()
+    event = updates.post_update(db.session, client, request.form)
+    db.session.commit()
+    return render(fmt, "service_request_updates", [{"update_id": str(event.id)}])
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST"])

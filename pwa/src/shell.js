@@ -46,6 +46,8 @@ export function renderShell() {
   setToastRegion($('toasts'));
   renderDeskLink();
   $('skip-link').textContent = t('nav.skip');
+  $('dash-link').setAttribute('aria-label', t('nav.dashboard'));
+  $('dash-link').title = t('nav.dashboard');
   const bell = $('bell');
   bell.setAttribute('aria-label', t('nav.notifications'));
   bell.hidden = !currentUser();
@@ -68,6 +70,8 @@ export function setActiveTab(route) {
     else a.removeAttribute('aria-current');
   });
   document.body.dataset.route = route ? route.path : '';
+  if (route?.path === '/dashboard') $('dash-link').setAttribute('aria-current', 'page');
+  else $('dash-link').removeAttribute('aria-current');
   renderDeskLink();
 }
 

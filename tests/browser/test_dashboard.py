@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import file_case, wait_for_screen
+from tests.browser.flows import file_case, sign_in, unique, wait_for_screen
+from tests.browser.support import STAFF_EMAIL
 from tests.browser.test_a11y import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -71,6 +72,7 @@ def test_the_dashboard_shows_the_api_figures_and_restores_its_filters(page, serv
     assert statuses == {k: str(v) for k, v in overview["by_status"].items()}
 
     hotspots = server.admin.ok("GET", "/stats/hotspots", params=args)["features"]
+    page.get_by_test_id("hotspot-map").scroll_into_view_if_needed()  # drawn when near
     expect(page.locator(".dash-map path.dash-cell").first).to_be_visible()
     assert page.locator(".dash-map path.dash-cell").count() == len(hotspots)
     assert _cells(page, "hotspots")[0]["count"] == str(hotspots[0]["properties"]["count"])
@@ -108,3 +110,26 @@ def test_the_case_page_says_how_long_such_cases_usually_take(page, server):
     page.goto(f"/cases/{waiting['id']}")
     wait_for_screen(page)
     expect(page.get_by_test_id("expectation")).to_contain_text("Usually fixed within")
+
+
+def test_staff_see_their_departments_overdue_and_at_risk_lists(page, server):
+    code = unique("rush").replace(" ", "_").replace("-", "_").lower()[:40]
+    server.admin.ok("POST", "/categories", expect=201,
+                    json={"code": code, "name": "Rush job", "department": "roads",
+                          "sla_hours": 1})  # fmt: skip
+    rush = file_case(server, category=code)
+    _walk(server, rush["id"], ["accept", "assign"])  # due in an hour: at risk
+    page.goto("/dashboard")
+    wait_for_screen(page)
+    expect(page.get_by_test_id("dash-worklists")).to_have_count(0)  # not for the public
+    sign_in(page.context, STAFF_EMAIL)
+    page.goto("/dashboard?department=roads")
+    wait_for_screen(page)
+    for testid, flag in (("worklist-at-risk", "at_risk"), ("worklist-overdue", "overdue")):
+        api = server.staff.ok("GET", f"/cases?department=roads&{flag}=true&sort=due_at&per_page=20")
+        shown = page.get_by_test_id(testid).locator("li")
+        expect(shown).to_have_count(len(api["items"]))
+        ids = [int(i) for i in shown.evaluate_all("(els) => els.map((e) => e.dataset.caseId)")]
+        assert ids == [c["id"] for c in api["items"]]
+    assert rush["id"] in [c["id"] for c in server.staff.ok(
+        "GET", "/cases?department=roads&at_risk=true&per_page=100")["items"]]  # fmt: skip

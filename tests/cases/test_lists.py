@@ -283,3 +283,18 @@ def test_several_departments_overdue_and_assigned_to_me(make_case, city, listed,
 
 def test_assigned_to_me_needs_a_user(client):
     assert client.get("/api/v1/cases?assigned_to_me=true").status_code == 401
+
+
+def test_at_risk_is_open_and_due_within_the_window(app, make_case, listed, monkeypatch):
+    monkeypatch.setitem(app.config, "AT_RISK_HOURS", 6)
+    now = datetime.now(UTC)
+    soon, later, late = make_case("assigned"), make_case("assigned"), make_case("accepted")
+    done = make_case("resolved")
+    due = {soon: 2, later: 30, late: -1, done: 1}
+    for case, hours in due.items():
+        db.session.get(Case, case.id).due_at = now + timedelta(hours=hours)
+    db.session.commit()
+    assert listed("at_risk=true") == [soon.id]
+    assert listed("overdue=true") == [late.id]  # the two lists never share a case
+    monkeypatch.setitem(app.config, "AT_RISK_HOURS", 48)
+    assert set(listed("at_risk=true")) == {soon.id, later.id}

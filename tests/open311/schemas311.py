@@ -170,3 +170,14 @@ ERRORS = {
         "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
     },
 }
+
+# FixMyStreet's POST servicerequestupdates answer (open311-adapter's output schema).
+UPDATE_POSTED = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["update_id"],
+        "properties": {"update_id": {"type": "string", "minLength": 1}},
+    },
+}

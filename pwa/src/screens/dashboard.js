@@ -6,6 +6,7 @@ import { h } from '../dom.js';
 import { getLang, localName, t, useMessages } from '../i18n.js';
 import { get, getCategories, getConfig } from '../api.js';
 import { errorState, screenHeader } from '../ui.js';
+import { deadlineSentence } from '../format.js';
 import css from '../styles/dashboard.css';
 
 const FILTERS = ['from', 'to', 'department', 'category'];
@@ -170,8 +171,21 @@ function hotspotSection(ctx, hotspots) {
   ];
   const content = cells.length ? [mapEl, dataTable('hotspots', t('dash.hotspots'), columns, cells.slice(0, 50))]
     : [h('p', { class: 'muted' }, t('dash.noHotspots'))];
-  if (cells.length) drawHotspots(ctx, mapEl, hotspots);
+  if (cells.length) whenNear(ctx, mapEl, () => drawHotspots(ctx, mapEl, hotspots));
   return section('hotspots', t('dash.hotspots'), ...content);
+}
+
+/** Run `fn` once `el` comes near the viewport: the map is far down the page, and building it
+ * (Leaflet, a polygon and a label per cell) is the page's heaviest work. */
+function whenNear(ctx, el, fn) {
+  if (!('IntersectionObserver' in window)) { fn(); return; }
+  const observer = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    observer.disconnect();
+    fn();
+  }, { rootMargin: '300px' });
+  observer.observe(el);
+  ctx.onCleanup(() => observer.disconnect());
 }
 
 async function drawHotspots(ctx, mapEl, hotspots) {
@@ -200,6 +214,31 @@ function recurringSection(items) {
     h('p', { class: 'dash-links' }, p.cases.map((c) => h('a', { href: c.url }, `#${c.id}`)))))));
 }
 
+/** Staff and admins: their department's overdue cases and those at risk (due soon; the server's
+ * `overdue` and `at_risk` rules), most urgent first. The dashboard's department filter wins;
+ * an admin without departments sees the whole city. */
+async function staffLists(ctx, department) {
+  const user = ctx.user;
+  if (!user || (user.role !== 'staff' && user.role !== 'admin')) return null;
+  const own = (user.departments || []).map((d) => d.code);
+  const codes = department ? [department] : own;
+  if (!codes.length && user.role !== 'admin') return null;
+  const scope = { sort: 'due_at', per_page: 20, ...(codes.length ? { department: codes.join(',') } : {}) };
+  const [overdue, atRisk] = await Promise.all([
+    get('/cases', { ...scope, overdue: true }, { signal: ctx.signal }),
+    get('/cases', { ...scope, at_risk: true }, { signal: ctx.signal }),
+  ]);
+  const list = (id, title, page, empty) => h('div', { class: 'dash-worklist', 'data-testid': `worklist-${id}` },
+    h('h3', null, t(title, { count: page.total })),
+    page.items.length ? h('ul', null, page.items.map((c) => h('li', { 'data-case-id': c.id },
+      h('a', { href: `/cases/${c.id}` }, c.title || `#${c.id}`), ' ',
+      h('span', { class: 'muted' }, `${localName(c.category)} · ${deadlineSentence(c)}`))))
+      : h('p', { class: 'muted' }, t(empty)));
+  return section('worklists', t('dash.worklists'),
+    list('overdue', 'dash.overdueList', overdue, 'dash.noneOverdue'),
+    list('at-risk', 'dash.atRiskList', atRisk, 'dash.noneAtRisk'));
+}
+
 export default async function dashboard(ctx) {
   if (!styled) { document.head.append(h('style', { 'data-dashboard': '' }, css)); styled = true; }
   await useMessages('dashboard');
@@ -208,12 +247,13 @@ export default async function dashboard(ctx) {
   const opts = { signal: ctx.signal };
   let data;
   try {
-    const [overview, departments, categories, trend, hotspots, recurring, departmentList, categoryList] = await Promise.all([
+    const [overview, departments, categories, trend, hotspots, recurring, departmentList, categoryList, worklists] = await Promise.all([
       get('/stats/overview', query, opts), get('/stats/departments', query, opts), get('/stats/categories', query, opts),
       get('/stats/trend', { ...query, interval: 'week' }, opts), get('/stats/hotspots', query, opts),
       get('/stats/recurring', null, opts), get('/departments', null, opts), getCategories(),
+      staffLists(ctx, values.department),
     ]);
-    data = { overview, departments, categories, trend, hotspots, recurring, departmentList, categoryList };
+    data = { overview, departments, categories, trend, hotspots, recurring, departmentList, categoryList, worklists };
   } catch (e) {
     if (ctx.signal.aborted) return;
     ctx.root.append(screenHeader(t('dash.title')), errorState(e, { onRetry: () => ctx.navigate(location.href, { replace: true }) }));
@@ -225,6 +265,7 @@ export default async function dashboard(ctx) {
     h('p', { class: 'muted' }, t('dash.intro')),
     filterForm(ctx, { ...values, from: values.from || overview.period.from, to: values.to || overview.period.to }, data.departmentList.items, data.categoryList),
     section('overview', t('dash.overview'), tiles(overview)),
+    data.worklists,
     section('scoreboard', t('dash.scoreboard'), scoreboard(departments.items)),
     section('trend', t('dash.trend'), ...trendChart(trend.items)),
     section('status', t('dash.byStatus'), ...statusChart(overview.by_status)),
