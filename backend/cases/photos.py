@@ -1,10 +1,18 @@
-"""Photos of cases: validated and turned into renditions in the request, stored after that.
+"""Photos of cases and proposals: validated and turned into renditions in the request, with
+no database transaction open, then stored.
 
 Renditions are made while the request runs, not in a job: the 201 must carry working
 photo URLs, the first photo's GPS position may be the report's location, and keys are the
 hash of the rendition bytes. Several photos are processed in parallel (Pillow releases the
 GIL). Nothing is written before every photo has passed validation, and the files a request
 wrote are deleted again if its transaction does not commit.
+
+:func:`prepare_photos` is what routes call: it ends the request's transaction so far (the
+sign-in lookup and permission checks, which only read), decodes and renders, and writes the
+files, all before the transaction that writes the rows begins. On SQLite a POST's
+transaction holds the database's write lock from its first statement (``BEGIN IMMEDIATE``,
+``backend/db.py``), so seconds of Pillow work inside it made everyone else's writes wait
+past the busy timeout ("database is locked"); on PostgreSQL it held row locks as long.
 """
 
 from __future__ import annotations
@@ -17,7 +25,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from backend.cases.models import Case, CasePhoto
 from backend.errors import DomainError, ValidationFailed
-from backend.media.processing import MAX_BYTES, ProcessedImage, process_image
+from backend.media.processing import (
+    MAX_BYTES,
+    ImageTooLarge,
+    InvalidImage,
+    ProcessedImage,
+    process_image,
+)
 from backend.media.storage import LocalStorage, Storage, make_key
 
 MAX_PHOTOS = 5
@@ -62,6 +76,37 @@ def _process(index: int, data: bytes) -> ProcessedImage:
         raise type(exc)(message, fields={"photos": {str(index): [exc.message]}}) from exc
 
 
+def prepare_photos(
+    session: Session, storage: Storage, uploads: list[bytes]
+) -> list[ProcessedImage]:
+    """Process and store ``uploads`` outside any write transaction; see the module docstring.
+
+    The files are tied to the transaction begun here, which the caller's writes then use: if
+    it does not commit (a later 4xx, a crash of the request), they are deleted again.
+    """
+    check_count(len(uploads))
+    if not uploads:
+        return []
+    end_reads(session)
+    images = process_photos(uploads)
+    session.begin()  # so that a rollback, even with nothing written yet, drops the files
+    for image in images:
+        for rendition in _stored_renditions(image):
+            store_file(session, storage, rendition.data)
+    return images
+
+
+def end_reads(session: Session) -> None:
+    """End the request's transaction before slow work. Callers have only read so far (who is
+    asking, may they); committing rather than rolling back keeps anything the sign-in did."""
+    session.commit()
+
+
+def _stored_renditions(image: ProcessedImage):
+    large = image.renditions["large"]
+    return large, image.renditions.get("thumb") or large
+
+
 def first_position(images: list[ProcessedImage]) -> tuple[float, float] | None:
     """The GPS position of the first photo that has one."""
     return next((image.gps for image in images if image.gps is not None), None)
@@ -79,13 +124,12 @@ def store_photos(
 ) -> list[CasePhoto]:
     photos = []
     for image in images:
-        large, thumb = image.renditions["large"], image.renditions.get("thumb")
-        thumb = thumb or large
+        large, thumb = _stored_renditions(image)
         photo = CasePhoto(
             event_id=event_id,
             kind=kind,
-            key=_put(session, storage, large.data),
-            thumb_key=_put(session, storage, thumb.data),
+            key=store_file(session, storage, large.data),
+            thumb_key=store_file(session, storage, thumb.data),
             width=large.width,
             height=large.height,
             uploaded_by_id=uploaded_by,
@@ -96,8 +140,9 @@ def store_photos(
     return photos
 
 
-def _put(session: Session, storage: Storage, data: bytes) -> str:
-    """Store ``data``; remember it for deletion if it is new and the transaction fails."""
+def store_file(session: Session, storage: Storage, data: bytes) -> str:
+    """Store ``data`` (a no-op when :func:`prepare_photos` did); remember it for deletion if it
+    is new and the transaction fails."""
     key = make_key(data, SUFFIX)
     if not storage.exists(key):
         storage.put(data, SUFFIX)
@@ -123,6 +168,14 @@ def _delete_orphans(session: Session, transaction: SessionTransaction) -> None:
         return
     for storage, key in session.info.pop(_WRITTEN, []):
         storage.delete(key)
+
+
+def refused_photo(response) -> bool:
+    """Whether ``response`` refuses an upload for its photos (unreadable, too large). Such a
+    request costs what a stored photo costs, so it counts against the sender's budget."""
+    body = response.get_json(silent=True) if response.is_json else None
+    error = body.get("error") if isinstance(body, dict) else None
+    return isinstance(error, dict) and error.get("code") in (InvalidImage.code, ImageTooLarge.code)
 
 
 def read_upload(stream) -> bytes:

@@ -78,6 +78,12 @@ def _create_limit() -> str:
     return current_app.config["CASE_CREATE_LIMIT"]
 
 
+def _spends_budget(response) -> bool:
+    """Filed reports count, and so do reports refused for their photos (the decoding was
+    done); other refusals do not."""
+    return response.status_code < 300 or photos.refused_photo(response)
+
+
 @blp.route("/cases", methods=["GET"])
 @blp.arguments(CaseQuerySchema, location="query")
 @blp.response(200, page_of(CaseSchema))
@@ -100,7 +106,7 @@ def list_case_pins(args):
 
 
 @blp.route("/cases", methods=["POST"])
-@limiter.limit(_create_limit, key_func=_created_by_user, deduct_when=lambda r: r.status_code < 300)
+@limiter.limit(_create_limit, key_func=_created_by_user, deduct_when=_spends_budget)
 @idempotent
 @blp.doc(requestBody=body_doc(CaseCreateSchema, CaseCreateFormSchema))
 @blp.response(201, CaseSchema)
@@ -108,7 +114,7 @@ def create_case():
     """Report a problem, as JSON or as multipart with up to 5 `photos`."""
     acting = require(user(), Permission.REPORT)
     data, uploads = parse_body(CaseCreateSchema, CaseCreateFormSchema)
-    images = photos.process_photos(uploads)
+    images = photos.prepare_photos(db.session, _storage(), uploads)
     case = service.create_case(db.session, acting, data, images=images, storage=_storage())
     db.session.commit()
     return _case_response(case, 201)
@@ -168,7 +174,7 @@ def transition(case_id):
     case = service.case_for(db.session, case_id, acting)
     data, uploads = parse_body(TransitionSchema, TransitionFormSchema)
     service.authorize_transition(acting, case, data["action"], photo_count=len(uploads))
-    images = photos.process_photos(uploads)
+    images = photos.prepare_photos(db.session, _storage(), uploads)
     service.transition(
         db.session, case, acting, data, images=images, storage=_storage(), policy=_policy()
     )

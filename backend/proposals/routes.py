@@ -73,8 +73,8 @@ def create_proposal():
     once unless `draft` is true (or held as `pending` when the city reviews proposals)."""
     acting = require(user(), Permission.REPORT)
     data, uploads = parse_body(ProposalCreateSchema, ProposalCreateFormSchema)
-    images = photos.process_photos(uploads)
     storage = photos.media_storage(current_app.config["DATA_DIR"])
+    images = photos.prepare_photos(db.session, storage, uploads)
     proposal = service.create_proposal(
         db.session, acting, data, images=images, storage=storage, review=_review()
     )

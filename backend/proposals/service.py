@@ -19,8 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.aftercommit import after_commit
 from backend.auth.permissions import Permission, require, require_user
+from backend.cases import photos
 from backend.comments import targets
 from backend.comments.text import clean_text
 from backend.comments.voting import set_vote
@@ -30,7 +30,7 @@ from backend.departments.models import Category
 from backend.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from backend.live.publish import publish, reset_room
 from backend.media.processing import ProcessedImage
-from backend.media.storage import Storage, make_key
+from backend.media.storage import Storage
 from backend.proposals.models import (
     Proposal,
     ProposalCase,
@@ -61,7 +61,6 @@ from backend.proposals.transitions import DECISIONS, TRANSITIONS, vote_refusal
 
 DEFAULT_THRESHOLD = DEFAULTS["PROPOSAL_SUPPORT_THRESHOLD"]
 DEFAULT_EDIT_WINDOW = timedelta(minutes=30)
-PHOTO_SUFFIX = ".jpg"
 
 
 # --- publishing live --------------------------------------------------------------------
@@ -117,29 +116,23 @@ def _apply(session: Session, proposal: Proposal, data: dict) -> None:
         proposal.lat, proposal.lon = data["lat"], data["lon"]
 
 
-def _write_file(storage: Storage, data: bytes) -> None:
-    storage.put(data, PHOTO_SUFFIX)
-
-
 def _attach_photos(
     session: Session, proposal: Proposal, images: list[ProcessedImage], storage, actor
 ) -> None:
-    """Rows now; files once the transaction commits (keys are content hashes, so they are
-    known in advance and a rolled-back request leaves no file behind)."""
+    """Rows for photos whose files :func:`photos.prepare_photos` wrote already (or writes now,
+    for callers outside a request); files are deleted again if the transaction fails."""
     for image in images:
         large = image.renditions["large"]
         thumb = image.renditions.get("thumb", large)
         proposal.photos.append(
             ProposalPhoto(
-                key=make_key(large.data, PHOTO_SUFFIX),
-                thumb_key=make_key(thumb.data, PHOTO_SUFFIX),
+                key=photos.store_file(session, storage, large.data),
+                thumb_key=photos.store_file(session, storage, thumb.data),
                 width=large.width,
                 height=large.height,
                 uploaded_by_id=actor.id,
             )
         )
-        after_commit(session, _write_file, storage, large.data)
-        after_commit(session, _write_file, storage, thumb.data)
 
 
 def create_proposal(

@@ -48,3 +48,21 @@ def test_hsts_when_configured(client):
 def test_production_turns_hsts_on(monkeypatch):
     monkeypatch.delenv("CITYLOOP_HSTS_SECONDS", raising=False)
     assert ProductionConfig().HSTS_SECONDS == 31536000
+
+
+def test_the_nginx_site_sends_the_same_policy_and_no_banner():
+    """nginx answers some requests itself (errors, timeouts): with the app's own policy for
+    the default tile server, HSTS, no version and gunicorn's Server header hidden."""
+    from backend.config import DEFAULTS
+    from backend.headers import content_security_policy
+    from tests.helpers import ROOT
+
+    site = (ROOT / "deploy" / "nginx" / "cityloop.conf").read_text()
+    assert f'""      "{content_security_policy(DEFAULTS["TILE_URL"])}";' in site.replace("''", '""')
+    for line in (
+        "server_tokens off;",
+        "proxy_hide_header Server;",
+        'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;',
+        "add_header Content-Security-Policy $cityloop_csp always;",
+    ):
+        assert line in site, line

@@ -181,3 +181,22 @@ def test_rooms_registry_rejects_idents_that_are_not_ids():
         with pytest.raises(ValueError):
             rooms.positive_int(bad)
     assert rooms.positive_int("0042") == 42
+
+
+@pytest.mark.parametrize(
+    "change", [{"role": "resident"}, {"departments": []}, {"active": False}],
+    ids=["role", "department", "deactivated"],
+)  # fmt: skip
+def test_an_admin_taking_access_away_closes_the_persons_sockets(
+    client, socket_client, make_user, make_department, token_for, change
+):
+    make_department("roads")
+    sam = make_user("staff", departments=["roads"])
+    connection = socket_client(sam)
+    bystander = socket_client(make_user("staff", departments=["roads"]))
+    assert subscribe(connection, "user")["ok"]
+    admin = token_for(make_user("admin"))
+    response = client.patch(f"/api/v1/admin/users/{sam.id}", json=change, headers=admin)
+    assert response.status_code == 200, response.get_json()
+    assert not connection.is_connected()
+    assert bystander.is_connected()
