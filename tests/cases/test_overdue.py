@@ -10,6 +10,7 @@ from backend.cases import queries
 from backend.extensions import db
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+OPEN = ("submitted", "accepted", "assigned", "in_progress")
 
 
 @pytest.fixture
