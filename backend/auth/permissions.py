@@ -70,15 +70,30 @@ def require_user(user):
     return user
 
 
+def refusal(user, permission: Permission) -> NotAuthenticated | Forbidden | None:
+    """Why ``user`` may not act with ``permission`` (the error :func:`require` raises), or
+    None when they may."""
+    if not is_authenticated(user):
+        return NotAuthenticated("Sign in first.")
+    if not has_permission(user, permission):
+        return Forbidden("Your role does not allow this.")
+    if permission == Permission.REPORT and user.blocked:
+        return Forbidden("This account is blocked from posting.", code="blocked")
+    if permission == Permission.REPORT and not may_post_unverified() and not user.email_verified_at:
+        return Forbidden("Confirm your e-mail address first.", code="email_unverified")
+    return None
+
+
+def may(user, permission: Permission) -> bool:
+    """Whether :func:`require` would let ``user`` through (for what the client may offer)."""
+    return refusal(user, permission) is None
+
+
 def require(user, permission: Permission):
     """Raise 401 when signed out and 403 when the role lacks ``permission``."""
-    require_user(user)
-    if not has_permission(user, permission):
-        raise Forbidden("Your role does not allow this.")
-    if permission == Permission.REPORT and user.blocked:
-        raise Forbidden("This account is blocked from posting.", code="blocked")
-    if permission == Permission.REPORT and not may_post_unverified() and not user.email_verified_at:
-        raise Forbidden("Confirm your e-mail address first.", code="email_unverified")
+    error = refusal(user, permission)
+    if error is not None:
+        raise error
     return user
 
 

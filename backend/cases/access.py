@@ -36,6 +36,12 @@ def can_view_case(user, case: Case) -> bool:
     )
 
 
+def can_comment(user, case: Case) -> bool:
+    """Public replies: on a case one sees, unless moderation hid it (the comments service
+    also asks that the person may post at all)."""
+    return can_view_case(user, case) and not case.hidden
+
+
 def case_for(session: Session, case_id: int, user) -> Case:
     """The case if ``user`` may see it; a 404 otherwise (hidden cases do not leak)."""
     case = get_case(session, case_id)

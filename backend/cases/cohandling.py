@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from backend.auth.permissions import is_member, require_user
+from backend.auth.permissions import is_authenticated, is_member, require_user
 from backend.cases import escalation
 from backend.cases.history import record_event
 from backend.cases.models import Case, CaseTask, Status, TaskStatus
@@ -19,7 +19,14 @@ from backend.cases.transitions import lead_handler
 from backend.cases.validation import clean_text
 from backend.db import utcnow
 from backend.departments.models import Department
-from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
 
 WORKABLE = (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
 
@@ -37,6 +44,33 @@ def open_tasks(case: Case) -> list[CaseTask]:
     return [task for task in case.tasks if task.status == TaskStatus.OPEN]
 
 
+def request_refusal(actor, case: Case) -> DomainError | None:
+    """Why ``actor`` may not ask another department to co-handle ``case`` now, or None."""
+    if not is_authenticated(actor):
+        return NotAuthenticated("Sign in first.")
+    if not lead_handler(actor, case):
+        return Forbidden("Only the lead department can ask for help.", code="not_lead")
+    return _state_refusal(case)
+
+
+def _state_refusal(case: Case) -> DomainError | None:
+    if case.status not in WORKABLE:
+        return Conflict(f"A {case.status} case cannot get new tasks.", code="invalid_state")
+    return None
+
+
+def completion_refusal(actor, task: CaseTask) -> DomainError | None:
+    """Why ``actor`` may not mark ``task`` done, or None: staff of the task's department
+    (or an admin), while it is open."""
+    if not is_authenticated(actor):
+        return NotAuthenticated("Sign in first.")
+    if not is_member(actor, task.department_id):
+        return Forbidden("Only the asked department can finish this task.", code="not_member")
+    if task.status != TaskStatus.OPEN:
+        return Conflict("This task is done already.", code="task_done")
+    return None
+
+
 def request_task(
     session: Session,
     case: Case,
@@ -49,12 +83,9 @@ def request_task(
 ) -> CaseTask:
     """Ask another department to co-handle ``case`` (the lead department's staff, or the
     system for an urgent report)."""
-    if not system:
-        require_user(actor)
-        if not lead_handler(actor, case):
-            raise Forbidden("Only the lead department can ask for help.", code="not_lead")
-    if case.status not in WORKABLE:
-        raise Conflict(f"A {case.status} case cannot get new tasks.", code="invalid_state")
+    error = _state_refusal(case) if system else request_refusal(actor, case)
+    if error is not None:
+        raise error
     department = active_department(session, department_code)
     if department.id == case.department_id:
         raise ValidationFailed(
@@ -89,11 +120,9 @@ def complete_task(
     session: Session, task: CaseTask, actor, note: str | None, *, now: datetime | None = None
 ) -> CaseTask:
     """Staff of the task's department (or an admin) mark it done, with a note."""
-    require_user(actor)
-    if not is_member(actor, task.department_id):
-        raise Forbidden("Only the asked department can finish this task.", code="not_member")
-    if task.status != TaskStatus.OPEN:
-        raise Conflict("This task is done already.", code="task_done")
+    error = completion_refusal(actor, task)
+    if error is not None:
+        raise error
     now = now or utcnow()
     task.done_note = clean_text(note, "note", max_length=2000, required=True, multiline=True)
     task.status = TaskStatus.DONE

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.auth.permissions import Permission, is_authenticated, require, require_user
+from backend.auth.permissions import Permission, is_authenticated, refusal, require_user
 from backend.cases.history import record_event
 from backend.cases.models import (
     OPEN_STATUSES,
@@ -20,29 +20,7 @@ from backend.cases.models import (
 )
 from backend.cases.validation import clean_text
 from backend.db import utcnow
-from backend.errors import Conflict, Forbidden
-
-
-def is_following(session: Session, case: Case, user) -> bool:
-    if not is_authenticated(user):
-        return False
-    return bool(
-        session.scalar(
-            select(exists().where(CaseFollower.case_id == case.id, CaseFollower.user_id == user.id))
-        )
-    )
-
-
-def is_supporting(session: Session, case: Case, user) -> bool:
-    if not is_authenticated(user):
-        return False
-    return bool(
-        session.scalar(
-            select(
-                exists().where(CaseSupporter.case_id == case.id, CaseSupporter.user_id == user.id)
-            )
-        )
-    )
+from backend.errors import Conflict, DomainError, Forbidden, NotAuthenticated
 
 
 def add_follower(session: Session, case: Case, user_id: int) -> bool:
@@ -83,13 +61,23 @@ def _change_supporters(session: Session, case: Case, delta: int | None = None) -
     session.refresh(case, ["supporters_count", "updated_at"])
 
 
+def support_refusal(user, case: Case) -> DomainError | None:
+    """Why ``user`` may not say "me too" on ``case`` (whether they already did aside)."""
+    error = refusal(user, Permission.REPORT)
+    if error is not None:
+        return error
+    if case.reporter_id == user.id:
+        return Conflict("You reported this case yourself.", code="own_case")
+    if case.status not in OPEN_STATUSES:
+        return Conflict("Only open cases can be supported.", code="case_not_open")
+    return None
+
+
 def support(session: Session, case: Case, user) -> int:
     """ "Me too": once per person, on an open case that is not one's own. Also follows."""
-    require(user, Permission.REPORT)
-    if case.reporter_id == user.id:
-        raise Conflict("You reported this case yourself.", code="own_case")
-    if case.status not in OPEN_STATUSES:
-        raise Conflict("Only open cases can be supported.", code="case_not_open")
+    error = support_refusal(user, case)
+    if error is not None:
+        raise error
     if session.get(CaseSupporter, (case.id, user.id)) is not None:
         raise Conflict("You already support this case.", code="already_supporting")
     try:
@@ -131,6 +119,19 @@ def move_supporters(session: Session, source: Case, target: Case) -> None:
     _change_supporters(session, source)
 
 
+def rating_refusal(user, case: Case) -> DomainError | None:
+    """Why ``user`` may not rate ``case`` now, or None."""
+    if not is_authenticated(user):
+        return NotAuthenticated("Sign in first.")
+    if case.reporter_id != user.id:
+        return Forbidden("Only the reporter can rate the handling.", code="not_reporter")
+    if case.status != Status.CLOSED:
+        return Conflict("A case can be rated once it is closed.", code="case_not_closed")
+    if case.rating is not None:
+        return Conflict("This case has been rated already.", code="already_rated")
+    return None
+
+
 def rate(
     session: Session,
     case: Case,
@@ -141,13 +142,9 @@ def rate(
     now: datetime | None = None,
 ) -> CaseRating:
     """The reporter rates the handling once, after the case is closed."""
-    require_user(user)
-    if case.reporter_id != user.id:
-        raise Forbidden("Only the reporter can rate the handling.", code="not_reporter")
-    if case.status != Status.CLOSED:
-        raise Conflict("A case can be rated once it is closed.", code="case_not_closed")
-    if case.rating is not None:
-        raise Conflict("This case has been rated already.", code="already_rated")
+    error = rating_refusal(user, case)
+    if error is not None:
+        raise error
     now = now or utcnow()
     comment = clean_text(comment, "comment", max_length=2000, multiline=True)
     case.rating = CaseRating(user_id=user.id, score=score, comment=comment, created_at=now)

@@ -139,6 +139,11 @@ class Case(TimestampMixin, db.Model):
         return f"<Case {self.id} {self.status}>"
 
     @property
+    def is_open(self) -> bool:
+        """Still being worked on (its response clock runs): one of ``OPEN_STATUSES``."""
+        return self.status in OPEN_STATUSES
+
+    @property
     def public_reporter(self) -> dict:
         """What the public sees of the reporter: a name, or "anonymous"."""
         if self.anonymous or self.reporter is None:

@@ -161,7 +161,8 @@ def _viewer_filters(viewer, args: dict) -> list[ColumnElement]:
 
 
 def overdue_condition(now) -> ColumnElement:
-    """When a case is overdue: still open and past its due time."""
+    """When a case is overdue: still open and past its due time (in SQL; the same rule as
+    :func:`is_overdue`)."""
     return and_(Case.status.in_(OPEN_STATUSES), Case.due_at < now)
 
 
@@ -172,6 +173,12 @@ def at_risk_condition(now, within: timedelta) -> ColumnElement:
 
 def at_risk_window() -> timedelta:
     return timedelta(hours=current_app.config["AT_RISK_HOURS"])
+
+
+def is_overdue(case: Case, now=None) -> bool:
+    """:func:`overdue_condition` for one loaded case: what payloads say as ``overdue``."""
+    now = now or utcnow()
+    return case.is_open and case.due_at is not None and case.due_at < now
 
 
 def _overdue(overdue: bool) -> ColumnElement:

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from backend.auth.permissions import Permission, require
 from backend.auth.session import user
-from backend.cases import engagement, photos, queries, service, templates
+from backend.cases import engagement, photos, queries, service
 from backend.cases.bodies import body_doc, parse_body
 from backend.cases.effects import Policy
 from backend.cases.schemas import (
@@ -30,12 +30,11 @@ from backend.cases.schemas import (
     SupportStateSchema,
     TransitionFormSchema,
     TransitionSchema,
-    ViewerSchema,
     case_schema_for,
     dump_cases,
     event_schema_for,
 )
-from backend.cases.transitions import allowed_actions
+from backend.cases.viewer import attach_viewers
 from backend.extensions import db, limiter
 from backend.idempotency import idempotent
 from backend.pagination import page_of, paginate
@@ -62,7 +61,9 @@ def _json(body, status: int = 200):
 
 
 def _case_response(case, status: int = 200):
-    return _json(case_schema_for(user(), case).dump(case), status)
+    acting = user()
+    attach_viewers(db.session, acting, [case])
+    return _json(case_schema_for(acting, case).dump(case), status)
 
 
 def _page_response(page: dict, schema):
@@ -92,6 +93,7 @@ def list_cases(args):
     near + radius_m, mine, following, escalated, updated_since, q."""
     acting = user()
     page = queries.page_of_cases(db.session, acting, args)
+    attach_viewers(db.session, acting, page["items"])
     return _json({**page, "items": dump_cases(acting, page["items"])})
 
 
@@ -125,7 +127,9 @@ def create_case():
 @blp.response(200, page_of(NearbyCaseSchema))
 def nearby_cases(args):
     """Open cases of a category near a point (default 250 m), nearest first, at most 5."""
-    cases = queries.nearby(db.session, user(), **args)
+    acting = user()
+    cases = queries.nearby(db.session, acting, **args)
+    attach_viewers(db.session, acting, cases)
     page = {"items": cases, "total": len(cases), "page": 1, "per_page": queries.NEARBY_LIMIT}
     return _page_response(page, NearbyCaseSchema())
 
@@ -134,19 +138,7 @@ def nearby_cases(args):
 @blp.response(200, CaseSchema)
 def get_case(case_id):
     """One case, with what the asking user may do with it (`viewer`)."""
-    acting = user()
-    case = service.case_for(db.session, case_id, acting)
-    case.viewer = ViewerSchema().dump(
-        {
-            "following": engagement.is_following(db.session, case, acting),
-            "supporting": engagement.is_supporting(db.session, case, acting),
-            "reporter": service.is_reporter(acting, case),
-            "handler": service.is_case_handler(acting, case),
-            "templates": templates.uses_templates(acting, case.category),
-            "actions": allowed_actions(acting, case),
-        }
-    )
-    return _case_response(case)
+    return _case_response(service.case_for(db.session, case_id, user()))
 
 
 @blp.route("/cases/<int:case_id>/events", methods=["GET"])

@@ -14,6 +14,7 @@ from backend.auth.permissions import is_staff
 from backend.auth.schemas import UserPublicSchema
 from backend.cases.access import is_case_handler
 from backend.cases.models import Priority, Status, TaskStatus
+from backend.cases.queries import is_overdue
 from backend.cases.transitions import ACTIONS
 from backend.pagination import PageArgs
 
@@ -34,6 +35,19 @@ SORTS = [
 LAT = validate.Range(min=-90, max=90)
 LON = validate.Range(min=-180, max=180)
 MAX_RADIUS_M = 50_000
+
+# What `viewer.can` says beyond the transitions (each transition of the table has a flag too).
+OTHER_FLAGS = (
+    "reply",  # POST /cases/<id>/comments (a public reply)
+    "write_internal",  # the same with "internal" set: a note for the staff handling it
+    "request_task",  # POST /cases/<id>/tasks: ask another department to co-handle
+    "complete_task",  # POST /cases/<id>/tasks/<task>/done for some task (see complete_tasks)
+    "rate",  # POST /cases/<id>/rating
+    "flag",  # POST /flags for this case
+    "follow",  # POST/DELETE /cases/<id>/follow
+    "support",  # POST /cases/<id>/support ("me too"), unless already supporting
+)
+CAN_FLAGS = (*ACTIONS, *OTHER_FLAGS)
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -70,18 +84,59 @@ class RatingSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
+CanSchema = Schema.from_dict(
+    {flag: fields.Boolean(required=True) for flag in CAN_FLAGS}, name="CanSchema"
+)
+CanSchema.__doc__ = (
+    "What the asking user may do now: one flag per transition of the table, and reply, "
+    "write_internal, request_task, complete_task, rate, flag, follow, support."
+)
+
+
 class ViewerSchema(Schema):
-    """The asking user's relation to the case (single-case responses only)."""
+    """The asking user's relation to the case (answers to that user; never in live
+    events, which go to many people)."""
 
     following = fields.Boolean(required=True)
     supporting = fields.Boolean(required=True)
     reporter = fields.Boolean(required=True)
-    actions = fields.List(fields.String(), required=True)
+    actions = fields.List(
+        fields.String(), required=True, metadata={"description": "The transitions `can` allows."}
+    )
     handler = fields.Boolean(required=True)
     templates = fields.Boolean(
         required=True,
         metadata={"description": "May read the category's response templates."},
     )
+    can = fields.Nested(CanSchema, required=True)
+    complete_tasks = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "The co-handling tasks (ids) this user may mark done."},
+    )
+
+
+class Computed(fields.Boolean):
+    """A boolean worked out by ``rule(obj)`` when dumping (documented as a boolean)."""
+
+    def __init__(self, rule, **kwargs):
+        super().__init__(dump_only=True, **kwargs)
+        self.rule = rule
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return self.rule(obj)
+
+
+OPEN = fields.Boolean(
+    attribute="is_open",
+    required=True,
+    metadata={"description": "Still being worked on: submitted, accepted, assigned, in progress."},
+)
+OVERDUE = Computed(
+    is_overdue,
+    required=True,
+    metadata={"description": "Open and past its due time (when the answer was made)."},
+)
 
 
 class CasePublicSchema(Schema):
@@ -97,6 +152,8 @@ class CasePublicSchema(Schema):
     description = fields.String(required=True)
     answers = fields.Dict(keys=fields.String())
     due_at = fields.DateTime(allow_none=True)
+    open = OPEN
+    overdue = OVERDUE
     escalated = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
@@ -199,6 +256,8 @@ class CaseSummarySchema(Schema):
     status = fields.String(required=True)
     category = fields.Nested(NamedRefSchema, required=True)
     due_at = fields.DateTime(allow_none=True)
+    open = OPEN
+    overdue = OVERDUE
 
 
 class TaskWithCaseSchema(TaskSchema):

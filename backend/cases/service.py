@@ -18,6 +18,7 @@ from backend.cases import cohandling, engagement, escalation, photos
 from backend.cases.access import (
     ID_MAX,
     ID_MIN,
+    can_comment,
     can_view_case,
     case_for,
     get_case,
@@ -40,6 +41,7 @@ DEFAULT_POLICY = Policy()
 # Photos a transition may carry: the fix ("after"), or a check on the ground ("verify").
 PHOTO_KINDS = {"resolve": "after", "confirm": "verify", "reopen": "verify"}
 __all__ = [  # the access rules, re-exported for the domains that ask "the cases service"
+    "can_comment",
     "can_view_case",
     "case_for",
     "get_case",

@@ -20,6 +20,7 @@ from backend.cases import escalation
 from backend.cases.effects import Policy
 from backend.cases.history import claim, record_event
 from backend.cases.models import WORKING_STATUSES, Case, Status
+from backend.cases.queries import overdue_condition
 from backend.cases.service import DEFAULT_POLICY, system_transition
 from backend.db import utcnow
 from backend.errors import Conflict
@@ -46,9 +47,9 @@ def overdue(now: datetime):
     return (
         select(Case)
         .where(
+            overdue_condition(now),
             Case.status.in_(WORKING_STATUSES),
             Case.escalated.is_(False),
-            Case.due_at < now,
         )
         .order_by(Case.due_at, Case.id)
         .limit(BATCH)

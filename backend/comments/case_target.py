@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 NEEDED = (
     "get_case",
     "can_view_case",
+    "can_comment",
     "is_case_handler",
     "record_comment_event",
     "adjust_comments_count",
@@ -41,9 +42,6 @@ def _cases_service():
 def register(cases) -> None:
     """Register "case" with ``cases`` (the cases service module) answering the questions."""
 
-    def can_comment(user, case) -> bool:
-        return cases.can_view_case(user, case) and not case.hidden
-
     def on_comment(session: Session, case, comment, actor) -> None:
         cases.record_comment_event(
             session, case, actor, internal=comment.internal, comment_id=comment.id
@@ -55,7 +53,7 @@ def register(cases) -> None:
         "case",
         load=cases.get_case,
         can_view=cases.can_view_case,
-        can_comment=can_comment,
+        can_comment=cases.can_comment,
         can_write_internal=cases.is_case_handler,
         on_comment=on_comment,
         count_changed=cases.adjust_comments_count,

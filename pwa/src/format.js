@@ -57,14 +57,16 @@ export function duration(seconds) {
   return formatter(Intl.NumberFormat, { style: 'unit', unit, unitDisplay: 'long' }).format(Math.max(value, 1));
 }
 
-const FINISHED = new Set(['resolved', 'closed', 'rejected', 'merged']);
-
-/** The deadline as a plain sentence ("Due in 2 days", "3 hours overdue"), or '' when none applies. */
+/**
+ * The deadline as a plain sentence ("Due in 2 days", "3 hours overdue"), or '' when none applies.
+ * Whether the clock runs (`open`) and whether it is `overdue` are the server's word, never worked
+ * out here; only the wording follows the time.
+ */
 export function deadlineSentence(kase, now = Date.now()) {
-  if (!kase || !kase.due_at || FINISHED.has(kase.status)) return '';
+  if (!kase || !kase.due_at || !kase.open) return '';
   const seconds = (new Date(kase.due_at).getTime() - now) / 1000;
-  if (seconds >= 0) return t('deadline.due', { when: relativeTime(kase.due_at, now) });
-  return t('deadline.overdue', { duration: duration(-seconds) });
+  if (kase.overdue) return t('deadline.overdue', { duration: duration(Math.max(-seconds, 60)) });
+  return t('deadline.due', { when: relativeTime(seconds > 0 ? kase.due_at : new Date(now).toISOString(), now) });
 }
 
 export function distance(meters) {

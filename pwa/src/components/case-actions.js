@@ -7,8 +7,6 @@ import { formatNumber } from '../format.js';
 import { clearFieldErrors, errorMessage, setBusy, showFieldErrors, toast } from '../ui.js';
 import { starsInput, starsShow } from './stars.js';
 
-const OPEN = new Set(['submitted', 'accepted', 'assigned', 'in_progress']);
-
 export const isMine = (kase, user) => kase.is_mine === true
   || (!!user && kase.reporter?.id != null && String(kase.reporter.id) === String(user.id));
 
@@ -35,7 +33,7 @@ function followButton(kase, user, signal) {
 
 function meTooButton(kase, user, signal) {
   const count = h('span', { class: 'muted' }, kase.supporters ? t('case.supporters', { count: kase.supporters, n: formatNumber(kase.supporters) }) : '');
-  if (!user || isMine(kase, user) || !OPEN.has(kase.status)) return count;
+  if (!kase.viewer?.can?.support) return count;
   const btn = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-pressed': String(!!kase.supported), disabled: !!kase.supported, 'data-testid': 'me-too' },
     icon('plus'), t('case.meToo'));
   btn.onclick = async () => {
@@ -121,8 +119,9 @@ function rating(kase, signal) {
 /** caseActions({kase, user, signal, onChanged}) -> element */
 export function caseActions({ kase, user, signal, onChanged }) {
   const mine = isMine(kase, user);
+  const can = kase.viewer?.can || {}; // what this person may do: the server's answer
   return h('div', null,
     h('div', { class: 'row wrap action-row' }, followButton(kase, user, signal), meTooButton(kase, user, signal)),
-    mine && kase.status === 'resolved' ? confirmOrReopen(kase, signal, onChanged) : null,
-    mine && (kase.status === 'resolved' || kase.status === 'closed') ? rating(kase, signal) : null);
+    mine && can.confirm && can.reopen ? confirmOrReopen(kase, signal, onChanged) : null,
+    mine && (can.rate || kase.rating?.score) ? rating(kase, signal) : null);
 }

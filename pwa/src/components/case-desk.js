@@ -19,7 +19,6 @@ import { casePhotos } from './case-photos.js';
 const AT_ONCE = new Set(['accept', 'start', 'close']);
 const ORDER = ['accept', 'assign', 'start', 'resolve', 'transfer', 'merge', 'reject', 'close', 'confirm', 'reopen'];
 const TONE = { reject: 'btn-danger', resolve: 'btn-primary', accept: 'btn-primary', start: 'btn-primary' };
-const WORKABLE = new Set(['accepted', 'assigned', 'in_progress']);
 const RACES = new Set(['stale', 'invalid_transition']);
 
 export const getDepartments = () => getOnce('/departments', { per_page: 100 }).then(itemsOf);
@@ -141,7 +140,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
 
   function renderActions() {
     openForm = null;
-    const allowed = ORDER.filter((a) => (kase.viewer?.actions || []).includes(a));
+    const allowed = ORDER.filter((a) => kase.viewer?.can?.[a]);
     const headingId = actions.getAttribute('aria-labelledby');
     replace(actions, h('h3', { id: headingId }, t('desk.actions')),
       allowed.length
@@ -310,12 +309,12 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     let list;
     try { list = itemsOf(await get(`/cases/${id}/tasks`, null, { signal })); } catch { return; }
     openTasks = list.filter((task) => task.status === 'open').length;
-    const mine = new Set((user.departments || []).map((d) => d.code));
-    const lead = user.role === 'admin' || mine.has(kase.department?.code);
+    // Who may ask for help and finish which task is the server's answer (`viewer`).
+    const mine = new Set(kase.viewer?.complete_tasks || []);
     tasks.hidden = false;
     replace(tasks, h('h3', { id: `tasks-h-${id}` }, icon('users'), t('desk.tasks')),
       list.length ? h('ul', { class: 'task-list' }, list.map((task) => taskItem(task, mine))) : h('p', { class: 'muted' }, t('desk.noTasks')),
-      lead && WORKABLE.has(kase.status) ? askForm() : null);
+      kase.viewer?.can?.request_task ? askForm() : null);
   }
 
   function taskItem(task, mine) {
@@ -325,7 +324,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
         h('span', { class: `chip ${done ? 'status status-resolved' : 'status status-assigned'}` }, icon(done ? 'check' : 'clock'), t(done ? 'desk.taskDone' : 'desk.taskOpen'))),
       task.request_note ? h('p', { class: 'small' }, task.request_note) : null,
       task.done_note ? h('p', { class: 'small' }, icon('check'), ' ', task.done_note) : null);
-    if (!done && (mine.has(task.department?.code) || user.role === 'admin')) {
+    if (!done && mine.has(task.id)) {
       const fid = nextId('done');
       const note = h('textarea', { id: fid, name: 'note', rows: 2, 'data-testid': 'task-done-note' });
       const btn = h('button', { type: 'submit', class: 'btn btn-secondary btn-small', 'data-testid': 'task-done' }, icon('check'), t('desk.markTaskDone'));
@@ -335,7 +334,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
         clearFieldErrors(form);
         if (!note.value.trim()) { showFieldErrors(form, { fields: { note: [t('form.requiredField')] } }); return; }
         setBusy(btn, true);
-        try { await post(`/cases/${id}/tasks/${task.id}/done`, { note: note.value.trim() }, { signal }); loadTasks(); } catch (err) { showFieldErrors(form, err); setBusy(btn, false); }
+        try { await post(`/cases/${id}/tasks/${task.id}/done`, { note: note.value.trim() }, { signal }); await refresh(); } catch (err) { showFieldErrors(form, err); setBusy(btn, false); }
       };
       li.append(form);
     }
@@ -360,7 +359,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
       setBusy(btn, true);
       try {
         await create(`/cases/${id}/tasks`, { department: select.value, note: note.value.trim() || undefined }, { signal });
-        loadTasks();
+        await refresh();
       } catch (err) { showFieldErrors(form, err); setBusy(btn, false); }
     };
     const open = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': 'false', 'data-testid': 'task-open' }, icon('plus'), t('desk.askTitle'));

@@ -31,8 +31,8 @@ export function onWidthChange(ctx, fn) {
 }
 
 function clockTone(kase, now) {
-  const left = new Date(kase.due_at).getTime() - now;
-  return left < 0 ? 'overdue' : left < SOON_MS ? 'soon' : 'ok';
+  if (kase.overdue) return 'overdue'; // the server's rule, in the payload
+  return new Date(kase.due_at).getTime() - now < SOON_MS ? 'soon' : 'ok';
 }
 
 /** Time left on the response target, in words; overdue in red with an alert icon. */
@@ -40,7 +40,7 @@ export function slaClock(kase, now = Date.now()) {
   const text = deadlineSentence(kase, now);
   if (!text) return null;
   const tone = clockTone(kase, now);
-  return h('span', { class: `sla sla-${tone}`, 'data-testid': 'sla', 'data-tone': tone, 'data-due': kase.due_at, 'data-status': kase.status },
+  return h('span', { class: `sla sla-${tone}`, 'data-testid': 'sla', 'data-tone': tone, 'data-due': kase.due_at, 'data-overdue': String(!!kase.overdue) },
     icon(tone === 'overdue' ? 'alert' : 'clock'), h('span', null, text));
 }
 
@@ -48,7 +48,7 @@ export function slaClock(kase, now = Date.now()) {
 export function tickClocks(ctx, root) {
   const timer = setInterval(() => {
     root.querySelectorAll('.sla[data-due]').forEach((el) => {
-      const fresh = slaClock({ due_at: el.dataset.due, status: el.dataset.status });
+      const fresh = slaClock({ due_at: el.dataset.due, open: true, overdue: el.dataset.overdue === 'true' });
       if (fresh) el.replaceWith(fresh);
     });
   }, 60_000);

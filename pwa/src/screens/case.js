@@ -59,7 +59,7 @@ export default async function caseScreen(ctx) {
 
   function renderSummary(changed = false) {
     const deadline = deadlineSentence(kase);
-    const overdue = deadline && new Date(kase.due_at) < new Date();
+    const overdue = deadline && kase.overdue;
     const chip = statusChip(kase.status);
     replace(summary, 
       h('div', { class: 'row wrap' }, chip,
@@ -111,9 +111,10 @@ export default async function caseScreen(ctx) {
   }));
   ctx.onCleanup(live.subscribe(`case:${id}`, (type, data) => {
     if (type === 'case.event') {
+      // The live payload is the public view, without `viewer`: fetch what this person may do now.
       if (data.case) applyCase(data.case);
       if (data.event) tl.add(data.event, { highlight: true });
-      if (!data.case) catchUp();
+      catchUp();
     } else if (type === 'missed') {
       catchUp(data.map((item) => item.event || item));
     } else if (type === 'case.comment') {

@@ -13,7 +13,6 @@ import { caseDesk, getDepartments } from '../components/case-desk.js';
 const GROUPS = ['open', 'new', 'working', 'done', 'all'];
 const SORTS = { due: 'due_at', new: '-created_at' };
 const PER_PAGE = 50;
-const OPEN = new Set(STATUS_FILTERS.open);
 
 function readFilters(query) {
   return {
@@ -212,7 +211,7 @@ export default async function staffInbox(ctx) {
     const statuses = STATUS_FILTERS[filters.group];
     if (statuses.length && !statuses.includes(c.status)) return false;
     if (filters.category && c.category?.code !== filters.category) return false;
-    if (filters.overdue && !(c.due_at && OPEN.has(c.status) && new Date(c.due_at) < new Date())) return false;
+    if (filters.overdue && !c.overdue) return false;
     if (filters.mine) {
       const tookIt = event && ['assign', 'start'].includes(event.action) && String(event.actor?.id) === String(ctx.user.id);
       if (!tookIt && !cases.has(String(c.id))) return false;
