@@ -36,6 +36,7 @@ from backend.cases.schemas import (
     event_schema_for,
 )
 from backend.cases.transitions import allowed_actions
+from backend.errors import NotFound
 from backend.extensions import db, limiter
 from backend.idempotency import idempotent
 from backend.pagination import page_of, paginate
@@ -128,6 +129,21 @@ def nearby_cases(args):
 @blp.response(200, CaseSchema)
 def get_case(case_id):
     """One case, with what the asking user may do with it (`viewer`)."""
+    return _case_with_viewer(case_id)
+
+
+@blp.route("/cases/by-ref/<string:reference>", methods=["GET"])
+@blp.response(200, CaseSchema)
+def get_case_by_reference(reference):
+    """The case with this reference (`RD-2412-0042`; any case, spaces instead of dashes and
+    a number without its leading zeros are fine), as `GET /cases/<id>` gives it."""
+    case_id = queries.id_by_reference(db.session, reference)
+    if case_id is None:
+        raise NotFound("No such case.")
+    return _case_with_viewer(case_id)
+
+
+def _case_with_viewer(case_id: int):
     acting = user()
     case = service.case_for(db.session, case_id, acting)
     case.viewer = ViewerSchema().dump(
