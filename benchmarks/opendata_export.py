@@ -35,7 +35,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 SEED = """
-INSERT INTO cases (id, reference, category_id, department_id, status, priority, lat, lon, address, title,
+INSERT INTO cases (id, reference, category_id, department_id, status, priority, lat, lon, address,
+    title,
     description, answers, anonymous, due_at, escalated, supporters_count, comments_count,
     reopen_count, resolved_at, closed_at, hidden, version, source, created_at, updated_at)
 SELECT 100000000 + g, 'BM-' || g, :category, :department,
