@@ -6,6 +6,8 @@ import { formatDateTime, formatNumber, relativeTime } from '../format.js';
 import { errorState, setBusy, showFieldErrors, skeletonList, clearFieldErrors } from '../ui.js';
 import { itemsOf } from './case-card.js';
 import { flash } from './timeline.js';
+import { flagButton } from '../flag.js';
+import { isOwnComment } from '../case-viewer.js';
 
 /**
  * commentsSection({base: '/cases/12', user, signal, title, staff}) -> {el, add(comment), apply(payload)}
@@ -48,7 +50,8 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
         h('time', { class: 'muted', datetime: c.created_at, title: formatDateTime(c.created_at) }, relativeTime(c.created_at))),
       h('p', { class: 'comment-body' }, c.hidden ? t('comments.hidden') : c.body),
       h('div', { class: 'comment-actions' }, up, score, down,
-        user && !c.parent_id ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => openReply(c, li) }, icon('reply'), t('comments.reply')) : null),
+        user && !c.parent_id ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => openReply(c, li) }, icon('reply'), t('comments.reply')) : null,
+        user && !c.internal && !c.hidden && !isOwnComment(c, user) ? flagButton({ targetType: 'comment', targetId: c.id, user }) : null),
       c.parent_id ? null : h('ul', { class: 'replies' }));
     return li;
   }
