@@ -22,5 +22,7 @@ export function caseViewer(kase, user) {
   };
 }
 
-/** Whether `user` wrote this comment (no flag on one's own words). */
-export const isOwnComment = (comment, user) => !!user && comment.author?.id != null && String(comment.author.id) === String(user.id);
+/** Whether `user` wrote this comment (no flag on one's own words). Comment payloads carry no
+ *  author id today, so only comments posted from this page are known as one's own. */
+export const isOwnComment = (comment, user) => !!user && (comment.mine === true
+  || (comment.author?.id != null && String(comment.author.id) === String(user.id)));

@@ -109,7 +109,9 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
         const internal = desk ? desk.internal() : undefined;
         const sent = text.value;
         const c = await create(`${base}/comments`, { body: sent.trim(), parent_id: parentId, internal }, { key, signal });
+        c.mine = true; // the payload does not say whose a comment is: no "report" on what one just wrote
         add(c, { highlight: true });
+        byId.get(String(c.id))?.querySelector('.flag-btn')?.remove(); // in case it came live first
         if (text.value === sent) text.value = ''; // keep what was typed since (the reply came live first)
         key = null;
         onDone?.();
