@@ -130,6 +130,18 @@ export default async function caseScreen(ctx) {
     if (changed) statusListeners.forEach((fn) => fn(kase.status));
     if (photosChanged) renderPhotos();
     renderActions();
+    // Live payloads carry no `viewer`: what this person may do now (confirm, reopen, rate)
+    // changes with the status, so ask for it.
+    if (changed && !next.viewer) refreshViewer();
+  }
+
+  async function refreshViewer() {
+    try {
+      const fresh = await get(`/cases/${id}`, null, { signal: ctx.signal });
+      if (!ctx.isCurrent()) return;
+      kase.viewer = fresh.viewer;
+      renderActions();
+    } catch { /* the actions shown stay; the next change or a reload brings them */ }
   }
 
   const live = await import('../live.js');

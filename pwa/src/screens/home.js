@@ -12,6 +12,8 @@ import { bboxParam, defaultView, rememberView, viewBbox } from '../map-view.js';
 
 const FILTER_KEY = 'cityloop.homeFilter';
 const PIN_BATCH = 10;
+const CLUSTER_PX = 36; // pins closer than this on screen are drawn as one
+const MAX_ZOOM = 18;
 
 // The list waits for the map's area, which needs the config's centre: ask for it while the
 // session is still loading, not after this screen first renders.
@@ -133,7 +135,7 @@ export default function home(ctx) {
       const { map } = mapApi;
       const cases = itemsOf(data).filter((c) => c.lat != null && c.lon != null);
       const zoom = map.getZoom();
-      const groups = clusterPoints(cases, (c) => { const p = map.project([c.lat, c.lon], zoom); return [p.x, p.y]; });
+      const groups = clusterPoints(cases, (c) => { const p = map.project([c.lat, c.lon], zoom); return [p.x, p.y]; }, CLUSTER_PX);
       // In small batches, giving the browser a turn in between: each batch of pins also costs a
       // style and layout pass, and 25 pins a batch still made long tasks on a slow phone.
       for (let i = 0; i < groups.length; i += PIN_BATCH) {
@@ -159,8 +161,9 @@ export default function home(ctx) {
     const [first] = items;
     const marker = clusterMarker(L, { lat: first.lat, lon: first.lon, count: items.length, title: t('home.cluster', { count: items.length }) });
     const open = () => {
-      const zoom = map.getBoundsZoom(bounds);
-      if (zoom > map.getZoom() && zoom <= map.getMaxZoom()) { map.fitBounds(bounds, { padding: [40, 40] }); return; }
+      // Apart at the closest street zoom: zoom in on them; else (one spot) list them.
+      const apart = map.project(bounds.getNorthEast(), MAX_ZOOM).distanceTo(map.project(bounds.getSouthWest(), MAX_ZOOM)) >= CLUSTER_PX;
+      if (apart && map.getZoom() < MAX_ZOOM) { map.fitBounds(bounds, { padding: [40, 40], maxZoom: MAX_ZOOM }); return; }
       const list = h('ul', { class: 'cluster-list' }, items.map((c) => h('li', null,
         h('a', { href: `/cases/${c.id}` }, caseTitle(c), ' · ', t(`status.${c.status}`)))));
       L.popup({ maxHeight: 240 }).setLatLng([first.lat, first.lon]).setContent(list).openOn(map);
