@@ -127,6 +127,7 @@ def _case_row(rng: random.Random, case_id: int, status: str, reporter: int, cate
     )
     return {
         "id": case_id,
+        "reference": f"BM-{case_id}",  # unique; the real scheme needs the counters
         "reporter_id": reporter,
         "category_id": category_id,
         "department_id": department_id,

@@ -35,10 +35,11 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 SEED = """
-INSERT INTO cases (id, category_id, department_id, status, priority, lat, lon, address, title,
+INSERT INTO cases (id, reference, category_id, department_id, status, priority, lat, lon, address,
+    title,
     description, answers, anonymous, due_at, escalated, supporters_count, comments_count,
     reopen_count, resolved_at, closed_at, hidden, version, source, created_at, updated_at)
-SELECT 100000000 + g, :category, :department,
+SELECT 100000000 + g, 'BM-' || g, :category, :department,
     (ARRAY['submitted','accepted','assigned','in_progress','resolved','closed','closed',
            'rejected'])[1 + g % 8],
     CASE WHEN g % 50 = 0 THEN 'urgent' ELSE 'normal' END,

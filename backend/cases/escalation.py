@@ -26,10 +26,6 @@ from backend.departments.models import Category
 BATCH = 500
 
 
-def _label(case: Case) -> str:
-    return f"“{case.title}”" if case.title else f"Case #{case.id}"
-
-
 def heads_of(session: Session, department_id: int | None) -> list[int]:
     stmt = select(Membership.user_id).where(
         Membership.department_id == department_id, Membership.is_head.is_(True)
@@ -54,7 +50,7 @@ def alert_heads(session: Session, case: Case, now: datetime) -> int:
     case.admins_alerted = False
     sent = notify(session, heads_of(session, case.department_id), kind="case_escalated",
                   target_type="case", target_id=case.id,
-                  text=f"{_label(case)} is past its deadline")  # fmt: skip
+                  text=f"{case.label} is past its deadline")  # fmt: skip
     return len(sent)
 
 
@@ -94,7 +90,7 @@ def alert_admins(session: Session, case: Case, now: datetime) -> None:
     case.admins_alerted = True
     sent = notify(session, admins(session), kind="case_escalated", target_type="case",
                   target_id=case.id,
-                  text=f"{_label(case)} is still not moved after its escalation")  # fmt: skip
+                  text=f"{case.label} is still not moved after its escalation")  # fmt: skip
     hours = case.category.admin_escalation_hours
     record_event(session, case, None, "escalate_admins", now=now, internal=True,
                  note=f"Not moved {hours} h after the heads were alerted: admins alerted",
@@ -107,7 +103,7 @@ def alert_urgent(session: Session, case: Case, actor_id: int | None = None) -> i
 
     sent = notify(session, members_of(session, case.department_id), kind="case_urgent",
                   target_type="case", target_id=case.id, actor_id=actor_id,
-                  text=f"Urgent: {_label(case)}")  # fmt: skip
+                  text=f"Urgent: {case.label}")  # fmt: skip
     return len(sent)
 
 
@@ -117,7 +113,7 @@ def alert_new(session: Session, case: Case, actor_id: int | None = None) -> int:
 
     sent = notify(session, members_of(session, case.department_id), kind="case_new",
                   target_type="case", target_id=case.id, actor_id=actor_id,
-                  text=f"New case: {_label(case)}")  # fmt: skip
+                  text=f"New case: {case.label}")  # fmt: skip
     return len(sent)
 
 
@@ -127,5 +123,5 @@ def alert_cohandling(session: Session, case: Case, department, actor_id: int | N
 
     sent = notify(session, members_of(session, department.id), kind="case_cohandle",
                   target_type="case", target_id=case.id, actor_id=actor_id,
-                  text=f"{department.name} is asked to help with {_label(case)}")  # fmt: skip
+                  text=f"{department.name} is asked to help with {case.label}")  # fmt: skip
     return len(sent)

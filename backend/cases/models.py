@@ -77,6 +77,8 @@ class Case(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # What a person reads over the phone ("RD-2412-0042"): see backend.cases.references.
+    reference: Mapped[str] = mapped_column(String(24), nullable=False, unique=True)
     reporter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -144,6 +146,11 @@ class Case(TimestampMixin, db.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def label(self) -> str:
+        """How messages name the case: its title and reference, or the reference alone."""
+        return f"“{self.title}” ({self.reference})" if self.title else f"Case {self.reference}"
+
+    @property
     def public_reporter(self) -> dict:
         """What the public sees of the reporter: a name, or "anonymous"."""
         if self.anonymous or self.reporter is None:
@@ -165,6 +172,16 @@ class Case(TimestampMixin, db.Model):
             "email": self.reporter.email,
             "phone": self.reporter.phone or self.contact_phone,
         }
+
+
+class CaseReferenceCounter(db.Model):
+    """The last sequence number given out per reference prefix and month (YYMM)."""
+
+    __tablename__ = "case_reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period: Mapped[str] = mapped_column(String(4), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class CaseEvent(db.Model):

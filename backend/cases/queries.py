@@ -23,6 +23,7 @@ from backend.auth.permissions import (
     is_staff,
     require_user,
 )
+from backend.cases import references
 from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower
 from backend.db import utcnow
 from backend.departments.models import Category, Department
@@ -137,10 +138,22 @@ def _search(q: str) -> ColumnElement:
         Case.title.ilike(pattern, escape="\\"),
         Case.description.ilike(pattern, escape="\\"),
         Case.address.ilike(pattern, escape="\\"),
+        Case.reference.ilike(pattern, escape="\\"),
     ]
+    reference = references.normalise(q)
+    if reference is not None:  # as read over the phone: "rd 2412 42"
+        matches.append(Case.reference == reference)
     if q.strip().isdigit() and len(q.strip()) <= 10:
         matches.append(Case.id == int(q.strip()))
     return or_(*matches)
+
+
+def id_by_reference(session: Session, typed: str) -> int | None:
+    """The id of the case with this reference (as typed: any case, spaces, short number)."""
+    reference = references.normalise(typed)
+    if reference is None:
+        return None
+    return session.scalar(select(Case.id).where(Case.reference == reference))
 
 
 def _viewer_filters(viewer, args: dict) -> list[ColumnElement]:

@@ -35,6 +35,7 @@ from backend.cases.schemas import (
     event_schema_for,
 )
 from backend.cases.viewer import attach_viewers
+from backend.errors import NotFound
 from backend.extensions import db, limiter
 from backend.idempotency import idempotent
 from backend.pagination import page_of, paginate
@@ -138,6 +139,17 @@ def nearby_cases(args):
 @blp.response(200, CaseSchema)
 def get_case(case_id):
     """One case, with what the asking user may do with it (`viewer`)."""
+    return _case_response(service.case_for(db.session, case_id, user()))
+
+
+@blp.route("/cases/by-ref/<string:reference>", methods=["GET"])
+@blp.response(200, CaseSchema)
+def get_case_by_reference(reference):
+    """The case with this reference (`RD-2412-0042`; any case, spaces instead of dashes and
+    a number without its leading zeros are fine), as `GET /cases/<id>` gives it."""
+    case_id = queries.id_by_reference(db.session, reference)
+    if case_id is None:
+        raise NotFound("No such case.")
     return _case_response(service.case_for(db.session, case_id, user()))
 
 

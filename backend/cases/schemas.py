@@ -139,8 +139,16 @@ OVERDUE = Computed(
 )
 
 
+REFERENCE_DOC = {
+    "description": "A short reference to read over the phone: department prefix, year and "
+    "month of filing, sequence (see docs/cases.md). Unique; never changes.",
+    "example": "RD-2412-0042",
+}
+
+
 class CasePublicSchema(Schema):
     id = fields.Integer(required=True)
+    reference = fields.String(required=True, metadata=REFERENCE_DOC)
     status = fields.String(required=True, metadata={"enum": STATUSES})
     category = fields.Nested(NamedRefSchema, required=True)
     department = fields.Nested(NamedRefSchema, allow_none=True)
@@ -252,6 +260,7 @@ class TaskSchema(Schema):
 
 class CaseSummarySchema(Schema):
     id = fields.Integer(required=True)
+    reference = fields.String(required=True, metadata=REFERENCE_DOC)
     title = fields.String(allow_none=True)
     status = fields.String(required=True)
     category = fields.Nested(NamedRefSchema, required=True)
@@ -458,7 +467,12 @@ class CaseQuerySchema(PageArgs):
     following = fields.Boolean()
     escalated = fields.Boolean()
     updated_since = fields.AwareDateTime(default_timezone=UTC)
-    q = fields.String(validate=validate.Length(min=1, max=100))
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Words in the title, description or address; a case id or reference."
+        },
+    )
     sort = fields.String(validate=validate.OneOf(SORTS))
 
     @validates_schema

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, is_staff, require, require_user
-from backend.cases import cohandling, engagement, escalation, photos
+from backend.cases import cohandling, engagement, escalation, photos, references
 from backend.cases.access import (
     ID_MAX,
     ID_MIN,
@@ -133,11 +133,12 @@ def _new_case(session: Session, actor, category: Category, data: dict, position,
     description = clean_text(
         data.get("description"), "description", max_length=5000, required=True, multiline=True
     )
-    return Case(
+    department = category.department
+    case = Case(
         id=_new_id(session),
         reporter=actor,
         category=category,
-        department=category.department,
+        department=department,
         status=Status.SUBMITTED,
         priority=data.get("priority") or Priority.NORMAL,
         lat=position[0],
@@ -150,6 +151,11 @@ def _new_case(session: Session, actor, category: Category, data: dict, position,
         created_at=now,
         updated_at=now,
     )
+    # Last: the counter row stays locked until this transaction ends.
+    case.reference = references.next_reference(
+        session, department.code if department else category.code, now
+    )
+    return case
 
 
 def _new_id(session: Session) -> int:

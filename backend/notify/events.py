@@ -36,10 +36,6 @@ ACTION_TEXT = {
 }
 
 
-def _case_label(case) -> str:
-    return f"“{case.title}”" if case.title else f"Case #{case.id}"
-
-
 def _case_followers(session: Session, case_id: int) -> list[int]:
     from backend.cases.models import CaseFollower
 
@@ -58,7 +54,7 @@ def on_case_event(session: Session, room: str, payload: dict) -> list[Notificati
         return []
     case = session.get(Case, event.case_id)
     department = case.department.name if case.department is not None else "a department"
-    text = f"{_case_label(case)} {ACTION_TEXT[event.action].format(department=department)}"
+    text = f"{case.label} {ACTION_TEXT[event.action].format(department=department)}"
     return notify(session, _case_followers(session, case.id), kind="case_update",
                   target_type="case", target_id=case.id, text=text, actor_id=event.actor_id,
                   deliver=False)  # fmt: skip
@@ -82,7 +78,7 @@ def on_case_comment(session: Session, room: str, payload: dict) -> list[Notifica
     case = session.get(Case, comment.target_id)
     return notify(session, _case_followers(session, case.id), kind="case_reply",
                   target_type="case", target_id=case.id, deliver=False,
-                  text=f"New reply on {_case_label(case)}",
+                  text=f"New reply on {case.label}",
                   actor_id=comment.author_id)  # fmt: skip
 
 

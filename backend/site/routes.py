@@ -2,6 +2,8 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from backend.moderation.schemas import REASONS
+
 blp = Blueprint("site", __name__, url_prefix="/api/v1", description="Installation settings")
 
 
@@ -12,12 +14,18 @@ class SiteConfigSchema(Schema):
     map_zoom = fields.Integer(required=True)
     languages = fields.List(fields.String(), required=True)
     city_name = fields.String(required=True)
+    flag_reasons = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "The reasons `POST /flags` accepts, in the order to offer them."},
+    )
 
 
 @blp.route("/config", methods=["GET"])
 @blp.response(200, SiteConfigSchema)
 def site_config():
-    """Public settings for clients: map tiles and centre, languages, the city's name."""
+    """Public settings for clients: map tiles and centre, languages, the city's name, the
+    reasons a person may give when reporting content."""
     config = current_app.config
     return {
         "tile_url": config["TILE_URL"] or None,
@@ -26,4 +34,5 @@ def site_config():
         "map_zoom": config["MAP_ZOOM"],
         "languages": ["en", "zh-CN"],
         "city_name": config["CITY_NAME"],
+        "flag_reasons": REASONS,
     }

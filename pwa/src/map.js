@@ -60,3 +60,12 @@ export function statusMarker(L, { lat, lon, status, title }) {
   const icon = L.divIcon({ className: `pin status-${name}`, html, iconSize: [34, 34], iconAnchor: [17, 34] });
   return L.marker([lat, lon], { icon, title, keyboard: true, riseOnHover: true });
 }
+
+export { clusterPoints } from './cluster.js';
+
+/** Several pins that overlap, as one round pin with their number; `title` is its accessible name. */
+export function clusterMarker(L, { lat, lon, count, title }) {
+  const size = count < 10 ? 36 : count < 100 ? 42 : 48;
+  const icon = L.divIcon({ className: 'pin-cluster', html: `<span>${Number(count)}</span>`, iconSize: [size, size] });
+  return L.marker([lat, lon], { icon, title, keyboard: true, riseOnHover: true });
+}

@@ -79,3 +79,55 @@ def test_downgrade_to_base_and_up_again(fresh_app):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert _schema_diff() == []
+
+
+def test_case_references_are_backfilled_in_filing_order(fresh_app):
+    """0009 gives the cases already there references per department and month."""
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0008"]).exit_code == 0
+    now = "CURRENT_TIMESTAMP"
+    with db.engine.begin() as connection:
+        for dep_id, code in ((1, "roads"), (2, "water")):
+            connection.execute(
+                text(
+                    "INSERT INTO departments (id, code, name, names, active, created_at,"
+                    f" updated_at) VALUES (:id, :code, :code, '{{}}', true, {now}, {now})"
+                ),
+                {"id": dep_id, "code": code},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO categories (id, code, name, names, description, department_id,"
+                    " sla_hours, active, attributes, keywords, created_at, updated_at) VALUES"
+                    f" (:id, :code, :code, '{{}}', '', :id, 48, true, '[]', '', {now}, {now})"
+                ),
+                {"id": dep_id, "code": f"c{code}"},
+            )
+        filed = [  # (id, department, filed): out of id order on purpose
+            (300000000, 1, "2024-12-20 10:00:00"),
+            (200000000, 1, "2024-12-01 10:00:00"),
+            (100000000, 2, "2024-12-05 10:00:00"),
+            (400000000, 1, "2025-01-01 10:00:00"),
+        ]
+        for case_id, dep_id, created in filed:
+            connection.execute(
+                text(
+                    "INSERT INTO cases (id, category_id, department_id, status, priority, lat,"
+                    " lon, description, answers, anonymous, escalated, supporters_count,"
+                    " comments_count, reopen_count, hidden, version, source, created_at,"
+                    " updated_at) VALUES (:id, :dep, :dep, 'submitted', 'normal', 31.2, 121.4,"
+                    " 'x', '{}', false, false, 0, 0, 0, false, 1, 'app', :at, :at)"
+                ),
+                {"id": case_id, "dep": dep_id, "at": created},
+            )
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with db.engine.connect() as connection:
+        refs = dict(connection.execute(text("SELECT id, reference FROM cases")).all())
+        counters = set(connection.execute(text("SELECT * FROM case_reference_counters")).all())
+    assert refs == {
+        200000000: "RD-2412-0001",
+        300000000: "RD-2412-0002",
+        100000000: "WT-2412-0001",
+        400000000: "RD-2501-0001",
+    }
+    assert counters == {("RD", "2412", 2), ("WT", "2412", 1), ("RD", "2501", 1)}

@@ -8,6 +8,12 @@ def test_site_config_is_public(client):
     assert "{z}" in body["tile_url"]
 
 
+def test_site_config_offers_the_flag_reasons_the_api_accepts(client):
+    from backend.moderation.models import Reason
+
+    assert client.get("/api/v1/config").get_json()["flag_reasons"] == [r.value for r in Reason]
+
+
 class TestConfigured:
     @pytest.fixture
     def app_overrides(self):

@@ -31,7 +31,7 @@ def test_followers_hear_how_a_case_moves_but_not_the_actor(client, city, make_ca
     client.post(f"/api/v1/cases/{case.id}/follow", headers=token_for(city.resident))
     client.post(f"/api/v1/cases/{case.id}/follow", headers=token_for(city.staff))
     _transition(client, token_for, city.staff, case, "accept")
-    expected = [("case_update", "“Pothole on Elm St” was accepted")]
+    expected = [("case_update", f"“Pothole on Elm St” ({case.reference}) was accepted")]
     assert _inbox(city.reporter) == expected  # reporters follow their own cases
     assert _inbox(city.resident) == expected
     assert _inbox(city.staff) == []  # the actor
@@ -42,8 +42,8 @@ def test_one_notification_per_event_even_when_departments_hear_too(client, city,
     case = make_case(Status.ACCEPTED)
     _transition(client, token_for, city.staff, case, "assign")
     assert _inbox(city.reporter) == [
-        ("case_update", f"Case #{case.id} was accepted"),  # by make_case
-        ("case_update", f"Case #{case.id} was assigned to Roads"),
+        ("case_update", f"Case {case.reference} was accepted"),  # by make_case
+        ("case_update", f"Case {case.reference} was assigned to Roads"),
     ]
 
 
@@ -55,7 +55,7 @@ def test_internal_notes_notify_nobody_and_replies_notify_followers(client, city,
     client.post(url, json={"body": "internal", "internal": True}, headers=token_for(city.staff))
     assert _inbox(city.reporter) == before
     client.post(url, json={"body": "On it."}, headers=token_for(city.staff))
-    assert _inbox(city.reporter) == [*before, ("case_reply", f"New reply on Case #{case.id}")]
+    assert _inbox(city.reporter) == [*before, ("case_reply", f"New reply on Case {case.reference}")]
     client.post(url, json={"body": "Thanks!"}, headers=token_for(city.reporter))
     assert len(_inbox(city.reporter, "case_reply")) == 1  # not for one's own reply
 
@@ -100,4 +100,4 @@ def test_notifications_release_no_event_before_the_commit(socket_client, city, m
     case_service.transition(db.session, case, city.staff, {"action": "accept"})
     db.session.commit()
     assert [e["event"]["action"] for e in received(watcher, "case.event")] == ["accept"]
-    assert _inbox(city.reporter) == [("case_update", f"Case #{case.id} was accepted")]
+    assert _inbox(city.reporter) == [("case_update", f"Case {case.reference} was accepted")]

@@ -1,28 +1,33 @@
-// What a person can do on a case: follow, "me too", and for the reporter of a resolved case:
-// confirm the fix, reopen it with a reason, rate the handling.
+// What a person can do on a case: follow, "me too", report it to moderators, and for the
+// reporter of a resolved case: confirm the fix, reopen it with a reason, rate the handling.
+// Who may do what is read by caseViewer (one place).
 import { h, icon, nextId, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { create, del, newKey, post } from '../api.js';
 import { formatNumber } from '../format.js';
 import { clearFieldErrors, errorMessage, setBusy, showFieldErrors, toast } from '../ui.js';
 import { starsInput, starsShow } from './stars.js';
+import { caseViewer } from '../case-viewer.js';
+import { flagButton } from '../flag.js';
 
-export const isMine = (kase, user) => kase.is_mine === true
-  || (!!user && kase.reporter?.id != null && String(kase.reporter.id) === String(user.id));
+/** The payload's `viewer`, created if a live payload came without one. */
+const viewerOf = (kase) => (kase.viewer ||= {});
 
 function followButton(kase, user, signal) {
-  if (!user) {
+  if (!caseViewer(kase, user).mayFollow) {
     return h('a', { class: 'btn btn-secondary', href: `/login?next=${encodeURIComponent(location.pathname)}` }, icon('bookmark'), t('case.follow'));
   }
-  const btn = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-pressed': String(!!kase.following), 'data-testid': 'follow' });
-  const paint = () => replace(btn, icon('bookmark'), kase.following ? t('case.following') : t('case.follow'));
+  const btn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'follow' });
+  const paint = () => {
+    const { following } = caseViewer(kase, user);
+    btn.setAttribute('aria-pressed', String(following));
+    replace(btn, icon('bookmark'), following ? t('case.following') : t('case.follow'));
+  };
   btn.onclick = async () => {
     setBusy(btn, true);
     try {
-      if (kase.following) await del(`/cases/${kase.id}/follow`, undefined, { signal });
-      else await post(`/cases/${kase.id}/follow`, undefined, { signal });
-      kase.following = !kase.following;
-      btn.setAttribute('aria-pressed', String(kase.following));
+      const call = caseViewer(kase, user).following ? del : post;
+      viewerOf(kase).following = (await call(`/cases/${kase.id}/follow`, undefined, { signal })).following;
       paint();
     } catch (e) { toast(errorMessage(e), { tone: 'error' }); }
     setBusy(btn, false);
@@ -31,27 +36,29 @@ function followButton(kase, user, signal) {
   return btn;
 }
 
-function meTooButton(kase, user, signal) {
+function meTooButton(kase, user, signal, onSupported) {
   const count = h('span', { class: 'muted' }, kase.supporters ? t('case.supporters', { count: kase.supporters, n: formatNumber(kase.supporters) }) : '');
-  if (!kase.viewer?.can?.support) return count;
-  const btn = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-pressed': String(!!kase.supported), disabled: !!kase.supported, 'data-testid': 'me-too' },
+  const { maySupport, supporting } = caseViewer(kase, user);
+  if (!maySupport) return count;
+  const btn = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-pressed': String(supporting), disabled: supporting, 'data-testid': 'me-too' },
     icon('plus'), t('case.meToo'));
   btn.onclick = async () => {
     setBusy(btn, true);
     try {
-      await create(`/cases/${kase.id}/support`, undefined, { signal });
-      kase.supported = true;
-      kase.supporters = (kase.supporters || 0) + 1;
+      const state = await create(`/cases/${kase.id}/support`, undefined, { signal });
+      Object.assign(viewerOf(kase), { supporting: true, following: true }); // support also follows
+      kase.supporters = state?.supporters ?? (kase.supporters || 0) + 1;
       count.textContent = t('case.supporters', { count: kase.supporters, n: formatNumber(kase.supporters) });
       btn.setAttribute('aria-pressed', 'true');
       toast(t('case.meTooThanks'), { tone: 'success' });
     } catch (e) { toast(errorMessage(e), { tone: 'error' }); setBusy(btn, false); return; }
     btn.removeAttribute('aria-busy');
+    onSupported?.();
   };
   return h('span', { class: 'row' }, btn, count);
 }
 
-function confirmOrReopen(kase, signal, onChanged) {
+function confirmOrReopen(kase, signal, onChanged, { mayConfirm, mayReopen }) {
   const reasonId = nextId('reason');
   const reason = h('textarea', { id: reasonId, name: 'reason', rows: 3, required: true, 'data-testid': 'reopen-reason' });
   const reopenForm = h('form', { class: 'reopen-form', hidden: true, novalidate: true },
@@ -61,7 +68,7 @@ function confirmOrReopen(kase, signal, onChanged) {
   const reopen = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-expanded': 'false', 'data-testid': 'reopen' }, icon('refresh'), t('loop.reopen'));
   const card = h('section', { class: 'card loop-card', 'aria-labelledby': 'loop-h' },
     h('h2', { id: 'loop-h' }, t('loop.question')), h('p', { class: 'muted' }, t('loop.explain')),
-    h('div', { class: 'row wrap' }, confirm, reopen), reopenForm);
+    h('div', { class: 'row wrap' }, mayConfirm ? confirm : null, mayReopen ? reopen : null), reopenForm);
   const transition = async (body, button, form) => {
     setBusy(button, true);
     try {
@@ -118,10 +125,12 @@ function rating(kase, signal) {
 
 /** caseActions({kase, user, signal, onChanged}) -> element */
 export function caseActions({ kase, user, signal, onChanged }) {
-  const mine = isMine(kase, user);
-  const can = kase.viewer?.can || {}; // what this person may do: the server's answer
+  const can = caseViewer(kase, user);
+  const follow = followButton(kase, user, signal);
+  const repaintFollow = () => follow.replaceWith(followButton(kase, user, signal));
   return h('div', null,
-    h('div', { class: 'row wrap action-row' }, followButton(kase, user, signal), meTooButton(kase, user, signal)),
-    mine && can.confirm && can.reopen ? confirmOrReopen(kase, signal, onChanged) : null,
-    mine && (can.rate || kase.rating?.score) ? rating(kase, signal) : null);
+    h('div', { class: 'row wrap action-row' }, follow, meTooButton(kase, user, signal, repaintFollow),
+      can.mayFlag || !user ? flagButton({ targetType: 'case', targetId: kase.id, user }) : null),
+    can.mayConfirm || can.mayReopen ? confirmOrReopen(kase, signal, onChanged, can) : null,
+    can.mayRate ? rating(kase, signal) : null);
 }

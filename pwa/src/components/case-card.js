@@ -5,6 +5,8 @@ import { statusChip } from '../status.js';
 import { relativeTime, formatDateTime, formatNumber } from '../format.js';
 
 export const caseTitle = (c) => c.title || localName(c.category) || t('case.untitled');
+/** "Case RD-2412-0042": the reference a person reads over the phone (the id before it has one). */
+export const caseNumber = (c) => (c.reference ? t('case.reference', { ref: c.reference }) : t('case.number', { id: c.id }));
 
 export function caseThumb(c, size = 64) {
   const photo = (c.photos || [])[0];
@@ -21,7 +23,7 @@ export function caseCard(c, { extra, href, onOpen } = {}) {
       h('span', { class: 'card-body' },
         h('span', { class: 'card-title' }, caseTitle(c)),
         h('span', { class: 'card-meta' }, statusChip(c.status),
-          h('span', { class: 'muted' }, t('case.number', { id: c.id }))),
+          h('span', { class: 'muted', 'data-testid': 'case-ref' }, caseNumber(c))),
         h('span', { class: 'card-meta muted' },
           c.address ? h('span', { class: 'clip' }, c.address) : null,
           c.created_at ? h('time', { datetime: c.created_at, title: formatDateTime(c.created_at) }, relativeTime(c.created_at)) : null,

@@ -6,6 +6,8 @@ import { formatDateTime, formatNumber, relativeTime } from '../format.js';
 import { errorState, setBusy, showFieldErrors, skeletonList, clearFieldErrors } from '../ui.js';
 import { itemsOf } from './case-card.js';
 import { flash } from './timeline.js';
+import { flagButton } from '../flag.js';
+import { isOwnComment } from '../case-viewer.js';
 
 /**
  * commentsSection({base: '/cases/12', user, signal, title, staff}) -> {el, add(comment), apply(payload)}
@@ -48,7 +50,8 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
         h('time', { class: 'muted', datetime: c.created_at, title: formatDateTime(c.created_at) }, relativeTime(c.created_at))),
       h('p', { class: 'comment-body' }, c.hidden ? t('comments.hidden') : c.body),
       h('div', { class: 'comment-actions' }, up, score, down,
-        user && !c.parent_id ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => openReply(c, li) }, icon('reply'), t('comments.reply')) : null),
+        user && !c.parent_id ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => openReply(c, li) }, icon('reply'), t('comments.reply')) : null,
+        user && !c.internal && !c.hidden && !isOwnComment(c, user) ? flagButton({ targetType: 'comment', targetId: c.id, user }) : null),
       c.parent_id ? null : h('ul', { class: 'replies' }));
     return li;
   }
@@ -106,7 +109,9 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
         const internal = desk ? desk.internal() : undefined;
         const sent = text.value;
         const c = await create(`${base}/comments`, { body: sent.trim(), parent_id: parentId, internal }, { key, signal });
+        c.mine = true; // the payload does not say whose a comment is: no "report" on what one just wrote
         add(c, { highlight: true });
+        byId.get(String(c.id))?.querySelector('.flag-btn')?.remove(); // in case it came live first
         if (text.value === sent) text.value = ''; // keep what was typed since (the reply came live first)
         key = null;
         onDone?.();

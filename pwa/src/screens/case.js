@@ -1,5 +1,6 @@
-// A case: status, deadline in words, photos before/after, the timeline (live), replies, and what
-// the resident can do next (confirm the fix, reopen, rate), follow and "me too".
+// A case: status, deadline in words, its reference, where it is on a map, photos before/after,
+// the timeline (live), replies, and what the resident can do next (confirm the fix, reopen,
+// rate), follow, "me too" and report it to moderators.
 import { h, icon, replace } from '../dom.js';
 import { localName, t } from '../i18n.js';
 import { get } from '../api.js';
@@ -7,7 +8,7 @@ import { statusChip } from '../status.js';
 import { deadlineSentence, formatDateTime, relativeTime } from '../format.js';
 import { expectationLine } from '../expectation.js';
 import { cachedNotice, errorState, screenHeader, skeletonList } from '../ui.js';
-import { caseTitle, itemsOf } from '../components/case-card.js';
+import { caseNumber, caseTitle, itemsOf } from '../components/case-card.js';
 import { flash, timeline } from '../components/timeline.js';
 import { commentsSection } from '../components/comments.js';
 import { caseActions } from '../components/case-actions.js';
@@ -38,12 +39,17 @@ export default async function caseScreen(ctx) {
   const actions = h('div', { class: 'case-actions' });
   const photos = h('div', { 'data-testid': 'case-photos' });
   const tl = timeline(events, () => kase);
+  const statusListeners = new Set();
+  const onStatus = (fn) => { statusListeners.add(fn); return () => statusListeners.delete(fn); };
   const liveDot = h('span', { class: 'live-dot', role: 'status' });
+  const mapEl = h('div', { class: 'map case-map', 'data-testid': 'case-map' });
+  const mapNote = h('p', { class: 'map-note', role: 'status' });
   const comments = commentsSection({ base: `/cases/${id}`, user, signal: ctx.signal, title: t('case.replies') });
 
   replace(main, 
     cachedNotice(kase) || '',
     summary,
+    h('div', { class: 'map-wrap' }, mapEl, mapNote),
     photos,
     actions,
     h('section', { class: 'timeline-section', 'aria-labelledby': 'tl-h' },
@@ -52,6 +58,27 @@ export default async function caseScreen(ctx) {
   renderSummary();
   renderPhotos();
   renderActions();
+  showMap();
+
+  /** The case's pin on the city's map (the home map's tiles); the page works without it. */
+  async function showMap() {
+    try {
+      const { createMap, destroyMap, statusMarker } = await import('../map.js');
+      if (!ctx.isCurrent()) return;
+      const { L, map } = await createMap(mapEl, {
+        center: [kase.lat, kase.lon], zoom: 17, label: t('case.mapLabel'),
+        onTilesFailed: () => { mapNote.textContent = t('map.noTiles'); },
+      });
+      if (!ctx.isCurrent()) { destroyMap(map); return; }
+      ctx.onCleanup(() => destroyMap(map));
+      const pin = statusMarker(L, { lat: kase.lat, lon: kase.lon, status: kase.status, title: caseTitle(kase) }).addTo(map);
+      pin.getElement()?.setAttribute('data-testid', 'case-pin');
+      ctx.onCleanup(onStatus((status) => pin.setIcon(statusMarker(L, { ...kase, status }).options.icon)));
+    } catch {
+      mapEl.remove();
+      mapNote.textContent = t('map.unavailable');
+    }
+  }
 
   function renderPhotos() {
     replace(photos, casePhotos(kase));
@@ -63,6 +90,7 @@ export default async function caseScreen(ctx) {
     const chip = statusChip(kase.status);
     replace(summary, 
       h('div', { class: 'row wrap' }, chip,
+        h('span', { class: 'case-ref', 'data-testid': 'case-ref' }, caseNumber(kase)),
         kase.priority === 'urgent' ? h('span', { class: 'tag tag-urgent' }, icon('alert'), t('case.urgent')) : null),
       deadline ? h('p', { class: `deadline${overdue ? ' overdue' : ''}`, 'data-testid': 'deadline' }, icon('clock'), deadline) : null,
       deadline ? expectationLine(kase.category?.code) : null,
@@ -99,8 +127,21 @@ export default async function caseScreen(ctx) {
     const photosChanged = next.photos && (next.photos.map((p) => p.id).join() !== (kase.photos || []).map((p) => p.id).join());
     kase = { ...kase, ...next };
     renderSummary(changed);
+    if (changed) statusListeners.forEach((fn) => fn(kase.status));
     if (photosChanged) renderPhotos();
     renderActions();
+    // Live payloads carry no `viewer`: what this person may do now (confirm, reopen, rate)
+    // changes with the status, so ask for it.
+    if (changed && !next.viewer) refreshViewer();
+  }
+
+  async function refreshViewer() {
+    try {
+      const fresh = await get(`/cases/${id}`, null, { signal: ctx.signal });
+      if (!ctx.isCurrent()) return;
+      kase.viewer = fresh.viewer;
+      renderActions();
+    } catch { /* the actions shown stay; the next change or a reload brings them */ }
   }
 
   const live = await import('../live.js');

@@ -1,5 +1,5 @@
 // Home: public cases near here, on a map and in a list, with status filter chips.
-import { h, icon, debounce } from '../dom.js';
+import { h, icon, debounce, nextId } from '../dom.js';
 import { t } from '../i18n.js';
 import { STATUS_FILTERS } from '../status.js';
 import { screenHeader, toast } from '../ui.js';
@@ -12,6 +12,8 @@ import { bboxParam, defaultView, rememberView, viewBbox } from '../map-view.js';
 
 const FILTER_KEY = 'cityloop.homeFilter';
 const PIN_BATCH = 10;
+const CLUSTER_PX = 36; // pins closer than this on screen are drawn as one
+const MAX_ZOOM = 18;
 
 // The list waits for the map's area, which needs the config's centre: ask for it while the
 // session is still loading, not after this screen first renders.
@@ -31,6 +33,13 @@ export default function home(ctx) {
       type: 'button', class: 'chip-btn', 'aria-pressed': String(key === filter), 'data-filter': key,
       onclick: () => setFilter(key),
     }, t(`filter.${key}`))));
+  // Search the whole city by words or a case's reference ("RD-2412-0042", read over the phone).
+  let q = '';
+  const searchId = nextId('case-search');
+  const searchInput = h('input', { type: 'search', id: searchId, name: 'q', maxlength: 100, enterkeyhint: 'search', 'data-testid': 'case-search', placeholder: t('home.searchHint') });
+  const searchForm = h('form', { class: 'home-search row', role: 'search', onsubmit: (e) => { e.preventDefault(); search(searchInput.value.trim()); } },
+    h('label', { for: searchId, class: 'visually-hidden' }, t('home.search')), searchInput,
+    h('button', { type: 'submit', class: 'btn btn-secondary', 'aria-label': t('home.search') }, icon('search')));
   const mapEl = h('div', { class: 'map home-map', 'data-testid': 'home-map' });
   const mapNote = h('p', { class: 'map-note', role: 'status' });
 
@@ -42,6 +51,7 @@ export default function home(ctx) {
 
   ctx.root.append(
     screenHeader(t('home.title'), { actions: locate }),
+    searchForm,
     chips,
     h('div', { class: 'map-wrap' }, mapEl, mapNote),
     h('section', { 'aria-labelledby': 'home-list-h' }, h('h2', { id: 'home-list-h', class: 'visually-hidden' }, t('home.listLabel')), list.el),
@@ -49,7 +59,14 @@ export default function home(ctx) {
 
   function query() {
     const statuses = STATUS_FILTERS[filter];
+    if (q) return { q, per_page: 20 }; // the whole city, any status: a reference finds its case
     return { ...area, status: statuses.length ? statuses : undefined, per_page: 20 };
+  }
+
+  function search(text) {
+    if (text === q) return;
+    q = text;
+    reload();
   }
 
   prepareListFormats();
@@ -112,24 +129,46 @@ export default function home(ctx) {
     firstPins = null;
     try {
       const data = await (early || fetchPins());
-      const { statusMarker } = await import('../map.js');
+      const { clusterMarker, clusterPoints, statusMarker } = await import('../map.js');
       if (mine !== pinsSeq) return;
       markers.clearLayers();
+      const { map } = mapApi;
       const cases = itemsOf(data).filter((c) => c.lat != null && c.lon != null);
+      const zoom = map.getZoom();
+      const groups = clusterPoints(cases, (c) => { const p = map.project([c.lat, c.lon], zoom); return [p.x, p.y]; }, CLUSTER_PX);
       // In small batches, giving the browser a turn in between: each batch of pins also costs a
       // style and layout pass, and 25 pins a batch still made long tasks on a slow phone.
-      for (let i = 0; i < cases.length; i += PIN_BATCH) {
+      for (let i = 0; i < groups.length; i += PIN_BATCH) {
         if (i) await new Promise((resolve) => { setTimeout(resolve, 0); });
         if (mine !== pinsSeq || !ctx.isCurrent()) return;
-        cases.slice(i, i + PIN_BATCH).forEach((c) => {
-          const open = () => ctx.navigate(`/cases/${c.id}`);
-          statusMarker(L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} · ${t(`status.${c.status}`)}` })
-            .on('click', open)
-            .on('keypress', (e) => { if (e.originalEvent.key === 'Enter') open(); }) // a focusable pin (role=button)
-            .addTo(markers);
-        });
+        groups.slice(i, i + PIN_BATCH).forEach((g) => pinFor(L, g, { clusterMarker, statusMarker }).addTo(markers));
       }
     } catch { /* the list shows the error */ }
+  }
+
+  /** One case's pin, or a numbered pin for cases that overlap: it zooms in on them (or, when
+   *  they share one spot, lists them). */
+  function pinFor(L, { items }, { clusterMarker, statusMarker }) {
+    const onEnter = (fn) => (e) => { if (e.originalEvent.key === 'Enter') fn(); }; // a focusable pin (role=button)
+    if (items.length === 1) {
+      const [c] = items;
+      const open = () => ctx.navigate(`/cases/${c.id}`);
+      return statusMarker(L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} · ${t(`status.${c.status}`)}` })
+        .on('click', open).on('keypress', onEnter(open));
+    }
+    const bounds = L.latLngBounds(items.map((c) => [c.lat, c.lon]));
+    const { map } = mapApi;
+    const [first] = items;
+    const marker = clusterMarker(L, { lat: first.lat, lon: first.lon, count: items.length, title: t('home.cluster', { count: items.length }) });
+    const open = () => {
+      // Apart at the closest street zoom: zoom in on them; else (one spot) list them.
+      const apart = map.project(bounds.getNorthEast(), MAX_ZOOM).distanceTo(map.project(bounds.getSouthWest(), MAX_ZOOM)) >= CLUSTER_PX;
+      if (apart && map.getZoom() < MAX_ZOOM) { map.fitBounds(bounds, { padding: [40, 40], maxZoom: MAX_ZOOM }); return; }
+      const list = h('ul', { class: 'cluster-list' }, items.map((c) => h('li', null,
+        h('a', { href: `/cases/${c.id}` }, caseTitle(c), ' · ', t(`status.${c.status}`)))));
+      L.popup({ maxHeight: 240 }).setLatLng([first.lat, first.lon]).setContent(list).openOn(map);
+    };
+    return marker.on('click', open).on('keypress', onEnter(open));
   }
 
   // The map code is the heaviest thing on this screen: fetch it once the list is on its way and
