@@ -148,9 +148,7 @@ def test_a_closed_case_is_not_assigned(make_case, city, put_assignee):
     assert response.status_code == 409
 
 
-def test_the_people_picker_lists_the_departments_active_staff(
-    city, make_user, client, token_for
-):
+def test_the_people_picker_lists_the_departments_active_staff(city, make_user, client, token_for):
     make_user("staff", departments=["roads"], active=False)
     url = "/api/v1/departments/roads/people"
     body = client.get(url, headers=token_for(city.staff)).get_json()
@@ -188,9 +186,8 @@ def test_an_override_reason_is_internal_unless_published(
     make_case, city, transition, client, token_for, published
 ):
     case = make_case("in_progress")
-    client.post(
-        f"/api/v1/cases/{case.id}/tasks", json={"department": "water"}, headers=token_for(city.staff)
-    )
+    ask = {"department": "water"}
+    client.post(f"/api/v1/cases/{case.id}/tasks", json=ask, headers=token_for(city.staff))
     why = "The water crew's part can wait: the hole is safe now."
     response = transition(
         case,
@@ -220,9 +217,8 @@ def test_the_override_reason_stays_out_of_the_live_public_payload(
     from backend.cases.broadcast import event_payload
 
     case = make_case("in_progress")
-    client.post(
-        f"/api/v1/cases/{case.id}/tasks", json={"department": "water"}, headers=token_for(city.staff)
-    )
+    ask = {"department": "water"}
+    client.post(f"/api/v1/cases/{case.id}/tasks", json=ask, headers=token_for(city.staff))
     transition(
         case, city.staff, action="resolve", note="Filled.", override_open_tasks=True, reason="x"
     )
