@@ -54,6 +54,15 @@ def _floats(value: str) -> tuple[float, ...]:
     return tuple(float(part) for part in value.split(","))
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value.strip() not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return value.strip()
+
+    return parse
+
+
 def _names(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -127,6 +136,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROPOSAL_REVIEW", "PROPOSAL_REVIEW", False, _bool),
     Setting("MODERATION_FLAG_THRESHOLD", "MODERATION_FLAG_THRESHOLD", 3, int),
     Setting("MODERATION_NEW_CONTENT_DAYS", "MODERATION_NEW_CONTENT_DAYS", 7, int),
+    # Which unflagged content waits for a moderator: "new_accounts" (by accounts younger
+    # than MODERATION_NEW_ACCOUNT_DAYS), "all" recent content, or "none" (flagged only).
+    Setting(
+        "MODERATION_REVIEW_NEW",
+        "MODERATION_REVIEW_NEW",
+        "new_accounts",
+        _one_of("new_accounts", "all", "none"),
+    ),
+    Setting("MODERATION_NEW_ACCOUNT_DAYS", "MODERATION_NEW_ACCOUNT_DAYS", 30, int),
     # Web Push (backend/notify/vapid.py): unset, a key pair is generated in the data folder.
     Setting("VAPID_PRIVATE_KEY", "VAPID_PRIVATE_KEY", None),
     Setting("VAPID_PUBLIC_KEY", "VAPID_PUBLIC_KEY", None),

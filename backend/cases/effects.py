@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from backend.cases import cohandling, engagement
+from backend.cases import assignment, cohandling, engagement
 from backend.cases.access import can_view_case, is_id
 from backend.cases.history import record_event
 from backend.cases.models import OPEN_STATUSES, Case
@@ -46,6 +46,8 @@ class Step:
     values: dict
     now: datetime
     policy: Policy
+    # Run once the transition's event is written (events that follow it, in order).
+    after: list[Callable[[], object]] = field(default_factory=list)
 
 
 def _set_lead(step: Step, department: Department) -> None:
@@ -53,6 +55,20 @@ def _set_lead(step: Step, department: Department) -> None:
     step.case.department = department
     step.case.due_at = step.now + timedelta(hours=step.case.category.sla_hours)
     step.case.escalated = False
+
+
+def _hand_to(step: Step, department: Department) -> None:
+    """The person named in the request (checked against ``department``), or nobody: a case
+    that changes department leaves its former assignee."""
+    user_id = step.values["assignee"]
+    person = None
+    if user_id is not None:
+        person = assignment.check_assignee(step.session, department.id, user_id)
+    elif step.case.department_id == department.id:
+        return  # same department, nobody named: whoever has it keeps it
+    step.after.append(
+        lambda: assignment.set_assignee(step.session, step.case, step.actor, person, now=step.now)
+    )
 
 
 def _accept(step: Step) -> dict:
@@ -70,6 +86,7 @@ def _assign(step: Step) -> dict:
     department = (
         cohandling.active_department(step.session, code) if code else case.category.department
     )
+    _hand_to(step, department)
     _set_lead(step, department)
     return {"department": department, "note": step.values["note"]}
 
@@ -82,6 +99,7 @@ def _transfer(step: Step) -> dict:
             "The case is already there.", fields={"department": ["Choose another department."]}
         )
     previous = case.department.code if case.department is not None else None
+    _hand_to(step, department)
     _set_lead(step, department)
     return {
         "department": department,
@@ -92,6 +110,7 @@ def _transfer(step: Step) -> dict:
 
 
 def _start(step: Step) -> dict:
+    step.after.append(lambda: assignment.take_on(step.session, step.case, step.actor, step.now))
     return {"note": step.values["note"]}
 
 
@@ -111,7 +130,13 @@ def _resolve(step: Step) -> dict:
         )
     case.resolved_at = step.now
     case.escalated = False
-    details = {"overridden_tasks": [task.id for task in pending]} if pending else {}
+    details = {}
+    if pending:
+        # The override's reason is for the staff unless the clerk chose to publish it.
+        details = {
+            "overridden_tasks": [task.id for task in pending],
+            "reason_public": values["publish_reason"],
+        }
     return {"note": values["note"], "reason": values["reason"], "details": details}
 
 

@@ -88,6 +88,10 @@ class Case(TimestampMixin, db.Model):
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("departments.id", ondelete="RESTRICT")
     )  # the lead department
+    # The person in the lead department handling it ("assigned to me"); None: the department.
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=Status.SUBMITTED)
     priority: Mapped[str] = mapped_column(String(10), nullable=False, default=Priority.NORMAL)
     lat: Mapped[float] = mapped_column(Double, nullable=False)
@@ -121,7 +125,8 @@ class Case(TimestampMixin, db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
 
-    reporter = relationship("User", lazy="joined")
+    reporter = relationship("User", lazy="joined", foreign_keys=[reporter_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
     category = relationship("Category", lazy="joined")
     department = relationship("Department", lazy="joined")
     photos: Mapped[list[CasePhoto]] = relationship(
@@ -211,6 +216,13 @@ class CaseEvent(db.Model):
     actor = relationship("User", lazy="joined")
     department = relationship("Department", lazy="joined")
     case: Mapped[Case] = relationship()  # usually already in the session's identity map
+
+    @property
+    def public_reason(self) -> str | None:
+        """The reason as the public sees it: an override's reason only when published."""
+        if self.details.get("reason_public") is False:
+            return None
+        return self.reason
 
     @property
     def public_actor(self) -> object | None:

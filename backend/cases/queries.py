@@ -31,8 +31,6 @@ from backend.departments.models import Category, Department
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180  # mean Earth radius
 DEFAULT_RADIUS_M = 1000
 NEARBY_LIMIT = 5
-# "Assigned to me": the cases a staff member took on (assigned or started) themselves.
-TAKING_ACTIONS = ("assign", "start")
 
 _SORTS = {
     "created_at": (Case.created_at.asc(), Case.id.asc()),
@@ -93,8 +91,8 @@ def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict
 
 def _dump_options(viewer) -> list:
     """Staff get the contact of the cases they co-handle (``case_schema_for``): every row's
-    tasks in one query rather than one query a row."""
-    return [selectinload(Case.tasks)] if is_staff(viewer) else []
+    tasks (and assignees) in one query rather than one query a row."""
+    return [selectinload(Case.tasks), selectinload(Case.assignee)] if is_staff(viewer) else []
 
 
 def page_of_pins(session: Session, viewer, args: dict) -> dict:
@@ -161,10 +159,7 @@ def _viewer_filters(viewer, args: dict) -> list[ColumnElement]:
     if args.get("mine") or args.get("following") or args.get("assigned_to_me"):
         require_user(viewer)
     if args.get("assigned_to_me"):
-        taken = select(CaseEvent.case_id).where(
-            CaseEvent.actor_id == viewer.id, CaseEvent.action.in_(TAKING_ACTIONS)
-        )
-        conditions.append(Case.id.in_(taken))
+        conditions.append(Case.assignee_id == viewer.id)
     if args.get("mine"):
         conditions.append(Case.reporter_id == viewer.id)
     if args.get("following"):

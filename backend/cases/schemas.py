@@ -198,11 +198,26 @@ class CasePinSchema(Schema):
     category = fields.Nested(NamedRefSchema, required=True)
 
 
+class AssigneeSchema(Schema):
+    id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+
+
+class PersonSchema(AssigneeSchema):
+    """Someone a case can be assigned to."""
+
+
 class CaseStaffSchema(CasePublicSchema):
-    """Staff and admins also see the reporter's contact and where the report came from."""
+    """Staff and admins also see the reporter's contact, where the report came from and who
+    in the department has it."""
 
     reporter = fields.Nested(ReporterStaffSchema, attribute="staff_reporter", required=True)
     source = fields.String()
+    assignee = fields.Nested(
+        AssigneeSchema,
+        allow_none=True,
+        metadata={"description": "The person in the lead department handling it, or null."},
+    )
 
 
 class CaseColleagueSchema(CaseStaffSchema):
@@ -234,7 +249,11 @@ class EventPublicSchema(Schema):
     to_status = fields.String(required=True)
     actor = fields.Nested(ActorSchema, attribute="public_actor", allow_none=True)
     note = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
+    reason = fields.String(
+        attribute="public_reason",
+        allow_none=True,
+        metadata={"description": "An override's reason only when `details.reason_public`."},
+    )
     department = fields.Nested(NamedRefSchema, allow_none=True)
     details = fields.Dict(keys=fields.String())
     internal = fields.Boolean(required=True)
@@ -243,6 +262,7 @@ class EventPublicSchema(Schema):
 
 class EventStaffSchema(EventPublicSchema):
     actor = fields.Nested(ActorSchema, allow_none=True)
+    reason = fields.String(allow_none=True)
 
 
 class TaskSchema(Schema):
@@ -393,6 +413,18 @@ class TransitionSchema(Schema):
     department = fields.String(allow_none=True, validate=CODE)
     merge_into = WholeNumber(allow_none=True, validate=ID)
     override_open_tasks = fields.Boolean(load_default=False)
+    publish_reason = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Resolving over open tasks: show the override's reason to the "
+            "public too (by default it stays with the staff)."
+        },
+    )
+    assignee = WholeNumber(
+        allow_none=True,
+        validate=ID,
+        metadata={"description": "assign, transfer: a user id, active staff of the department."},
+    )
     version = WholeNumber(
         validate=validate.Range(min=0, max=2**31 - 1),
         metadata={"description": "The case version the client saw."},
@@ -458,7 +490,7 @@ class CaseQuerySchema(PageArgs):
         }
     )
     assigned_to_me = fields.Boolean(
-        metadata={"description": "Cases the asking staff member assigned or started."}
+        metadata={"description": "Cases whose assignee is the asking staff member."}
     )
     bbox = Coordinates(4, metadata={"description": "min_lon,min_lat,max_lon,max_lat"})
     near = Coordinates(2, metadata={"description": "lat,lon"})
@@ -502,6 +534,15 @@ class EventQuerySchema(Schema):
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class AssigneeUpdateSchema(Schema):
+    assignee = WholeNumber(
+        required=True,
+        allow_none=True,
+        validate=ID,
+        metadata={"description": "A user id (active staff of the lead department), or null."},
+    )
 
 
 class TaskCreateSchema(Schema):

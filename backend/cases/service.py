@@ -285,13 +285,16 @@ def _apply(session, case, actor, row, data, images, storage, now, policy) -> Cas
     _check_fresh(case, data)
     now = now or utcnow()
     claim(session, case)
-    fields = EFFECTS[row.action](Step(session, case, actor, values, now, policy))
+    step = Step(session, case, actor, values, now, policy)
+    fields = EFFECTS[row.action](step)
     event = log_event(session, case, actor, row.action, now=now, to_status=row.target, **fields)
     if images:
         uploader = getattr(actor, "id", None)
         kind = PHOTO_KINDS[row.action]
         _store(session, storage, images, case, kind=kind, uploaded_by=uploader, event=event)
     publish_event(session, case, event)
+    for then in step.after:
+        then()
     return event
 
 
@@ -302,6 +305,8 @@ def _values(row: Transition, data: dict) -> dict:
         "department": data.get("department") or None,
         "merge_into": data.get("merge_into"),
         "override_open_tasks": bool(data.get("override_open_tasks")),
+        "publish_reason": bool(data.get("publish_reason")),
+        "assignee": data.get("assignee"),
     }
     missing = {name: ["This action needs it."] for name in row.requires if values[name] is None}
     if missing:

@@ -1,12 +1,17 @@
-"""HTTP adapters for staff work on cases: co-handling tasks and response templates."""
+"""HTTP adapters for staff work on cases: assignees, co-handling tasks and response
+templates."""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from backend.auth.permissions import is_member, require_user
 from backend.auth.session import user
-from backend.cases import cohandling, service, templates
+from backend.cases import assignment, cohandling, service, templates
 from backend.cases.schemas import (
+    AssigneeUpdateSchema,
+    CaseSchema,
+    PersonSchema,
     TaskCreateSchema,
     TaskDoneSchema,
     TaskQuerySchema,
@@ -15,6 +20,7 @@ from backend.cases.schemas import (
     TemplateSchema,
     TemplateUpdateSchema,
 )
+from backend.departments.service import department_by_code
 from backend.errors import Forbidden
 from backend.extensions import db
 from backend.idempotency import idempotent
@@ -31,6 +37,30 @@ def _handled_case(case_id: int):
     if not service.is_case_handler(acting, case):
         raise Forbidden("Only the staff handling this case see its tasks.")
     return case
+
+
+@blp.route("/cases/<int:case_id>/assignee", methods=["PUT"])
+@blp.arguments(AssigneeUpdateSchema)
+@blp.response(200, CaseSchema)
+def set_assignee(data, case_id):
+    """Give the case to a person of its department, or back to the department (`null`):
+    the lead department's staff and admins."""
+    acting = user()
+    case = service.case_for(db.session, case_id, acting)
+    assignment.assign_person(db.session, case, acting, data["assignee"])
+    db.session.commit()
+    return case  # only its handlers get here: the staff schema is theirs
+
+
+@blp.route("/departments/<code>/people", methods=["GET"])
+@blp.response(200, page_of(PersonSchema))
+def department_people(code):
+    """The department's active staff, to assign cases to (its staff and admins)."""
+    acting = require_user(user())
+    department = department_by_code(db.session, code, active_only=True)
+    if not is_member(acting, department.id):
+        raise Forbidden("Only the department's staff see its people.", code="not_member")
+    return single_page(assignment.department_people(db.session, department.id))
 
 
 @blp.route("/cases/<int:case_id>/tasks", methods=["GET"])

@@ -69,8 +69,8 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition("assign", (Status.ACCEPTED,), Status.ASSIGNED, lead_handler),
         Transition(
-            "transfer",
-            (Status.ASSIGNED, Status.IN_PROGRESS),
+            "transfer",  # a misrouted new report too, without accepting it first
+            (Status.SUBMITTED, Status.ASSIGNED, Status.IN_PROGRESS),
             Status.ASSIGNED,
             lead_handler,
             ("reason", "department"),

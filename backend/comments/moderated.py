@@ -37,5 +37,6 @@ register_moderated(
     author_id=lambda comment: comment.author_id,
     describe=_describe,
     is_new_content=_is_new_content,
+    author_column=lambda: Comment.author_id,
     on_visibility=service.comment_visibility_changed,
 )

@@ -60,6 +60,7 @@ def register() -> None:
         author_id=lambda case: case.reporter_id,
         describe=_describe,
         is_new_content=lambda: case_model.id.isnot(None),
+        author_column=lambda: case_model.reporter_id,
         **_visibility_hook(_module("backend.cases.broadcast")),
     )
 

@@ -1,24 +1,53 @@
-"""The moderation queue: what waits for a moderator, oldest first.
+"""The moderation queue: what waits for a decision, the newest risk first.
 
-Flagged items (since their first pending flag) and recent content that nobody has reviewed
-yet come from one UNION ALL over the moderation rows and every registered model, so the
-queue pages and sorts in SQL whatever the mix.
+Flagged items (the most reported first, then the most recently flagged) and then recent
+content nobody has reviewed yet (from new accounts only, or all of it, or none, as the city
+configures: ``MODERATION_REVIEW_NEW``), newest first, come from one UNION ALL over the
+moderation rows and every registered model, so the queue pages and sorts in SQL whatever
+the mix. An item a moderator cleared ("looks fine": the dismiss action) has a reviewed
+moderation row, so it is not new content any more; only a new flag brings it back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from backend.auth.models import User
+from backend.config import DEFAULTS
 from backend.db import utcnow
+from backend.errors import NotFound
 from backend.moderation.models import Flag, FlagStatus, ModerationItem
 from backend.moderation.registry import Moderated, all_moderated, moderated
 from backend.moderation.service import require_moderator
 
-DEFAULT_NEW_CONTENT = timedelta(days=7)
 TEXTS_SHOWN = 10
+# Sort ranks: what was reported comes before what is merely new.
+RANK = {"flagged": 0, "new": 1, "hidden": 2}
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """Which unflagged content waits for a moderator: ``new_content`` is "new_accounts"
+    (content of the last ``new_within`` by accounts younger than ``account_within``),
+    "all" (all of it) or "none" (flagged items only)."""
+
+    new_content: str = DEFAULTS["MODERATION_REVIEW_NEW"]
+    new_within: timedelta = timedelta(days=DEFAULTS["MODERATION_NEW_CONTENT_DAYS"])
+    account_within: timedelta = timedelta(days=DEFAULTS["MODERATION_NEW_ACCOUNT_DAYS"])
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> ReviewPolicy:
+        return cls(
+            new_content=config["MODERATION_REVIEW_NEW"],
+            new_within=timedelta(days=int(config["MODERATION_NEW_CONTENT_DAYS"])),
+            account_within=timedelta(days=int(config["MODERATION_NEW_ACCOUNT_DAYS"])),
+        )
 
 
 def _flagged_rows(target_type: str | None):
@@ -27,25 +56,45 @@ def _flagged_rows(target_type: str | None):
         ModerationItem.target_id.label("target_id"),
         ModerationItem.pending_since.label("since"),
         literal("flagged").label("kind"),
+        literal(RANK["flagged"]).label("rank"),
+        ModerationItem.pending_flags.label("flags"),
     ).where(ModerationItem.pending_flags > 0)
     if target_type:
         stmt = stmt.where(ModerationItem.target_type == target_type)
     return [stmt]
 
 
-def _new_rows(entry: Moderated, cutoff):
+def _new_rows(entry: Moderated, policy: ReviewPolicy):
     model = entry.model
+    now = utcnow()
     known = (
         select(ModerationItem.id)
         .where(ModerationItem.target_type == entry.name, ModerationItem.target_id == model.id)
         .exists()
     )
-    return select(
+    stmt = select(
         literal(entry.name).label("target_type"),
         model.id.label("target_id"),
         model.created_at.label("since"),
         literal("new").label("kind"),
-    ).where(model.created_at >= cutoff, model.hidden.is_(False), entry.is_new_content(), ~known)
+        literal(RANK["new"]).label("rank"),
+        literal(0).label("flags"),
+    ).where(
+        model.created_at >= now - policy.new_within,
+        model.hidden.is_(False),
+        entry.is_new_content(),
+        ~known,
+    )
+    if policy.new_content == "new_accounts":
+        young = select(User.id).where(User.created_at >= now - policy.account_within)
+        stmt = stmt.where(entry.author_column().in_(young))
+    return stmt
+
+
+def _reviews_new(entry: Moderated, policy: ReviewPolicy) -> bool:
+    if entry.is_new_content is None or policy.new_content == "none":
+        return False
+    return policy.new_content == "all" or entry.author_column is not None
 
 
 def _hidden_rows(entry: Moderated):
@@ -55,17 +104,18 @@ def _hidden_rows(entry: Moderated):
         model.id.label("target_id"),
         model.updated_at.label("since"),
         literal("hidden").label("kind"),
+        literal(RANK["hidden"]).label("rank"),
+        literal(0).label("flags"),
     ).where(model.hidden.is_(True))
 
 
-def _queue_selects(kind: str, target_type: str | None, new_within: timedelta) -> list:
+def _queue_selects(kind: str, target_type: str | None, policy: ReviewPolicy) -> list:
     entries = [e for e in all_moderated() if target_type in (None, e.name)]
     selects = []
     if kind in ("all", "flagged"):
         selects += _flagged_rows(target_type)
     if kind in ("all", "new"):
-        cutoff = utcnow() - new_within
-        selects += [_new_rows(e, cutoff) for e in entries if e.is_new_content is not None]
+        selects += [_new_rows(e, policy) for e in entries if _reviews_new(e, policy)]
     if kind == "hidden":
         selects += [_hidden_rows(e) for e in entries]
     return selects
@@ -117,16 +167,18 @@ def list_queue(
     target_type: str | None = None,
     page: int = 1,
     per_page: int = 20,
-    new_within: timedelta = DEFAULT_NEW_CONTENT,
+    policy: ReviewPolicy | None = None,
 ) -> dict:
-    """Items waiting for a moderator, oldest first: flagged ones (since their first pending
-    flag) and recent content nobody has reviewed yet; or (``kind="hidden"``) what is hidden."""
+    """Items waiting for a decision, the newest risk first: flagged ones (most reports,
+    then most recently flagged), then the recent content ``policy`` puts up for review,
+    newest first; or (``kind="hidden"``) what is hidden, most recently changed first."""
     require_moderator(viewer)
-    selects = _queue_selects(kind, target_type, new_within)
+    selects = _queue_selects(kind, target_type, policy or ReviewPolicy())
     if not selects:
         return {"items": [], "total": 0, "page": page, "per_page": per_page}
     rows = union_all(*selects).subquery()
-    stmt = select(rows).order_by(rows.c.since, rows.c.target_type, rows.c.target_id)
+    order = (rows.c.rank, rows.c.flags.desc(), rows.c.since.desc())
+    stmt = select(rows).order_by(*order, rows.c.target_type, rows.c.target_id.desc())
     total = session.scalar(select(func.count()).select_from(rows)) or 0
     found = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     summaries = _flag_summaries(session, [(r.target_type, r.target_id) for r in found])
@@ -134,3 +186,27 @@ def list_queue(
         _queue_item(session, viewer, r, summaries[(r.target_type, r.target_id)]) for r in found
     ]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def one_item(session: Session, viewer, target_type: str, target_id: int) -> dict:
+    """One item as the queue shows it (for a desk that hears of it live): flagged while it
+    has pending reports, else hidden or new."""
+    require_moderator(viewer)
+    entry = moderated(target_type)
+    obj = entry.load(session, target_id)
+    if not entry.can_see(session, viewer, obj):
+        raise NotFound(f"No {target_type} {target_id}.")
+    item = session.scalar(
+        select(ModerationItem).where(
+            ModerationItem.target_type == target_type, ModerationItem.target_id == obj.id
+        )
+    )
+    if item is not None and item.pending_flags > 0:
+        kind, since = "flagged", item.pending_since
+    elif obj.hidden:
+        kind, since = "hidden", obj.updated_at
+    else:
+        kind, since = "new", obj.created_at
+    row = SimpleNamespace(target_type=target_type, target_id=obj.id, kind=kind, since=since)
+    summary = _flag_summaries(session, [(target_type, obj.id)])[(target_type, obj.id)]
+    return _queue_item(session, viewer, row, summary)

@@ -31,6 +31,8 @@ class Moderated:
     describe: Callable[[Any], dict]  # (obj) -> context for moderators: title, excerpt, ...
     is_new_content: Callable[[], ColumnElement[bool]] | None  # rows shown as "new" in the queue
     on_visibility: Callable[..., None]  # (session, obj, hidden) after hide or restore
+    # The column holding the author's user id (for "new content from new accounts").
+    author_column: Callable[[], ColumnElement] | None = None
 
     def load(self, session: Session, target_id: int):
         in_range = isinstance(target_id, int) and 1 <= target_id <= MAX_ID
@@ -52,10 +54,14 @@ def register_moderated(
     describe: Callable[[Any], dict],
     is_new_content: Callable[[], ColumnElement[bool]] | None = None,
     on_visibility: Callable[..., None] = _nothing,
+    author_column: Callable[[], ColumnElement] | None = None,
 ) -> Moderated:
     """Make ``name`` flaggable and hideable. ``is_new_content`` (a SQL condition on ``model``)
-    puts recent rows into the queue as new content; None keeps them out of it."""
-    entry = Moderated(name, model, can_see, author_id, describe, is_new_content, on_visibility)
+    puts recent rows into the queue as new content; None keeps them out of it.
+    ``author_column`` (the author's user id in SQL) lets the queue tell new accounts' content."""
+    entry = Moderated(
+        name, model, can_see, author_id, describe, is_new_content, on_visibility, author_column
+    )
     _registry[name] = entry
     return entry
 

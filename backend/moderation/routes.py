@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 from flask_smorest import Blueprint
 
@@ -45,9 +43,18 @@ def create_flag(data):
 @blp.arguments(QueueArgs, location="query")
 @blp.response(200, page_of(QueueItemSchema))
 def moderation_queue(args):
-    """Volunteers and admins: flagged items and new content, oldest first, with context."""
-    days = current_app.config["MODERATION_NEW_CONTENT_DAYS"]
-    return queue.list_queue(db.session, user(), new_within=timedelta(days=days), **args)
+    """Volunteers and admins: what needs a decision, the newest risk first (flagged items,
+    the most reported first; then new content as `MODERATION_REVIEW_NEW` says), with
+    context. Dismissing an item ("looks fine") clears it until it is flagged again."""
+    policy = queue.ReviewPolicy.from_config(current_app.config)
+    return queue.list_queue(db.session, user(), policy=policy, **args)
+
+
+@blp.route("/moderation/items/<target_type>/<int:target_id>", methods=["GET"])
+@blp.response(200, QueueItemSchema)
+def moderation_item(target_type, target_id):
+    """One item as the queue shows it (volunteers and admins), for a desk told of it live."""
+    return queue.one_item(db.session, user(), target_type, target_id)
 
 
 @blp.route("/moderation/actions", methods=["POST"])

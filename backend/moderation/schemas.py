@@ -84,6 +84,10 @@ class ItemStateSchema(Schema):
     hidden = fields.Boolean(required=True)
     hidden_reason = fields.String(allow_none=True)
     pending_flags = fields.Integer(required=True)
+    reviewed = fields.Boolean(
+        required=True,
+        metadata={"description": "A moderator decided on it: no longer new content."},
+    )
 
 
 class ActionResultSchema(Schema):

@@ -121,6 +121,7 @@ def state_of(item: ModerationItem | None, entry: Moderated, obj) -> dict:
         "hidden": obj.hidden,
         "hidden_reason": getattr(obj, "hidden_reason", None),
         "pending_flags": item.pending_flags if item is not None else 0,
+        "reviewed": item is not None and item.reviewed_at is not None,
     }
 
 

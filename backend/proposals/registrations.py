@@ -42,5 +42,6 @@ register_moderated(
     author_id=lambda proposal: proposal.author_id,
     describe=_describe,
     is_new_content=lambda: Proposal.status.in_([str(s) for s in PUBLIC_STATUSES]),
+    author_column=lambda: Proposal.author_id,
     on_visibility=service.visibility_changed,
 )

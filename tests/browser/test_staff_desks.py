@@ -251,12 +251,13 @@ def test_filters_and_merging_a_duplicate_picked_from_nearby_cases(make_context, 
             "POST", f"/cases/{someone_elses['id']}/transitions", json={"action": action}
         )
     context = make_context(**DESK)
-    sign_in(context, make_account(server, "staff", ("roads",)))
+    me = sign_in(context, make_account(server, "staff", ("roads",)))
     page = context.new_page()
     page.goto(f"/staff/cases/{first['id']}")
     pane = page.get_by_test_id("desk-pane")
     pane.get_by_test_id("act-accept").click()
     pane.get_by_test_id("act-assign").click()
+    pane.get_by_test_id("field-assignee").select_option(str(me["id"]))  # to me
     pane.get_by_test_id("action-send").click()
     expect(pane.get_by_test_id("act-start")).to_be_visible()
 

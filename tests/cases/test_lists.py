@@ -276,7 +276,8 @@ def test_several_departments_overdue_and_assigned_to_me(make_case, city, listed,
     staff = token_for(city.staff)
     assert listed("assigned_to_me=true", staff) == []
     mine = make_case("accepted")
-    service.transition(db.session, db.session.get(Case, mine.id), city.staff, {"action": "assign"})
+    data = {"action": "assign", "assignee": city.staff.id}
+    service.transition(db.session, db.session.get(Case, mine.id), city.staff, data)
     db.session.commit()
     assert listed("assigned_to_me=true", staff) == [mine.id]
 

@@ -80,8 +80,15 @@ def test_transition_rooms(client, city, token_for, make_case, published, status,
         f"/api/v1/cases/{case.id}/transitions", json=body, headers=token_for(actor)
     )
     assert response.status_code == 200
-    assert _rooms(published) == [f"case:{case.id}"] + [f"department:{d}" for d in departments]
-    payloads = [payload for _room, event, payload in published if event == "case.event"]
+    # starting also makes the starter the assignee: an internal event, for the staff only
+    internal = [f"case:{case.id}:internal"] if body["action"] == "start" else []
+    expected = [f"case:{case.id}"] + [f"department:{d}" for d in departments] + internal
+    assert _rooms(published) == expected
+    payloads = [
+        payload
+        for room, event, payload in published
+        if event == "case.event" and not room.endswith(":internal")
+    ]
     assert all(payload["event"]["action"] == body["action"] for payload in payloads)
 
 

@@ -1,4 +1,5 @@
-"""The moderation queue (flagged and new content, oldest first), bulk decisions, the log."""
+"""The moderation queue (flagged, then new content, the newest risk first), bulk decisions,
+"looks fine", the log."""
 
 from datetime import timedelta
 
@@ -44,36 +45,104 @@ def _age(model, obj_id: int, minutes: int) -> None:
     db.session.commit()
 
 
-def test_queue_has_flagged_and_new_content_oldest_first_with_context(
+def test_queue_has_flagged_then_new_content_newest_risk_first_with_context(
     client, make_proposal, make_comment, make_user, token_for, moderator
 ):
     old = make_proposal(make_user(display_name="Old Author"), title="Old idea")
     fresh = make_proposal(title="Fresh idea")
+    once = make_proposal(title="Reported once")
     comment = make_comment(fresh, body="First!")
     _age(Proposal, old.id, 60)
     _age(Proposal, fresh.id, 30)
     _age(Comment, comment.id, 20)
+    _flag(client, token_for(make_user()), "proposal", once.id, "spam")
     _flag(client, token_for(make_user()), "proposal", fresh.id, "off_topic", "Not about the city")
     _flag(client, token_for(make_user()), "proposal", fresh.id, "spam")
     queue = _queue(client, moderator)
     keys = [(i["target_type"], i["target_id"], i["kind"]) for i in queue["items"]]
     assert keys == [
+        ("proposal", fresh.id, "flagged"),  # the most reported
+        ("proposal", once.id, "flagged"),
+        ("comment", comment.id, "new"),  # then new content, the newest first
         ("proposal", old.id, "new"),
-        ("comment", comment.id, "new"),
-        ("proposal", fresh.id, "flagged"),
     ]
-    flagged = queue["items"][2]
+    flagged = queue["items"][0]
     assert flagged["flags"] == {
         "count": 2,
         "reasons": {"off_topic": 1, "spam": 1},
         "texts": ["Not about the city"],
     }
     assert flagged["context"]["title"] == "Fresh idea"
-    assert queue["items"][0]["context"]["author"] == "Old Author"
-    assert queue["items"][1]["context"]["on"] == {"target_type": "proposal", "target_id": fresh.id}
-    assert _queue(client, moderator, kind="flagged")["total"] == 1
+    assert queue["items"][3]["context"]["author"] == "Old Author"
+    assert queue["items"][2]["context"]["on"] == {"target_type": "proposal", "target_id": fresh.id}
+    assert _queue(client, moderator, kind="flagged")["total"] == 2
     assert _queue(client, moderator, kind="new")["total"] == 2
     assert _queue(client, moderator, kind="new", target_type="comment")["total"] == 1
+
+
+def test_looks_fine_clears_new_content_until_it_is_flagged_again(
+    client, make_proposal, make_user, token_for, moderator
+):
+    proposal = make_proposal()
+    assert [i["kind"] for i in _queue(client, moderator)["items"]] == ["new"]
+    response = _act(client, moderator, "dismiss", [("proposal", proposal.id)])
+    assert response.status_code == 200
+    assert response.get_json()["items"][0]["reviewed"] is True
+    assert _queue(client, moderator)["total"] == 0  # cleared, and it stays cleared
+    assert _queue(client, moderator, kind="new")["total"] == 0
+    assert not db.session.get(Proposal, proposal.id).hidden
+    _flag(client, token_for(make_user()), "proposal", proposal.id)
+    assert [i["kind"] for i in _queue(client, moderator)["items"]] == ["flagged"]
+    _act(client, moderator, "dismiss", [("proposal", proposal.id)])
+    assert _queue(client, moderator)["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [("new_accounts", {"young"}), ("all", {"young", "old"}), ("none", set())],
+)
+def test_the_city_chooses_which_new_content_waits_for_review(
+    app, client, make_proposal, make_user, moderator, setting, expected
+):
+    from backend.auth.models import User
+
+    young, old = make_user(), make_user()
+    db.session.get(User, old.id).created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    ids = {make_proposal(young).id: "young", make_proposal(old).id: "old"}
+    app.config["MODERATION_REVIEW_NEW"] = setting
+    try:
+        queue = _queue(client, moderator)
+    finally:
+        app.config["MODERATION_REVIEW_NEW"] = "new_accounts"
+    assert {ids[i["target_id"]] for i in queue["items"]} == expected
+
+
+def test_a_bad_review_setting_is_refused_at_start(monkeypatch):
+    from backend.config import Config
+
+    monkeypatch.setenv("MODERATION_REVIEW_NEW", "everything")
+    with pytest.raises(ValueError, match="new_accounts"):
+        Config()
+
+
+def test_one_item_as_the_queue_shows_it(client, make_proposal, make_user, token_for, moderator):
+    proposal = make_proposal(title="Fresh idea")
+    url = f"/api/v1/moderation/items/proposal/{proposal.id}"
+    assert client.get(url, headers=moderator).get_json()["kind"] == "new"
+    _flag(client, token_for(make_user()), "proposal", proposal.id, "spam", "Advert")
+    item = client.get(url, headers=moderator).get_json()
+    assert (item["kind"], item["flags"]["count"], item["flags"]["texts"]) == (
+        "flagged",
+        1,
+        ["Advert"],
+    )
+    assert item["context"]["title"] == "Fresh idea"
+    assert client.get(url, headers=token_for(make_user())).status_code == 403
+    assert client.get(url).status_code == 401
+    missing = client.get("/api/v1/moderation/items/proposal/2147483647", headers=moderator)
+    assert missing.status_code == 404
+    assert client.get("/api/v1/moderation/items/poll/1", headers=moderator).status_code == 404
 
 
 def test_content_older_than_the_window_is_not_new(client, make_proposal, moderator):
@@ -110,6 +179,7 @@ def test_hide_needs_a_reason_and_is_logged_without_who(
             "hidden": True,
             "hidden_reason": "Advertising",
             "pending_flags": 0,
+            "reviewed": True,
         }
     ]
     log = client.get("/api/v1/moderation/log").get_json()
@@ -249,6 +319,7 @@ def test_moderators_hear_of_items_live(client, make_proposal, make_user, token_f
         "hidden": False,
         "hidden_reason": None,
         "pending_flags": 1,
+        "reviewed": False,
     }
 
 

@@ -132,6 +132,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
         h('dt', null, t('desk.reporter')), h('dd', null, r.display_name || t('case.anonymous'),
           r.email ? h('span', null, ' · ', h('a', { href: `mailto:${r.email}`, 'data-native': true }, r.email)) : null,
           r.phone ? h('span', null, ' · ', h('a', { href: `tel:${r.phone}`, 'data-native': true }, r.phone)) : null),
+        kase.assignee !== undefined ? [h('dt', null, t('desk.assignee')), h('dd', { 'data-testid': 'desk-assignee' }, kase.assignee?.display_name || t('desk.wholeDepartment'))] : null,
         h('dt', null, t('desk.filed')), h('dd', null, h('time', { datetime: kase.created_at, title: formatDateTime(kase.created_at) }, relativeTime(kase.created_at))),
         kase.supporters ? [h('dt', null, t('desk.supporters')), h('dd', null, String(kase.supporters))] : null),
       h('p', null, h('a', { href: `/cases/${id}`, class: 'small' }, icon('eye'), t('desk.publicPage'))));
@@ -199,10 +200,11 @@ export function caseDesk({ id, user, onCase = () => {} }) {
         choices.map((d) => h('option', { value: d.code, selected: d.code === kase.department?.code }, localName(d))));
       const reason = action === 'transfer' ? text('reason', t('desk.transferReason'), { required: true }) : null;
       const note = text('note', t('desk.note'), { rows: 2 });
-      return { el: h('div', null, h('div', { class: 'field' }, h('label', { for: sid }, t('desk.department')), select), reason?.el, note.el),
+      const person = personPicker(select);
+      return { el: h('div', null, h('div', { class: 'field' }, h('label', { for: sid }, t('desk.department')), select), person.el, reason?.el, note.el),
         values: () => {
           if (reason && !need(form(), [['reason', reason.input]])) return null;
-          return { department: select.value, reason: reason?.input.value.trim() || undefined, note: note.input.value.trim() || undefined };
+          return { department: select.value, assignee: person.value(), reason: reason?.input.value.trim() || undefined, note: note.input.value.trim() || undefined };
         } };
     }
     if (action === 'resolve') return resolveFields(text, need, form);
@@ -210,6 +212,24 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     const note = text('note', t('desk.note'), { rows: 2 });
     const extra = action === 'confirm' ? verifyPhotos() : null;
     return { el: h('div', null, note.el, extra?.el), photos: extra?.photos, values: () => ({ note: note.input.value.trim() || undefined }) };
+  }
+
+  /** The people of the chosen department (the API lists them to its own staff only). */
+  function personPicker(departmentSelect) {
+    const pid = nextId('person');
+    const select = h('select', { id: pid, name: 'assignee', 'data-testid': 'field-assignee' });
+    const field = h('div', { class: 'field' }, h('label', { for: pid }, t('desk.assignee')), select);
+    const fill = async () => {
+      const code = departmentSelect.value;
+      const people = await get(`/departments/${code}/people`, null, { signal }).then(itemsOf).catch(() => []);
+      if (departmentSelect.value !== code) return;
+      replace(select, h('option', { value: '' }, t('desk.wholeDepartment')),
+        people.map((p) => h('option', { value: p.id, selected: String(p.id) === String(kase.assignee?.id) }, p.display_name)));
+      field.hidden = !people.length;
+    };
+    departmentSelect.addEventListener('change', fill);
+    fill();
+    return { el: field, value: () => (select.value ? Number(select.value) : undefined) };
   }
 
   function verifyPhotos() {
@@ -228,15 +248,22 @@ export function caseDesk({ id, user, onCase = () => {} }) {
     const oid = nextId('override');
     const override = h('input', { type: 'checkbox', id: oid, name: 'override_open_tasks', 'data-testid': 'field-override' });
     const reason = text('reason', t('desk.overrideReason'), { rows: 2 });
+    const pubId = nextId('publish');
+    const publish = h('input', { type: 'checkbox', id: pubId, name: 'publish_reason', 'data-testid': 'field-publish-reason' });
+    const says = h('p', { class: 'hint', 'data-testid': 'reason-visibility', role: 'status' }, t('desk.reasonInternal'));
+    publish.onchange = () => { says.textContent = t(publish.checked ? 'desk.reasonPublic' : 'desk.reasonInternal'); };
     return {
       el: h('div', null, note.el,
         h('div', { class: 'field' }, h('p', { class: 'label' }, t('desk.afterPhotos')), picker.el),
         pending ? h('div', { class: 'check' }, override, h('label', { for: oid }, t('desk.override'))) : null,
-        pending ? reason.el : null),
+        pending ? reason.el : null,
+        pending ? h('div', { class: 'check' }, publish, h('label', { for: pubId }, t('desk.publishReason'))) : null,
+        pending ? says : null),
       photos: () => photos,
       values: () => {
         if (!need(form(), [['note', note.input]])) return null;
-        return { note: note.input.value.trim(), override_open_tasks: override.checked || undefined, reason: reason.input.value.trim() || undefined };
+        return { note: note.input.value.trim(), override_open_tasks: override.checked || undefined, reason: reason.input.value.trim() || undefined,
+          publish_reason: publish.checked || undefined };
       },
     };
   }

@@ -84,7 +84,8 @@ export default async function moderationDesk(ctx) {
       h('div', { class: 'row wrap' },
         item.hidden ? null : hide,
         item.hidden ? h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'mod-restore', onclick: (e) => act('restore', [item], e.currentTarget, form) }, icon('refresh'), t('mod.restore')) : null,
-        item.flags?.count ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'mod-dismiss', onclick: (e) => act('dismiss', [item], e.currentTarget, form) }, icon('check'), t('mod.dismiss')) : null));
+        item.flags?.count ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'mod-dismiss', onclick: (e) => act('dismiss', [item], e.currentTarget, form) }, icon('check'), t('mod.dismiss')) : null,
+        !item.hidden && !item.flags?.count ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'mod-fine', onclick: (e) => act('dismiss', [item], e.currentTarget, form) }, icon('check'), t('mod.looksFine')) : null));
     form.onsubmit = (e) => {
       e.preventDefault();
       clearFieldErrors(form);
@@ -165,11 +166,9 @@ export default async function moderationDesk(ctx) {
   function applyState(state) {
     const key = keyOf(state);
     const known = items.get(key);
-    const stays = kind === 'hidden' ? state.hidden : state.pending_flags > 0 || (kind === 'all' && !state.hidden && known?.item.kind === 'new');
-    if (!known) {
-      if (state.pending_flags > 0 && kind !== 'hidden') { say.say(t('mod.arrived')); load(); }
-      return;
-    }
+    const stays = kind === 'hidden' ? state.hidden : state.pending_flags > 0 || (kind === 'all' && !state.hidden && !state.reviewed && known?.item.kind === 'new');
+    if (state.pending_flags > 0 && kind !== 'hidden' && (!known || known.item.kind !== 'flagged')) { arrive(state, known); return; }
+    if (!known) return;
     if (!stays) {
       known.li.remove();
       items.delete(key);
@@ -181,6 +180,20 @@ export default async function moderationDesk(ctx) {
     const li = row(item);
     known.li.replaceWith(li);
     items.set(key, { item, li });
+  }
+
+  /** A newly flagged item: fetched as the queue shows it and put at the top of the list. */
+  async function arrive(state, known) {
+    let item;
+    try { item = await get(`/moderation/items/${state.target_type}/${state.target_id}`, null, { signal: ctx.signal }); } catch { return; }
+    if (!ctx.isCurrent()) return;
+    const list = queue.querySelector('[data-testid="mod-list"]');
+    if (!list) { load(); return; }
+    const li = row(item);
+    (items.get(keyOf(item))?.li || known?.li)?.remove();
+    list.prepend(li);
+    items.set(keyOf(item), { item, li });
+    say.say(t('mod.arrived'));
   }
 
   async function subscribe() {
