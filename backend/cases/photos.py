@@ -10,7 +10,6 @@ wrote are deleted again if its transaction does not commit.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -18,17 +17,12 @@ from sqlalchemy.orm import Session, SessionTransaction
 from backend.cases.models import Case, CasePhoto
 from backend.errors import DomainError, ValidationFailed
 from backend.media.processing import MAX_BYTES, ProcessedImage, process_image
-from backend.media.storage import LocalStorage, Storage, make_key
+from backend.media.storage import Storage, make_key, media_storage  # noqa: F401 (re-export)
 
 MAX_PHOTOS = 5
 SUFFIX = ".jpg"
 _WRITTEN = "cityloop.cases.written_files"
 _executor: ThreadPoolExecutor | None = None
-
-
-def media_storage(data_dir: Path | str) -> LocalStorage:
-    """Where renditions live: ``<data dir>/media``, served at ``/media/<key>``."""
-    return LocalStorage(Path(data_dir) / "media")
 
 
 def _pool() -> ThreadPoolExecutor:

@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from backend.content import Kind, moderated, moderated_kinds
 from backend.db import utcnow
 from backend.moderation.models import Flag, FlagStatus, ModerationItem
-from backend.moderation.registry import Moderated, all_moderated, moderated
 from backend.moderation.service import require_moderator
 
 DEFAULT_NEW_CONTENT = timedelta(days=7)
@@ -33,7 +33,7 @@ def _flagged_rows(target_type: str | None):
     return [stmt]
 
 
-def _new_rows(entry: Moderated, cutoff):
+def _new_rows(entry: Kind, cutoff):
     model = entry.model
     known = (
         select(ModerationItem.id)
@@ -48,7 +48,7 @@ def _new_rows(entry: Moderated, cutoff):
     ).where(model.created_at >= cutoff, model.hidden.is_(False), entry.is_new_content(), ~known)
 
 
-def _hidden_rows(entry: Moderated):
+def _hidden_rows(entry: Kind):
     model = entry.model
     return select(
         literal(entry.name).label("target_type"),
@@ -59,7 +59,7 @@ def _hidden_rows(entry: Moderated):
 
 
 def _queue_selects(kind: str, target_type: str | None, new_within: timedelta) -> list:
-    entries = [e for e in all_moderated() if target_type in (None, e.name)]
+    entries = [e for e in moderated_kinds() if target_type in (None, e.name)]
     selects = []
     if kind in ("all", "flagged"):
         selects += _flagged_rows(target_type)
@@ -96,7 +96,7 @@ def _queue_item(session: Session, viewer, row, summary: dict) -> dict:
     volunteer) keeps its place but shows nothing."""
     entry = moderated(row.target_type)
     obj = session.get(entry.model, row.target_id)
-    visible = obj is not None and entry.can_see(session, viewer, obj)
+    visible = obj is not None and entry.can_view(viewer, obj)
     return {
         "target_type": row.target_type,
         "target_id": row.target_id,
@@ -105,7 +105,7 @@ def _queue_item(session: Session, viewer, row, summary: dict) -> dict:
         "hidden": bool(obj is not None and obj.hidden),
         "hidden_reason": getattr(obj, "hidden_reason", None),
         "flags": summary if visible else {"count": summary["count"], "reasons": {}, "texts": []},
-        "context": entry.describe(obj) if visible else WITHHELD,
+        "context": entry.describe(obj, viewer) if visible else WITHHELD,
     }
 
 

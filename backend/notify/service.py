@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from backend import content
 from backend.aftercommit import after_commit
 from backend.auth.models import User
 from backend.db import utcnow
@@ -59,20 +60,18 @@ def redact(session: Session, notifications: Iterable[Notification]) -> list[Noti
     """Hide the text of notifications about content that moderators have hidden since from
     their reader (a case or proposal title quoted in it). Stored texts are left alone, so
     restoring the content brings them back."""
-    from backend.moderation.registry import moderated  # moderation notifies: import late
-
     notifications = list(notifications)
     for notification in notifications:
         if notification.kind in QUOTES_NOTHING:
             continue
         try:
-            entry = moderated(notification.target_type)
-            target = entry.load(session, int(notification.target_id))
+            entry = content.moderated(notification.target_type)
+            target = entry.get(session, int(notification.target_id))
         except (NotFound, ValueError):
             continue
         if target.hidden:
             reader = session.get(User, notification.user_id)
-            if not entry.can_see(session, reader, target):
+            if not entry.can_view(reader, target):
                 notification._redacted_text = HIDDEN_TEXT
     return notifications
 

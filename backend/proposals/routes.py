@@ -15,7 +15,7 @@ from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.moderation.limits import limited
 from backend.pagination import page_of
-from backend.proposals import queries, registrations, service  # noqa: F401  (registrations)
+from backend.proposals import queries, service
 from backend.proposals.schemas import (
     AnswerSchema,
     ImplementedSchema,
