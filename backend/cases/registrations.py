@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend import content
 from backend.auth.permissions import is_member
-from backend.cases import service
+from backend.cases import followers, service  # noqa: F401  (followers: its receivers)
 from backend.cases.access import can_view_case, get_case, is_case_handler, shows_person
 from backend.cases.broadcast import department_codes, event_payload, visibility_changed
 from backend.cases.models import ANONYMOUS, Case, CaseEvent, CasePhoto

@@ -1,4 +1,5 @@
-"""Proposals as content (commentable, moderated, with photos) and their live room.
+"""Proposals as content (commentable, moderated, with photos), their live room, and who
+hears of an official answer.
 
 ``proposal:<id>`` is for whoever may see the proposal (drafts are their author's, hidden
 ones their author's and moderators'), exactly as ``GET /proposals/<id>`` decides.
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Session
 from backend import content
 from backend.extensions import db
 from backend.live.rooms import positive_int, register_room
+from backend.notify.events import receives
+from backend.notify.models import Notification
+from backend.notify.service import notify
 from backend.proposals import queries, service
 from backend.proposals.models import PUBLIC_STATUSES, Proposal, ProposalPhoto
 
@@ -63,3 +67,15 @@ def _can_join(user, proposal_id: int) -> bool:
 
 
 register_room("proposal", authorize=_can_join, ident=positive_int)
+
+
+@receives("proposal.updated")
+def _answered(session: Session, payload: dict) -> list[Notification]:
+    """An official answer (accepted or rejected): the proposal's followers hear of it."""
+    if payload.get("change") not in ("accepted", "rejected"):
+        return []
+    proposal = session.get(Proposal, payload["proposal_id"])
+    text = f"Official answer to “{proposal.title}”: {payload['change']}"
+    return notify(session, queries.followers_of_proposal(session, proposal.id),
+                  kind="proposal_answer", target_type="proposal", target_id=proposal.id,
+                  text=text, actor_id=proposal.answered_by_id, deliver=False)  # fmt: skip
