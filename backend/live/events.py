@@ -166,6 +166,12 @@ def disconnect_user(user_id: int) -> int:
     return presence.disconnect_user(user_id)
 
 
+@auth_service.sessions_ended.connect
+def _on_sessions_ended(user_id: int) -> None:
+    """Signed out everywhere (password change, deactivation, deletion): no socket stays."""
+    disconnect_user(user_id)
+
+
 @user_logged_out.connect
 def _on_logged_out(_app, user=None, **_extra) -> None:
     """Flask-Login's sign-out signal: the HTTP logout closes that person's sockets too."""

@@ -1,12 +1,17 @@
 """The ``user`` live room: one's own ``user:<id>`` room (notifications); replay = the unread
-ones since."""
+ones since. A closed account's push devices go with it."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.auth.accounts import account_closing
 from backend.auth.permissions import is_authenticated
 from backend.extensions import db
 from backend.live.rooms import register_room
 from backend.notify import service
+from backend.notify.models import PushSubscription
 from backend.notify.schemas import notification_schema
 
 
@@ -25,3 +30,10 @@ register_room(
     extra_rooms=_user_rooms,
     join_requested=False,
 )
+
+
+@account_closing.connect
+def _forget_devices(session: Session, *, user) -> None:
+    stmt = select(PushSubscription).where(PushSubscription.user_id == user.id)
+    for device in session.scalars(stmt):
+        session.delete(device)
