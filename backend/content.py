@@ -4,7 +4,7 @@ One registry answers, for each kind, the questions other domains ask of it:
 
 - how to load one by id (:attr:`Kind.load`, a 404 when there is none),
 - who may see it (:attr:`Kind.can_view`),
-- how it shows a person who appears on it (:attr:`Kind.shows_person`: e.g. an anonymous
+- how it shows a person who appears on it (:meth:`Kind.person`: e.g. an anonymous
   reporter is "anonymous" to all but staff, on the case and on everything attached to it),
 - what hiding it does (:attr:`Kind.on_visibility`: counts, and telling its live rooms),
 - and, when the kind takes them, its comment rules (:class:`Commenting`), its moderation
@@ -43,7 +43,7 @@ def anonymous_person() -> dict:
 
 
 def display_name(shown) -> str | None:
-    """The name of a person as :attr:`Kind.shows_person` gives them (a User or a dict)."""
+    """The name of a person as :meth:`Kind.person` gives them (a User or a dict)."""
     if shown is None:
         return None
     return shown["display_name"] if isinstance(shown, dict) else shown.display_name
@@ -55,10 +55,6 @@ def _never(_viewer, _obj) -> bool:
 
 def _nothing(*_args, **_kwargs) -> None:
     return None
-
-
-def _as_they_are(_obj, person, _viewer):
-    return person
 
 
 @dataclass(frozen=True)
@@ -81,8 +77,9 @@ class Kind:
     model: type
     load: Callable[[Session, int], Any]  # (session, id) -> obj; raises NotFound
     can_view: Check  # (viewer, obj)
-    # (obj, person, viewer) -> the person (a User) or a dict standing in for them
-    shows_person: Callable[[Any, Any, Any], Any] = _as_they_are
+    # (obj, person, viewer) -> the person (a User) or a dict standing in for them;
+    # None: people show as they are
+    shows_person: Callable[[Any, Any, Any], Any] | None = None
     author_id: Callable[[Any], int | None] = lambda _obj: None  # whom hiding it tells
     on_visibility: Callable[..., None] = _nothing  # (session, obj, hidden) after hide/restore
     # moderation: (obj, viewer) -> context for moderators; None: it cannot be flagged
@@ -97,6 +94,12 @@ class Kind:
         if not id_in_range(obj_id):
             raise NotFound(f"No {self.name} {obj_id}.")
         return self.load(session, obj_id)
+
+    def person(self, obj, person, viewer):
+        """How ``person`` shows to ``viewer`` on ``obj`` (see :attr:`shows_person`)."""
+        if self.shows_person is None or person is None:
+            return person
+        return self.shows_person(obj, person, viewer)
 
     def visible(self, session: Session, obj_id, viewer) -> Any:
         """The object if ``viewer`` may see it, else a 404 (hidden content does not leak)."""

@@ -90,8 +90,7 @@ class Comment(TimestampMixin, db.Model):
         an anonymous reporter stays anonymous on their case); None for a placeholder."""
         if not self.visible or self.author is None:
             return None
-        shows_person = content.kind("comment").shows_person
-        return shows_person(self, self.author, getattr(self, "_viewer", None))
+        return content.kind("comment").person(self, self.author, getattr(self, "_viewer", None))
 
     @property
     def author_deleted(self) -> bool:
