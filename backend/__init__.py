@@ -105,10 +105,13 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """A domain's `routes.py` exposes `blp` (API, documented) and/or `bp` (plain Flask);
-    its `events.py`, when present, registers Socket.IO handlers on import."""
+    """A domain's `registrations.py` registers its content kinds (:mod:`backend.content`)
+    and live rooms; its `routes.py` exposes `blp` (API, documented) and/or `bp` (plain
+    Flask); its `events.py`, when present, registers Socket.IO handlers on import."""
     from backend import health, metrics, web
 
+    for domain in _domains():  # content kinds and live rooms first: routes ask them
+        _domain_module(domain, "registrations")
     for domain in _domains():
         routes = _domain_module(domain, "routes")
         if routes is not None and hasattr(routes, "blp"):

@@ -97,8 +97,8 @@ def published(app):
     """Live events published (and so delivered after commit) while the test runs."""
     events: list[tuple[str, str, dict]] = []
 
-    def record(_session, *, room, event, payload):
-        events.append((room, event, payload))
+    def record(_session, *, rooms, event, payload):
+        events.extend((room, event, payload) for room in rooms)
 
     published_signal.connect(record)
     yield events

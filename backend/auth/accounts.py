@@ -4,6 +4,7 @@ the job queue after the commit."""
 
 from __future__ import annotations
 
+from blinker import Namespace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,10 @@ from backend.auth.service import _check_password, find_user_by_email
 from backend.db import utcnow
 from backend.errors import Forbidden, ValidationFailed
 from backend.mail import service as mail
+
+# Sent (session, user=) inside the transaction that closes an account: the domains that
+# keep something live for that person (push devices) end it, and it commits with the rest.
+account_closing = Namespace().signal("account_closing")
 
 
 def _link(path: str, token: str) -> str:
@@ -116,7 +121,6 @@ def _only_head_of(session: Session, user: User) -> list[str]:
 def request_deletion(session: Session, user: User, password: str) -> None:
     """Close the account now (signed out everywhere, devices gone) and erase it in a job."""
     from backend.jobs import enqueue
-    from backend.notify.models import PushSubscription
 
     if not verify_password(user.password_hash, password):
         raise ValidationFailed("Wrong password.", fields={"password": ["Wrong password."]})
@@ -128,10 +132,7 @@ def request_deletion(session: Session, user: User, password: str) -> None:
         )
     user.active = False
     personal_data.end_sessions(session, user)
-    for device in session.scalars(
-        select(PushSubscription).where(PushSubscription.user_id == user.id)
-    ):
-        session.delete(device)
+    account_closing.send(session, user=user)
     record(session, user.id, "account.deleted", "user", user.id, after={"role": user.role})
     session.flush()
     after_commit(session, enqueue, erase_job, user.id)

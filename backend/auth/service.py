@@ -9,6 +9,7 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
+from blinker import Namespace
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,6 +27,9 @@ from backend.auth.permissions import Role
 from backend.db import utcnow
 from backend.departments.models import Department
 from backend.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
+
+# Sent with a user id once every session of that person has ended (after the commit).
+sessions_ended = Namespace().signal("sessions_ended")
 
 TOKEN_PREFIX = "clt_"
 API_KEY_PREFIX = "clk_"
@@ -172,14 +176,12 @@ def end_session(session: Session, user: User) -> None:
 
 
 def revoke_all_sessions(session: Session, user: User) -> None:
-    """End every bearer token and cookie session of ``user`` and, after the commit, close
-    their sockets in every process."""
-    from backend.live.presence import disconnect_user
-
+    """End every bearer token and cookie session of ``user`` and, after the commit, tell
+    :data:`sessions_ended` (the live domain closes their sockets in every process)."""
     session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     user.session_key = None
-    after_commit(session, disconnect_user, user.id)
+    after_commit(session, sessions_ended.send, user.id)
 
 
 def revoke_token(session: Session, raw: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, has_permission, is_authenticated, is_staff
-from backend.cases.models import Case
+from backend.cases.models import Case, person_on_case
 from backend.cases.transitions import lead_handler, reporter
 from backend.errors import NotFound
 
@@ -40,6 +40,12 @@ def can_comment(user, case: Case) -> bool:
     """Public replies: on a case one sees, unless moderation hid it (the comments service
     also asks that the person may post at all)."""
     return can_view_case(user, case) and not case.hidden
+
+
+def shows_person(case: Case, person, viewer):
+    """How ``person`` shows to ``viewer`` on ``case`` (see :func:`person_on_case`): staff
+    see who an anonymous reporter is, everyone else "anonymous"."""
+    return person_on_case(case, person, staff=is_staff(viewer))
 
 
 def case_for(session: Session, case_id: int, user) -> Case:

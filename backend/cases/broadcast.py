@@ -74,11 +74,9 @@ def publish_event(session: Session, case: Case, event: CaseEvent) -> None:
         publish(session, case_room(case.id, internal=True), EVENT, payload)
     if event.internal:
         return
-    payload = event_payload(case, event)
-    if not case.hidden:
-        publish(session, case_room(case.id), EVENT, payload)
-    for code in department_codes(case, event):
-        publish(session, department_room(code), EVENT, payload)
+    rooms = [] if case.hidden else [case_room(case.id)]
+    rooms += [department_room(code) for code in department_codes(case, event)]
+    publish(session, rooms, EVENT, event_payload(case, event))
     if event.action == "transfer":  # the old lead's staff no longer handle it
         reset_room(session, case_room(case.id), also=(case_room(case.id, internal=True),))
 

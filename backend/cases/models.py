@@ -22,10 +22,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.content import ANONYMOUS, anonymous_person
 from backend.db import TimestampMixin, UserLinkMixin, UTCDateTime, parent_key, utcnow
 from backend.extensions import db
 
-ANONYMOUS = "anonymous"
+
+def person_on_case(case: Case, person, *, staff: bool):
+    """How ``person`` (a User, or None) shows wherever they appear on ``case``: on the case,
+    in its events, its comments, its live payloads, notifications and exports. The case's
+    anonymous reporter is "anonymous" to everyone but staff (the reporter too, as on the
+    case itself); everyone else shows as they are.
+    """
+    if person is None:
+        return None
+    if case.anonymous and not staff and person.id == case.reporter_id:
+        return anonymous_person()
+    return person
 
 
 class Status(StrEnum):
@@ -158,9 +170,10 @@ class Case(TimestampMixin, db.Model):
     @property
     def public_reporter(self) -> dict:
         """What the public sees of the reporter: a name, or "anonymous"."""
-        if self.anonymous or self.reporter is None:
+        shown = person_on_case(self, self.reporter, staff=False)
+        if shown is None or isinstance(shown, dict):
             return {"display_name": ANONYMOUS}
-        return {"id": self.reporter.id, "display_name": self.reporter.display_name}
+        return {"id": shown.id, "display_name": shown.display_name}
 
     @property
     def staff_reporter(self) -> dict:
@@ -227,11 +240,7 @@ class CaseEvent(db.Model):
     @property
     def public_actor(self) -> object | None:
         """The actor as the public sees it: an anonymous reporter stays anonymous."""
-        if self.actor is None:
-            return None
-        if self.case.anonymous and self.actor_id == self.case.reporter_id:
-            return {"id": None, "display_name": ANONYMOUS, "role": None}
-        return self.actor
+        return person_on_case(self.case, self.actor, staff=False)
 
 
 class CasePhoto(db.Model):

@@ -18,7 +18,6 @@ past the busy timeout ("database is locked"); on PostgreSQL it held row locks as
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -32,17 +31,12 @@ from backend.media.processing import (
     ProcessedImage,
     process_image,
 )
-from backend.media.storage import LocalStorage, Storage, make_key
+from backend.media.storage import Storage, make_key, media_storage  # noqa: F401 (re-export)
 
 MAX_PHOTOS = 5
 SUFFIX = ".jpg"
 _WRITTEN = "cityloop.cases.written_files"
 _executor: ThreadPoolExecutor | None = None
-
-
-def media_storage(data_dir: Path | str) -> LocalStorage:
-    """Where renditions live: ``<data dir>/media``, served at ``/media/<key>``."""
-    return LocalStorage(Path(data_dir) / "media")
 
 
 def _pool() -> ThreadPoolExecutor:

@@ -25,7 +25,7 @@ from backend.cases.access import (
     is_case_handler,
     is_reporter,
 )
-from backend.cases.broadcast import publish_event, visibility_changed
+from backend.cases.broadcast import publish_event
 from backend.cases.effects import EFFECTS, Policy, Step
 from backend.cases.history import claim, log_event, record_event
 from backend.cases.models import Case, CaseEvent, Priority, Status
@@ -48,14 +48,6 @@ __all__ = [  # the access rules, re-exported for the domains that ask "the cases
     "is_case_handler",
     "is_reporter",
 ]
-
-
-def set_case_hidden(session: Session, case: Case, hidden: bool) -> Case:
-    """For moderation: hide a case from the public (or show it again)."""
-    case.hidden = hidden
-    session.flush()
-    visibility_changed(session, case, hidden)
-    return case
 
 
 # --- filing a report --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,9 @@ from backend.metrics import record_sweep
 
 log = logging.getLogger(__name__)
 BATCH = 500
+# Sent (with the app and ``now``) after each sweep, outside its transaction: other work on
+# the same beat connects here (the recurring-problems sweep of backend.stats).
+beat = Namespace().signal("sla_beat")
 
 
 @dataclass
@@ -154,15 +158,8 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
             return None
         finally:
             db.session.remove()
-    _sweep_recurring(app, now)
+    beat.send(app, now=now)
     return result
-
-
-def _sweep_recurring(app: Flask, now: datetime | None) -> None:
-    """The same beat raises recurring problems (backend.stats), in its own transaction."""
-    from backend.stats import recurring  # stats reads cases: import late, no cycle
-
-    recurring.run_once(app, now)
 
 
 def start_sla_scheduler(app: Flask, *, first_delay: float = 30.0) -> threading.Thread:

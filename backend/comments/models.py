@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend import content
 from backend.db import TimestampMixin, UTCDateTime, utcnow
 from backend.extensions import db
 
@@ -78,10 +79,18 @@ class Comment(TimestampMixin, db.Model):
         """Shown with its text and author (not deleted, not hidden by moderation)."""
         return not self.deleted and not self.hidden
 
+    def show_to(self, viewer) -> None:
+        """Show the author as ``viewer`` may see them in what is dumped next (the public's
+        view until this is called)."""
+        self._viewer = viewer
+
     @property
     def shown_author(self):
-        """The author, unless the comment is a deleted or hidden placeholder."""
-        return self.author if self.visible else None
+        """The author as the target shows them to the viewer (its kind's ``shows_person``:
+        an anonymous reporter stays anonymous on their case); None for a placeholder."""
+        if not self.visible or self.author is None:
+            return None
+        return content.kind("comment").person(self, self.author, getattr(self, "_viewer", None))
 
     @property
     def author_deleted(self) -> bool:

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from backend.auth.session import user
-from backend.comments import case_target, moderated, service  # noqa: F401  (registrations)
+from backend.comments import service
 from backend.comments.schemas import (
     CommentCreateSchema,
     CommentListArgs,

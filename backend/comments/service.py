@@ -1,8 +1,8 @@
 """Comment rules: posting, threading, listing, editing, deleting and voting.
 
 Functions take a session, plain values and the acting user; they flush but never commit.
-What a target allows (who views, who comments, who writes internal notes) is asked of its
-registration in :mod:`backend.comments.targets`.
+What a target allows (who views, who comments, who writes internal notes) and how it shows
+a person is asked of its kind in :mod:`backend.content`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from sqlalchemy import String, and_, cast, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.auth.permissions import Permission, has_permission, is_admin, require
-from backend.comments import targets
 from backend.comments.models import Comment, CommentVote
 from backend.comments.schemas import BODY_MAX, live_comment_schema
 from backend.comments.text import clean_text
 from backend.comments.voting import set_vote
 from backend.config import DEFAULTS
+from backend.content import Commenting, Kind, commentable, id_in_range
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.live.publish import publish
@@ -31,17 +31,14 @@ DEFAULT_DISPLAY_DEPTH = DEFAULTS["COMMENT_DISPLAY_DEPTH"]
 # --- reading ----------------------------------------------------------------------------
 
 
-def _target_of(session: Session, comment: Comment):
-    target = targets.target(comment.target_type)
-    return target, target.load(session, comment.target_id)
+def _target_of(session: Session, comment: Comment) -> tuple[Kind, Commenting, object]:
+    kind, rules = commentable(comment.target_type)
+    return kind, rules, kind.get(session, comment.target_id)
 
 
 def _viewable_target(session: Session, target_type: str, target_id: int, viewer):
-    target = targets.target(target_type)
-    obj = target.load(session, target_id)
-    if not target.can_view(viewer, obj):
-        raise NotFound(f"No {target_type} {target_id}.")
-    return target, obj
+    kind, rules = commentable(target_type)
+    return kind, rules, kind.visible(session, target_id, viewer)
 
 
 def can_see_comment(
@@ -55,14 +52,14 @@ def can_see_comment(
         return False
     if comment.hidden and not (even_hidden or has_permission(viewer, Permission.MODERATE)):
         return False
-    target, obj = _target_of(session, comment)
-    if not target.can_view(viewer, obj):
+    kind, rules, obj = _target_of(session, comment)
+    if not kind.can_view(viewer, obj):
         return False
-    return not comment.internal or target.can_read_internal(viewer, obj)
+    return not comment.internal or rules.may_read_internal(viewer, obj)
 
 
 def _find(session: Session, comment_id: int) -> Comment | None:
-    return session.get(Comment, comment_id) if targets.id_in_range(comment_id) else None
+    return session.get(Comment, comment_id) if id_in_range(comment_id) else None
 
 
 def get_comment(session: Session, comment_id: int, viewer) -> Comment:
@@ -104,8 +101,8 @@ def list_comments(
 
     Internal notes are in the query only for those the target lets read them.
     """
-    target, obj = _viewable_target(session, target_type, target_id, viewer)
-    include_internal = target.can_read_internal(viewer, obj)
+    _kind, rules, obj = _viewable_target(session, target_type, target_id, viewer)
+    include_internal = rules.may_read_internal(viewer, obj)
     stmt = select(Comment).where(
         Comment.target_type == target_type,
         Comment.target_id == target_id,
@@ -123,7 +120,8 @@ def list_comments(
 
 
 def mark_my_votes(session: Session, comments: list[Comment], viewer) -> None:
-    """Set ``my_vote`` (1, -1 or 0) on each comment for ``viewer``, in one query."""
+    """Set ``my_vote`` (1, -1 or 0) on each comment for ``viewer``, in one query, and show
+    each author as ``viewer`` may see them (:meth:`Comment.show_to`)."""
     mine: dict[int, int] = {}
     if comments and getattr(viewer, "is_authenticated", False):
         rows = session.execute(
@@ -135,15 +133,16 @@ def mark_my_votes(session: Session, comments: list[Comment], viewer) -> None:
         mine = dict(rows.all())
     for comment in comments:
         comment.my_vote = mine.get(comment.id, 0)
+        comment.show_to(viewer)
 
 
 # --- writing ----------------------------------------------------------------------------
 
 
-def _check_may_post(target, obj, actor, internal: bool) -> None:
-    if internal and not target.can_write_internal(actor, obj):
+def _check_may_post(rules: Commenting, obj, actor, internal: bool) -> None:
+    if internal and not rules.can_write_internal(actor, obj):
         raise Forbidden("Only the staff handling this may write internal notes.")
-    if not internal and not target.can_comment(actor, obj):
+    if not internal and not rules.can_comment(actor, obj):
         raise Forbidden("Comments are closed here.", code="comments_closed")
 
 
@@ -182,6 +181,7 @@ def publish_comment(session: Session, comment: Comment, change: str) -> None:
     room = f"{comment.target_type}:{comment.target_id}"
     if comment.internal:
         room += ":internal"
+    comment.show_to(None)  # the room's payload is the same for everyone in it: the public's
     payload = {
         f"{comment.target_type}_id": comment.target_id,
         "change": change,
@@ -203,8 +203,8 @@ def add_comment(
 ) -> Comment:
     """Post a public reply or (``internal``) a staff note on a target."""
     require(actor, Permission.REPORT)
-    target, obj = _viewable_target(session, target_type, target_id, actor)
-    _check_may_post(target, obj, actor, internal)
+    _kind, rules, obj = _viewable_target(session, target_type, target_id, actor)
+    _check_may_post(rules, obj, actor, internal)
     parent = _parent_for(session, parent_id, target_type, target_id, actor) if parent_id else None
     if parent is not None and parent.internal and not internal:
         raise ValidationFailed(
@@ -222,8 +222,9 @@ def add_comment(
     session.add(comment)
     session.flush()
     publish_comment(session, comment, "created")
-    target.on_comment(session, obj, comment, actor)
+    rules.on_comment(session, obj, comment, actor)
     comment.my_vote = 0
+    comment.show_to(actor)
     return comment
 
 
@@ -272,8 +273,8 @@ def delete_comment(session: Session, comment_id: int, actor) -> None:
     session.flush()
     publish_comment(session, comment, "deleted")
     if was_public:
-        target, obj = _target_of(session, comment)
-        target.count_changed(session, obj, -1)
+        _kind, rules, obj = _target_of(session, comment)
+        rules.count_changed(session, obj, -1)
 
 
 def vote_comment(session: Session, comment_id: int, actor, value: int | None) -> Comment:
@@ -308,5 +309,5 @@ def comment_visibility_changed(session: Session, comment: Comment, hidden: bool)
     """After moderation hid or restored a comment: keep the target's count and live view."""
     publish_comment(session, comment, "hidden" if hidden else "restored")
     if not comment.internal and not comment.deleted:
-        target, obj = _target_of(session, comment)
-        target.count_changed(session, obj, -1 if hidden else 1)
+        _kind, rules, obj = _target_of(session, comment)
+        rules.count_changed(session, obj, -1 if hidden else 1)

@@ -25,7 +25,7 @@ from backend.auth.permissions import is_authenticated
 from backend.auth.session import user as http_user
 from backend.errors import DomainError, ValidationFailed
 from backend.extensions import db, socketio
-from backend.live import presence, room_kinds, rooms
+from backend.live import presence, rooms
 from backend.metrics import SOCKETS
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 USER_KEY = "live_user_id"
 ROOMS_KEY = "live_rooms"
 MAX_SUBSCRIPTIONS = 100
-
-room_kinds.register_all()
 
 
 def on(event: str) -> Callable[[Callable], Callable]:
@@ -166,6 +164,12 @@ def on_unsubscribe(data=None) -> dict:
 def disconnect_user(user_id: int) -> int:
     """Close every socket of ``user_id`` (on sign-out, deactivation, password change)."""
     return presence.disconnect_user(user_id)
+
+
+@auth_service.sessions_ended.connect
+def _on_sessions_ended(user_id: int) -> None:
+    """Signed out everywhere (password change, deactivation, deletion): no socket stays."""
+    disconnect_user(user_id)
 
 
 @user_logged_out.connect

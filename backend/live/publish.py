@@ -1,11 +1,14 @@
 """Publishing a live event: every domain calls :func:`publish`, nothing emits directly.
 
 The event goes out through Socket.IO only after the transaction commits. Receivers of
-the :data:`published` signal (e.g. notifications) run at once, inside the same
-transaction, so what they write commits or rolls back with the change itself.
+the :data:`published` signal (e.g. notifications) run at once, once per event whatever
+the number of rooms, inside the same transaction, so what they write commits or rolls
+back with the change itself.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from blinker import Namespace
 from sqlalchemy.orm import Session, scoped_session
@@ -26,16 +29,21 @@ def _emit(event: str, payload: dict, room: str) -> None:
     socketio.emit(event, payload, to=room)
 
 
-def publish(session: Session, room: str, event: str, payload: dict) -> None:
-    """Send ``event`` with ``payload`` to ``room`` once ``session`` commits.
+def publish(session: Session, room: str | Iterable[str], event: str, payload: dict) -> None:
+    """Send ``event`` with ``payload`` to ``room`` (or to each of several rooms) once
+    ``session`` commits. Receivers of :data:`published` hear of it once, with every room.
 
     Rooms are named as in the contract: ``case:<id>``, ``department:<code>``,
     ``proposal:<id>``, ``moderation``, ``user:<id>``; staff-only traffic of a case goes
     to ``case:<id>:internal``.
     """
     session = real_session(session)
-    published.send(session, room=room, event=event, payload=payload)
-    after_commit(session, _emit, event, payload, room)
+    rooms = (room,) if isinstance(room, str) else tuple(room)
+    if not rooms:
+        return
+    published.send(session, rooms=rooms, event=event, payload=payload)
+    for name in rooms:
+        after_commit(session, _emit, event, payload, name)
 
 
 RESET = "room.reset"

@@ -98,3 +98,8 @@ def _write_atomically(target: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def media_storage(data_dir: Path | str) -> LocalStorage:
+    """Where renditions live: ``<data dir>/media``, served at ``/media/<key>``."""
+    return LocalStorage(Path(data_dir) / "media")

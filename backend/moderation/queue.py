@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 
 from backend.auth.models import User
 from backend.config import DEFAULTS
+from backend.content import Kind, moderated, moderated_kinds
 from backend.db import utcnow
-from backend.errors import NotFound
 from backend.moderation.models import Flag, FlagStatus, ModerationItem
-from backend.moderation.registry import Moderated, all_moderated, moderated
 from backend.moderation.service import require_moderator
 
 TEXTS_SHOWN = 10
@@ -64,7 +63,7 @@ def _flagged_rows(target_type: str | None):
     return [stmt]
 
 
-def _new_rows(entry: Moderated, policy: ReviewPolicy):
+def _new_rows(entry: Kind, policy: ReviewPolicy):
     model = entry.model
     now = utcnow()
     known = (
@@ -91,13 +90,13 @@ def _new_rows(entry: Moderated, policy: ReviewPolicy):
     return stmt
 
 
-def _reviews_new(entry: Moderated, policy: ReviewPolicy) -> bool:
+def _reviews_new(entry: Kind, policy: ReviewPolicy) -> bool:
     if entry.is_new_content is None or policy.new_content == "none":
         return False
     return policy.new_content == "all" or entry.author_column is not None
 
 
-def _hidden_rows(entry: Moderated):
+def _hidden_rows(entry: Kind):
     model = entry.model
     return select(
         literal(entry.name).label("target_type"),
@@ -110,7 +109,7 @@ def _hidden_rows(entry: Moderated):
 
 
 def _queue_selects(kind: str, target_type: str | None, policy: ReviewPolicy) -> list:
-    entries = [e for e in all_moderated() if target_type in (None, e.name)]
+    entries = [e for e in moderated_kinds() if target_type in (None, e.name)]
     selects = []
     if kind in ("all", "flagged"):
         selects += _flagged_rows(target_type)
@@ -146,7 +145,7 @@ def _queue_item(session: Session, viewer, row, summary: dict) -> dict:
     volunteer) keeps its place but shows nothing."""
     entry = moderated(row.target_type)
     obj = session.get(entry.model, row.target_id)
-    visible = obj is not None and entry.can_see(session, viewer, obj)
+    visible = obj is not None and entry.can_view(viewer, obj)
     return {
         "target_type": row.target_type,
         "target_id": row.target_id,
@@ -155,7 +154,7 @@ def _queue_item(session: Session, viewer, row, summary: dict) -> dict:
         "hidden": bool(obj is not None and obj.hidden),
         "hidden_reason": getattr(obj, "hidden_reason", None),
         "flags": summary if visible else {"count": summary["count"], "reasons": {}, "texts": []},
-        "context": entry.describe(obj) if visible else WITHHELD,
+        "context": entry.describe(obj, viewer) if visible else WITHHELD,
     }
 
 
@@ -192,10 +191,7 @@ def one_item(session: Session, viewer, target_type: str, target_id: int) -> dict
     """One item as the queue shows it (for a desk that hears of it live): flagged while it
     has pending reports, else hidden or new."""
     require_moderator(viewer)
-    entry = moderated(target_type)
-    obj = entry.load(session, target_id)
-    if not entry.can_see(session, viewer, obj):
-        raise NotFound(f"No {target_type} {target_id}.")
+    obj = moderated(target_type).visible(session, target_id, viewer)
     item = session.scalar(
         select(ModerationItem).where(
             ModerationItem.target_type == target_type, ModerationItem.target_id == obj.id

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from backend.auth.session import user
 from backend.extensions import db
 from backend.idempotency import idempotent
-from backend.moderation import case_target, queue, service  # noqa: F401  (registrations)
+from backend.moderation import queue, service
 from backend.moderation.limits import limited
 from backend.moderation.schemas import (
     ActionResultSchema,

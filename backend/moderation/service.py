@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from backend.auth.permissions import Permission, require
 from backend.comments.text import clean_text
 from backend.config import DEFAULTS
+from backend.content import Kind, moderated
 from backend.db import utcnow
 from backend.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from backend.live.publish import publish
 from backend.moderation.models import Action, Flag, FlagStatus, LogEntry, ModerationItem
-from backend.moderation.registry import Moderated, moderated
 from backend.moderation.schemas import REASON_MAX, TEXT_MAX
 from backend.notify.service import notify
 from backend.pagination import paginate
@@ -59,7 +59,7 @@ def _item(session: Session, target_type: str, target_id: int) -> ModerationItem:
     return item
 
 
-def _set_hidden(session: Session, entry: Moderated, obj, hidden: bool, reason: str | None) -> bool:
+def _set_hidden(session: Session, entry: Kind, obj, hidden: bool, reason: str | None) -> bool:
     """Hide or restore ``obj``; True only if this call changed it."""
     model = entry.model
     values = {"hidden": hidden}
@@ -79,7 +79,7 @@ def _set_hidden(session: Session, entry: Moderated, obj, hidden: bool, reason: s
 
 
 def _log(
-    session: Session, entry: Moderated, obj, action: Action, reason, *, flags: int, actor=None
+    session: Session, entry: Kind, obj, action: Action, reason, *, flags: int, actor=None
 ) -> LogEntry:
     row = LogEntry(
         target_type=entry.name,
@@ -94,13 +94,13 @@ def _log(
     return row
 
 
-def _tell_author(session: Session, entry: Moderated, obj, reason: str, actor=None) -> bool:
+def _tell_author(session: Session, entry: Kind, obj, reason: str, actor=None) -> bool:
     """Notify the author that their content was hidden, and why (pointing at where it was:
     a comment's case or proposal)."""
     author_id = entry.author_id(obj)
     if author_id is None:
         return False
-    where = entry.describe(obj).get("on") or {"target_type": entry.name, "target_id": obj.id}
+    where = entry.describe(obj, None).get("on") or {"target_type": entry.name, "target_id": obj.id}
     text = f"Moderators hid your {entry.name}. Reason: {reason}"
     sent = notify(
         session,
@@ -114,7 +114,7 @@ def _tell_author(session: Session, entry: Moderated, obj, reason: str, actor=Non
     return bool(sent)
 
 
-def state_of(item: ModerationItem | None, entry: Moderated, obj) -> dict:
+def state_of(item: ModerationItem | None, entry: Kind, obj) -> dict:
     return {
         "target_type": entry.name,
         "target_id": obj.id,
@@ -147,7 +147,7 @@ def _pending_count_after_one_more(session: Session, item: ModerationItem) -> int
     return count
 
 
-def _auto_hide(session: Session, entry: Moderated, obj, item: ModerationItem, count: int) -> None:
+def _auto_hide(session: Session, entry: Kind, obj, item: ModerationItem, count: int) -> None:
     reason = AUTO_HIDE_REASON.format(count=count)
     if _set_hidden(session, entry, obj, True, reason):
         item.auto_hidden = True
@@ -169,8 +169,8 @@ def flag(
     review."""
     require(actor, Permission.REPORT)
     entry = moderated(target_type)
-    obj = entry.load(session, target_id)
-    if not entry.can_see(session, actor, obj):
+    obj = entry.get(session, target_id)
+    if not entry.can_view(actor, obj):
         raise NotFound(f"No {target_type} {target_id}.")
     text = clean_text(text, "text", max_length=TEXT_MAX) if text and text.strip() else None
     row = Flag(target_type=target_type, target_id=obj.id, user_id=actor.id, reason=reason)
@@ -239,14 +239,14 @@ def _dismiss(session, actor, entry, obj, item, reason: str | None) -> None:
 DECISIONS = {Action.HIDE: _hide, Action.RESTORE: _restore, Action.DISMISS: _dismiss}
 
 
-def _seen_by(session: Session, actor, entry: Moderated, target_id: int):
-    obj = entry.load(session, target_id)
-    if not entry.can_see(session, actor, obj):  # e.g. an internal note, for a volunteer
+def _seen_by(session: Session, actor, entry: Kind, target_id: int):
+    obj = entry.get(session, target_id)
+    if not entry.can_view(actor, obj):  # e.g. an internal note, for a volunteer
         raise NotFound(f"No {entry.name} {target_id}.")
     return obj
 
 
-def _load_all(session: Session, actor, items: list[dict]) -> list[tuple[Moderated, object]]:
+def _load_all(session: Session, actor, items: list[dict]) -> list[tuple[Kind, object]]:
     """Every item, or a 422 naming those that do not exist (nothing is changed then)."""
     loaded, problems = [], {}
     seen = set()

@@ -37,7 +37,7 @@ class Notification(db.Model):
     @property
     def shown_text(self) -> str:
         """``text``, or a neutral line once moderation hid what it quotes from its reader
-        (set by :func:`backend.notify.service.redact`, never stored)."""
+        (set by :func:`backend.notify.redaction.redact`, never stored)."""
         return getattr(self, "_redacted_text", None) or self.text
 
     @property

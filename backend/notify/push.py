@@ -25,7 +25,7 @@ from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.notify import vapid
 from backend.notify.models import Notification, PushSubscription
-from backend.notify.service import redact
+from backend.notify.redaction import redact
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from backend.notify.service import CHANNELS, KINDS
+from backend.notify.kinds import CHANNELS, KINDS
 from backend.pagination import PageArgs, page_of
 
 MAX_ID = 2**31 - 1

@@ -8,73 +8,26 @@ Web Push (a job) only once that transaction commits.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from backend import jobs
 from backend.aftercommit import after_commit
 from backend.auth.models import User
 from backend.db import utcnow
-from backend.errors import NotFound, ValidationFailed
+from backend.errors import ValidationFailed
 from backend.live.publish import publish, real_session
 from backend.live.rooms import MAX_MISSED
+from backend.mail import service as mail
+from backend.notify import push
+from backend.notify.kinds import CHANNELS, KINDS
 from backend.notify.models import Notification, NotificationPreference
+from backend.notify.redaction import redact
+from backend.notify.schemas import notification_schema
 from backend.pagination import paginate
 
-CHANNELS = ("live", "push", "email", "digest", "off")
 MAX_TEXT = 280
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    default: str
-    description: str
-
-
-KINDS: dict[str, Kind] = {
-    kind.name: kind
-    for kind in (
-        Kind("case_update", "push", "A case you follow moved on."),
-        Kind("case_reply", "live", "A public reply on a case you follow."),
-        Kind("case_escalated", "push", "A case of your department is overdue."),
-        Kind("recurring_problem", "push", "The same problem keeps being reported in one place."),
-        Kind("case_urgent", "push", "An urgent case for your department."),
-        Kind("case_new", "off", "A new case for your department."),
-        Kind("case_cohandle", "push", "Your department is asked to co-handle a case."),
-        Kind("proposal_answer", "push", "An official answer to a proposal you follow."),
-        Kind("content_hidden", "live", "Moderators hid something you wrote."),
-        Kind("area_alert", "push", "An emergency alert for the area of your saved place."),
-    )
-}
-
-
-HIDDEN_TEXT = "Moderators hid what this notification was about."
-# Kinds whose text quotes no content (the author's own notice carries only the reason).
-QUOTES_NOTHING = frozenset({"content_hidden"})
-
-
-def redact(session: Session, notifications: Iterable[Notification]) -> list[Notification]:
-    """Hide the text of notifications about content that moderators have hidden since from
-    their reader (a case or proposal title quoted in it). Stored texts are left alone, so
-    restoring the content brings them back."""
-    from backend.moderation.registry import moderated  # moderation notifies: import late
-
-    notifications = list(notifications)
-    for notification in notifications:
-        if notification.kind in QUOTES_NOTHING:
-            continue
-        try:
-            entry = moderated(notification.target_type)
-            target = entry.load(session, int(notification.target_id))
-        except (NotFound, ValueError):
-            continue
-        if target.hidden:
-            reader = session.get(User, notification.user_id)
-            if not entry.can_see(session, reader, target):
-                notification._redacted_text = HIDDEN_TEXT
-    return notifications
 
 
 def _clip(text: str) -> str:
@@ -136,23 +89,17 @@ def notify(
 
 def deliver_later(session: Session, notification: Notification) -> None:
     """Queue the live event and the push job; both leave only after the commit."""
-    from backend.jobs import enqueue
-    from backend.notify import push
-    from backend.notify.schemas import notification_schema
-
     if notification.channel in ("live", "push", "email"):
         payload = notification_schema.dump(redact(session, [notification])[0])
         publish(session, f"user:{notification.user_id}", "notification", payload)
     if notification.channel == "push" and push.has_devices(session, notification.user_id):
-        after_commit(real_session(session), enqueue, push.send_notification, notification.id)
+        after_commit(real_session(session), jobs.enqueue, push.send_notification, notification.id)
     if notification.channel == "email":
         mail_notification(real_session(session), notification)
 
 
 def mail_notification(session: Session, notification: Notification) -> None:
     """The e-mail channel: the notification's text and a link to what it is about."""
-    from backend.mail import service as mail
-
     reader = session.get(User, notification.user_id)
     text = redact(session, [notification])[0].shown_text
     mail.send(session, reader, "notification", mail.public_url(notification.url or "/"), text=text)

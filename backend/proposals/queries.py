@@ -8,7 +8,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, has_permission, is_authenticated, require_user
-from backend.comments import targets
+from backend.content import id_in_range
 from backend.departments.models import Category
 from backend.errors import NotFound
 from backend.pagination import paginate
@@ -51,7 +51,7 @@ def can_comment(user, proposal: Proposal) -> bool:
 
 def load(session: Session, proposal_id: int, *, lock: bool = False) -> Proposal:
     """The proposal, whoever may see it (``lock``: hold its row until commit)."""
-    if not targets.id_in_range(proposal_id):
+    if not id_in_range(proposal_id):
         raise NotFound(f"No proposal {proposal_id}.")
     stmt = select(Proposal).where(Proposal.id == proposal_id)
     if lock:

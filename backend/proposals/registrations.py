@@ -1,18 +1,30 @@
-"""Proposals as comment targets and as moderated content."""
+"""Proposals as content (commentable, moderated, with photos), their live room, and who
+hears of an official answer.
+
+``proposal:<id>`` is for whoever may see the proposal (drafts are their author's, hidden
+ones their author's and moderators'), exactly as ``GET /proposals/<id>`` decides.
+Proposals keep no event log, so there is nothing to replay: a reconnecting client reloads
+the proposal over HTTP.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from backend.comments.targets import register_target
-from backend.moderation.registry import register_moderated
+from backend import content
+from backend.extensions import db
+from backend.live.rooms import positive_int, register_room
+from backend.notify.events import receives
+from backend.notify.models import Notification
+from backend.notify.service import notify
 from backend.proposals import queries, service
-from backend.proposals.models import PUBLIC_STATUSES, Proposal
+from backend.proposals.models import PUBLIC_STATUSES, Proposal, ProposalPhoto
 
 EXCERPT = 280
 
 
-def _describe(proposal: Proposal) -> dict:
+def _describe(proposal: Proposal, _viewer) -> dict:
     return {
         "title": proposal.title,
         "text": proposal.body[:EXCERPT],
@@ -22,26 +34,49 @@ def _describe(proposal: Proposal) -> dict:
     }
 
 
-def _can_see(_session: Session, user, proposal: Proposal) -> bool:
-    return queries.can_view(user, proposal)
+def _photos(session: Session, key: str) -> list[Proposal]:
+    stmt = (
+        select(Proposal)
+        .join(ProposalPhoto)
+        .where(or_(ProposalPhoto.key == key, ProposalPhoto.thumb_key == key))
+    )
+    return list(session.scalars(stmt).unique())
 
 
-register_target(
-    "proposal",
-    load=queries.load,
-    can_view=queries.can_view,
-    can_comment=queries.can_comment,
-    on_comment=service.on_comment,
-    count_changed=service.comments_changed,
-)
-
-register_moderated(
+content.register(
     "proposal",
     model=Proposal,
-    can_see=_can_see,
+    load=queries.load,
+    can_view=queries.can_view,
     author_id=lambda proposal: proposal.author_id,
+    on_visibility=service.visibility_changed,
     describe=_describe,
     is_new_content=lambda: Proposal.status.in_([str(s) for s in PUBLIC_STATUSES]),
     author_column=lambda: Proposal.author_id,
-    on_visibility=service.visibility_changed,
+    commenting=content.Commenting(
+        can_comment=queries.can_comment,
+        on_comment=service.on_comment,
+        count_changed=service.comments_changed,
+    ),
+    photos=_photos,
 )
+
+
+def _can_join(user, proposal_id: int) -> bool:
+    content.kind("proposal").visible(db.session, proposal_id, user)  # NotFound when not
+    return True
+
+
+register_room("proposal", authorize=_can_join, ident=positive_int)
+
+
+@receives("proposal.updated")
+def _answered(session: Session, payload: dict) -> list[Notification]:
+    """An official answer (accepted or rejected): the proposal's followers hear of it."""
+    if payload.get("change") not in ("accepted", "rejected"):
+        return []
+    proposal = session.get(Proposal, payload["proposal_id"])
+    text = f"Official answer to “{proposal.title}”: {payload['change']}"
+    return notify(session, queries.followers_of_proposal(session, proposal.id),
+                  kind="proposal_answer", target_type="proposal", target_id=proposal.id,
+                  text=text, actor_id=proposal.answered_by_id, deliver=False)  # fmt: skip

@@ -15,7 +15,7 @@ from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.moderation.limits import limited
 from backend.pagination import page_of, single_page
-from backend.proposals import queries, registrations, service, topics  # noqa: F401
+from backend.proposals import queries, service, topics
 from backend.proposals.schemas import (
     AnswerSchema,
     ImplementedSchema,

@@ -19,9 +19,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend import content
 from backend.auth.permissions import Permission, require, require_user
 from backend.cases import photos
-from backend.comments import targets
 from backend.comments.text import clean_text
 from backend.comments.voting import set_vote
 from backend.config import DEFAULTS
@@ -279,7 +279,7 @@ def answer_proposal(
 
 def _check_cases(session: Session, case_ids: list[int]) -> None:
     try:
-        cases = targets.target("case")
+        cases = content.kind("case")
     except NotFound:
         raise ValidationFailed(
             "Cases cannot be linked yet.", fields={"case_ids": ["Cases are not available."]}
@@ -287,7 +287,7 @@ def _check_cases(session: Session, case_ids: list[int]) -> None:
     missing = []
     for case_id in case_ids:
         try:
-            cases.load(session, case_id)
+            cases.get(session, case_id)
         except DomainError:
             missing.append(case_id)
     if missing:

@@ -66,3 +66,17 @@ def test_the_reporter_rates_a_closed_case(context, server):
     assert (rating["score"], rating["comment"]) == (4, "Quick and tidy.")
     page.reload()
     expect(page.get_by_test_id("rating-done")).to_be_visible()  # the stored rating, not a form
+
+
+def test_an_anonymous_reporters_reply_shows_anonymous_on_the_public_page(context, server):
+    case = file_case(server, anonymous=True)
+    name = server.reporter.ok("GET", "/me")["display_name"]
+    body = {"body": "Still there this morning."}
+    server.reporter.ok("POST", f"/cases/{case['id']}/comments", expect=201, json=body)
+    page = context.new_page()
+    page.goto(f"/cases/{case['id']}")
+    reply = page.get_by_test_id("comment").filter(has_text="Still there this morning.")
+    expect(reply.locator(".comment-meta strong")).to_have_text("Anonymous")
+    expect(page.locator("main")).not_to_contain_text(name)
+    [stored] = server.public.ok("GET", f"/cases/{case['id']}/comments")["items"]
+    assert stored["author"] == {"display_name": "anonymous", "role": None}

@@ -9,7 +9,7 @@ import pytest
 from backend.cases import service
 from backend.cases.models import Case
 from backend.extensions import db
-from tests.helpers import error_of
+from tests.helpers import error_of, hide
 
 # About 1 km apart on each axis around People's Square.
 HERE = (31.2304, 121.4737)
@@ -159,8 +159,7 @@ def test_sort_by_supporters_and_due(make_case, city, listed):
 
 def test_hidden_cases(make_case, city, listed, token_for, client, make_user):
     hidden = make_case()
-    service.set_case_hidden(db.session, db.session.get(Case, hidden.id), True)
-    db.session.commit()
+    hide(client, token_for(city.admin), "case", hidden.id)
     visible = make_case("assigned", reporter=city.resident)
     others = make_case("submitted", reporter=city.resident)
     for query, seen_by_public, seen_by_reporter in [
@@ -173,9 +172,8 @@ def test_hidden_cases(make_case, city, listed, token_for, client, make_user):
         assert (public["total"], len(public["items"])) == (seen_by_public, seen_by_public)
         assert (mine["total"], len(mine["items"])) == (seen_by_reporter, seen_by_reporter)
     assert set(listed()) == {visible.id, others.id}
-    service.set_case_hidden(db.session, db.session.get(Case, visible.id), True)
-    service.set_case_hidden(db.session, db.session.get(Case, others.id), True)
-    db.session.commit()
+    hide(client, token_for(city.admin), "case", visible.id)
+    hide(client, token_for(city.admin), "case", others.id)
     assert listed() == []
     assert client.get(f"/api/v1/cases/{hidden.id}").status_code == 404
     assert listed(headers=token_for(make_user("resident"))) == []
@@ -187,13 +185,12 @@ def test_hidden_cases(make_case, city, listed, token_for, client, make_user):
         )
 
 
-def test_pins_list_the_same_cases_with_only_what_a_pin_shows(make_case, city, client):
+def test_pins_list_the_same_cases_with_only_what_a_pin_shows(make_case, city, client, token_for):
     here = make_case(lat=HERE[0], lon=HERE[1], title="Lamp out")
     make_case("assigned", lat=NORTH_1KM[0], lon=NORTH_1KM[1])
     make_case(lat=FAR[0], lon=FAR[1])
     hidden = make_case(lat=HERE[0], lon=HERE[1])
-    service.set_case_hidden(db.session, db.session.get(Case, hidden.id), True)
-    db.session.commit()
+    hide(client, token_for(city.admin), "case", hidden.id)
     for query in ("", "bbox=121,31,122,32&status=submitted", "per_page=1&page=2", "sort=id"):
         cases = client.get(f"/api/v1/cases?{query}")
         pins = client.get(f"/api/v1/cases/pins?{query}")

@@ -18,8 +18,8 @@ def published():
     """Every publish() call, as (room, event, payload), in order."""
     calls: list[tuple[str, str, dict]] = []
 
-    def receiver(_session, room, event, payload):
-        calls.append((room, event, payload))
+    def receiver(_session, rooms, event, payload):
+        calls.extend((room, event, payload) for room in rooms)
 
     live.published.connect(receiver)
     yield calls

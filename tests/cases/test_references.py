@@ -12,6 +12,7 @@ from sqlalchemy import select
 from backend.cases import references, service
 from backend.cases.models import Case
 from backend.extensions import db
+from tests.helpers import hide
 
 DEC_2024 = datetime(2024, 12, 3, 9, 30, tzinfo=UTC)
 JAN_2025 = datetime(2025, 1, 2, 9, 30, tzinfo=UTC)
@@ -111,8 +112,7 @@ def test_by_ref_is_404_for_no_such_case(client, make_case, ref):
 
 def test_by_ref_does_not_reveal_a_hidden_case(client, make_case, city, token_for):
     case = make_case(now=DEC_2024)
-    service.set_case_hidden(db.session, case, True)
-    db.session.commit()
+    hide(client, token_for(city.admin), "case", case.id)
     assert client.get("/api/v1/cases/by-ref/RD-2412-0001").status_code == 404
     own = client.get("/api/v1/cases/by-ref/RD-2412-0001", headers=token_for(city.reporter))
     assert own.status_code == 200

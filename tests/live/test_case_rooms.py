@@ -3,10 +3,9 @@ replays, and that internal traffic reaches the handling staff only."""
 
 import pytest
 
-from backend.cases import service as case_service
 from backend.cases.models import Status
-from backend.extensions import db
 from tests.fixtures_live import received, subscribe
+from tests.helpers import hide
 
 PEOPLE = ["anonymous", "reporter", "resident", "volunteer", "staff", "water_staff", "admin"]
 
@@ -27,10 +26,10 @@ def test_anyone_may_follow_a_public_case_live(socket_client, city, make_case, wh
     [("anonymous", False), ("reporter", True), ("resident", False), ("volunteer", True),
      ("staff", True), ("admin", True)],
 )  # fmt: skip
-def test_a_hidden_case_is_seen_as_the_api_sees_it(socket_client, city, make_case, who, allowed):
+def test_a_hidden_case_is_seen_as_the_api_sees_it(socket_client, city, make_case, who, allowed,
+                                                  client, token_for):  # fmt: skip
     case = make_case()
-    case_service.set_case_hidden(db.session, case, True)
-    db.session.commit()
+    hide(client, token_for(city.admin), "case", case.id)
     ack = subscribe(_as(socket_client, city, who), f"case:{case.id}")
     assert ack["ok"] is allowed
     if not allowed:

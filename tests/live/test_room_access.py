@@ -61,6 +61,27 @@ def test_hiding_a_case_takes_those_who_may_no_longer_see_it_out_of_its_room(
     assert received(reporter, "probe") == [{"n": 1}]
 
 
+def test_a_hidden_case_says_nothing_more_in_its_public_room(
+    client, socket_client, city, make_case, token_for
+):
+    case = make_case(Status.ASSIGNED)
+    room = f"case:{case.id}"
+    reporter, desk = socket_client(city.reporter), socket_client(city.staff)
+    assert subscribe(reporter, room)["ok"] and subscribe(desk, room)["ok"]
+    hide(client, token_for(city.admin), "case", case.id)
+    assert {"room": room} in received(reporter, "room.reset")
+    assert subscribe(reporter, room)["ok"] and subscribe(desk, room)["ok"]
+    response = client.post(
+        f"/api/v1/cases/{case.id}/transitions",
+        json={"action": "start"},
+        headers=token_for(city.staff),
+    )
+    assert response.status_code == 200, response.get_json()
+    assert received(reporter, "case.event") == []  # the public room hears nothing more
+    [event] = received(desk, "case.event")  # its handlers still do, in the internal room
+    assert event["event"]["action"] == "start"
+
+
 def test_hiding_a_proposal_empties_its_room(client, socket_client, city, make_proposal, token_for):
     proposal = make_proposal()
     room = f"proposal:{proposal.id}"

@@ -35,6 +35,12 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
       }).catch(() => {});
   }
 
+  // An anonymous reporter's replies come as {display_name: 'anonymous', role: null}: say it in the reader's language.
+  function authorName(c) {
+    const a = c.author;
+    return a && !(a.role == null && a.display_name === 'anonymous') ? a.display_name : null;
+  }
+
   function item(c) {
     const score = h('span', { class: 'score' }, formatNumber(c.score || 0));
     const up = h('button', { type: 'button', class: 'icon-btn', 'data-value': '1', 'aria-pressed': String(c.my_vote === 1), 'aria-label': t('comments.up'), disabled: !user }, icon('thumb-up'));
@@ -44,7 +50,7 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
     const staffAuthor = c.author && (c.author.role === 'staff' || c.author.role === 'admin' || c.official);
     const li = h('li', { class: `comment${staffAuthor ? ' comment-staff' : ''}${c.internal ? ' comment-internal' : ''}`, 'data-comment-id': c.id, 'data-testid': c.internal ? 'internal-note' : 'comment' },
       h('p', { class: 'comment-meta' },
-        h('strong', null, c.author?.display_name || t(c.author_deleted ? 'comments.deletedAccount' : 'comments.anonymous')),
+        h('strong', null, authorName(c) || t(c.author_deleted ? 'comments.deletedAccount' : 'comments.anonymous')),
         staffAuthor ? h('span', { class: 'tag tag-staff' }, icon('badge'), t('comments.staff')) : null,
         c.internal ? h('span', { class: 'tag tag-internal' }, icon('lock'), t('desk.internalTag')) : null,
         h('time', { class: 'muted', datetime: c.created_at, title: formatDateTime(c.created_at) }, relativeTime(c.created_at))),

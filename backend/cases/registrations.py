@@ -1,0 +1,168 @@
+"""Cases as content (commentable, moderated, with photos) and their live rooms.
+
+- ``case:<id>``: whoever may see the case; its handlers (staff of its departments and
+  admins) also join ``case:<id>:internal``. Replay: the case's events after ``since``,
+  oldest first, shaped like ``case.event``; internal ones only for its handlers.
+- ``department:<code>``: the department's staff and admins. Replay: the events that were
+  sent to that department's room after ``since``.
+
+Public replies count towards ``case.comments_count``; internal notes are written and read
+by the staff handling the case (``is_case_handler``) and go to ``case:<id>:internal``.
+"""
+
+from __future__ import annotations
+
+from flask import g
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from backend import content
+from backend.auth.permissions import is_member
+from backend.cases import followers, service  # noqa: F401  (followers: its receivers)
+from backend.cases.access import can_view_case, get_case, is_case_handler, shows_person
+from backend.cases.broadcast import department_codes, event_payload, visibility_changed
+from backend.cases.models import ANONYMOUS, Case, CaseEvent, CasePhoto
+from backend.cases.queries import events_of
+from backend.departments.models import Department
+from backend.errors import NotFound
+from backend.extensions import db
+from backend.live.rooms import MAX_MISSED, positive_int, register_room
+
+EXCERPT = 280
+
+
+def _describe(case: Case, viewer) -> dict:
+    reporter = shows_person(case, case.reporter, viewer)
+    return {
+        "title": case.title,
+        "text": (case.description or "")[:EXCERPT],
+        "author": content.display_name(reporter) or ANONYMOUS,  # no account: filed anonymously
+        "created_at": case.created_at,
+        "on": None,
+    }
+
+
+def _can_comment(user, case: Case) -> bool:
+    return can_view_case(user, case) and not case.hidden
+
+
+def _on_comment(session: Session, case: Case, comment, actor) -> None:
+    service.record_comment_event(
+        session, case, actor, internal=comment.internal, comment_id=comment.id
+    )
+    if not comment.internal:
+        service.adjust_comments_count(session, case, 1)
+
+
+def _photos(session: Session, key: str) -> list[Case]:
+    stmt = select(Case).join(CasePhoto).where(or_(CasePhoto.key == key, CasePhoto.thumb_key == key))
+    return list(session.scalars(stmt).unique())
+
+
+content.register(
+    "case",
+    model=Case,
+    load=get_case,
+    can_view=can_view_case,
+    shows_person=shows_person,
+    author_id=lambda case: case.reporter_id,
+    on_visibility=visibility_changed,
+    describe=_describe,
+    is_new_content=lambda: Case.id.isnot(None),
+    author_column=lambda: Case.reporter_id,
+    commenting=content.Commenting(
+        can_comment=_can_comment,
+        can_write_internal=is_case_handler,
+        on_comment=_on_comment,
+        count_changed=service.adjust_comments_count,
+    ),
+    photos=_photos,
+)
+
+
+# --- live rooms ---------------------------------------------------------------------------
+
+
+def _visible_case(user, case_id: int) -> Case:
+    """The case if ``user`` may see it (else NotFound), loaded once per socket event:
+    authorize, extra_rooms and missed all ask for it."""
+    loaded = g.setdefault("live_cases", {})
+    key = (case_id, getattr(user, "id", None))
+    if key not in loaded:
+        loaded[key] = content.kind("case").visible(db.session, case_id, user)
+    return loaded[key]
+
+
+def _authorize_case(user, case_id: int) -> bool:
+    _visible_case(user, case_id)
+    return True
+
+
+def _internal_room(user, case_id: int) -> list[str]:
+    case = _visible_case(user, case_id)
+    return [f"case:{case_id}:internal"] if is_case_handler(user, case) else []
+
+
+def _missed_case(user, case_id: int, since: int) -> list[dict]:
+    """What ``GET /cases/<id>/events?after=<since>`` lists, shaped like ``case.event``."""
+    case = _visible_case(user, case_id)
+    stmt = events_of(case, after=since, internal=is_case_handler(user, case)).limit(MAX_MISSED)
+    return [event_payload(case, e, internal=e.internal) for e in db.session.scalars(stmt)]
+
+
+def _department(code: str) -> Department:
+    department = db.session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        raise NotFound(f"No department {code}.")
+    return department
+
+
+def _authorize_department(user, code: str) -> bool:
+    return is_member(user, _department(code).id)
+
+
+def _missed_department(user, code: str, since: int) -> list[dict]:
+    """Public events after ``since`` that :func:`department_codes` routes to ``code``."""
+    department = _department(code)
+    stmt = (
+        select(CaseEvent)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(
+            CaseEvent.id > since,
+            CaseEvent.internal.is_(False),
+            or_(
+                Case.department_id == department.id,
+                CaseEvent.department_id == department.id,
+                CaseEvent.action == "transfer",
+            ),
+        )
+        .order_by(CaseEvent.id)
+    )
+    missed = []
+    for event in db.session.scalars(stmt):
+        if code in department_codes(event.case, event):
+            missed.append(event_payload(event.case, event))
+            if len(missed) == MAX_MISSED:
+                break
+    return missed
+
+
+def _department_code(value: str) -> str:
+    if not value or len(value) > 40:
+        raise ValueError(value)
+    return value
+
+
+register_room(
+    "case",
+    authorize=_authorize_case,
+    missed=_missed_case,
+    extra_rooms=_internal_room,
+    ident=positive_int,
+)
+register_room(
+    "department",
+    authorize=_authorize_department,
+    missed=_missed_department,
+    ident=_department_code,
+)
