@@ -17,6 +17,7 @@ from backend.db import tune_sqlite
 from backend.errors import register_error_handlers
 from backend.extensions import api, db, limiter, migrate, socketio
 from backend.headers import register_security_headers
+from backend.ids import IdConverter
 from backend.input_guard import refuse_nul_characters
 from backend.logs import assign_request_id, configure_logging
 from backend.metrics import record_request
@@ -32,6 +33,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     config.finalize()
 
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = IdConverter  # every <int:...> is an id: 404 past the bound
     app.config.from_object(config)
     app.json.sort_keys = False
     config.DATA_DIR.mkdir(parents=True, exist_ok=True)

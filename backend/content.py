@@ -25,16 +25,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from backend.errors import NotFound
+from backend.ids import id_in_range
 
 ANONYMOUS = "anonymous"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
 
 Check = Callable[[Any, Any], bool]  # (viewer, obj)
-
-
-def id_in_range(value) -> bool:
-    """Whether ``value`` can be an id at all (a larger one would overflow the database)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def anonymous_person() -> dict:

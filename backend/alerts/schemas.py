@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from backend.alerts.models import MSG_TYPES, SEVERITIES
 from backend.alerts.service import MAX_RADIUS_M
 from backend.comments.jsonfields import StrictFloat
+from backend.ids import ID_RANGE
 
 
 class AreaSchema(Schema):
@@ -16,7 +17,7 @@ class AlertCreateSchema(Schema):
     ``references`` and keeps whatever it does not restate."""
 
     msg_type = fields.String(load_default="Alert", validate=validate.OneOf(MSG_TYPES))
-    references = fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1))
+    references = fields.Integer(strict=True, validate=ID_RANGE)
     title = fields.String(validate=validate.Length(1, 160))
     body = fields.String(validate=validate.Length(1, 5000))
     severity = fields.String(validate=validate.OneOf(SEVERITIES))

@@ -27,6 +27,7 @@ from backend.db import utcnow
 from backend.departments.models import Department
 from backend.departments.service import department_by_code
 from backend.errors import Forbidden, NotFound, ValidationFailed
+from backend.ids import id_in_range
 from backend.live.publish import publish
 
 ROOM = "alerts"
@@ -76,7 +77,7 @@ def for_reader(alerts: list[Alert], reader) -> list[Alert]:
 
 
 def get_alert(session: Session, alert_id: int) -> Alert:
-    alert = session.get(Alert, alert_id) if 0 < alert_id < 2**31 else None
+    alert = session.get(Alert, alert_id) if id_in_range(alert_id) else None
     if alert is None:
         raise NotFound("No such alert.")
     return alert

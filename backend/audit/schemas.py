@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from backend.ids import ID_RANGE
 from backend.pagination import PageArgs
 
 
@@ -17,4 +18,4 @@ class AuditEntrySchema(Schema):
 class AuditQuerySchema(PageArgs):
     target_type = fields.String(validate=validate.Length(max=40))
     target_id = fields.String(validate=validate.Length(max=40))
-    actor_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    actor_id = fields.Integer(validate=ID_RANGE)

@@ -8,20 +8,17 @@ from backend.auth.permissions import Permission, has_permission, is_authenticate
 from backend.cases.models import Case, person_on_case
 from backend.cases.transitions import lead_handler, reporter
 from backend.errors import NotFound
+from backend.ids import id_in_range
 
-ID_MIN, ID_MAX = 100_000_000, 2**31 - 1
+ID_MIN = 100_000_000  # case numbers are nine or ten digits, below ID_MAX
 
 
 def get_case(session: Session, case_id: int) -> Case:
     """The case, or :class:`NotFound`. Does not check visibility: see :func:`case_for`."""
-    case = session.get(Case, case_id) if is_id(case_id) else None
+    case = session.get(Case, case_id) if id_in_range(case_id) else None
     if case is None:
         raise NotFound("No such case.")
     return case
-
-
-def is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ID_MAX
 
 
 def can_view_case(user, case: Case) -> bool:

@@ -27,6 +27,7 @@ from backend.errors import (
     NotFound,
     ValidationFailed,
 )
+from backend.ids import id_in_range
 
 WORKABLE = (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
 
@@ -142,7 +143,7 @@ def complete_task(
 
 
 def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
-    task = session.get(CaseTask, task_id) if 0 < task_id < 2**31 else None
+    task = session.get(CaseTask, task_id) if id_in_range(task_id) else None
     if task is None or task.case_id != case.id:
         raise NotFound("No such task on this case.")
     return task

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from backend.cases import assignment, cohandling, engagement
-from backend.cases.access import can_view_case, is_id
+from backend.cases.access import can_view_case
 from backend.cases.history import record_event
 from backend.cases.models import OPEN_STATUSES, Case
 from backend.config import DEFAULTS
 from backend.departments.models import Department
 from backend.errors import Conflict, ValidationFailed
+from backend.ids import id_in_range
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _merge(step: Step) -> dict:
 
 def _merge_target(step: Step) -> Case:
     target_id = step.values["merge_into"]
-    target = step.session.get(Case, target_id) if is_id(target_id) else None
+    target = step.session.get(Case, target_id) if id_in_range(target_id) else None
     problem = None
     if target is None or not can_view_case(step.actor, target):
         problem = "No such case."

@@ -16,6 +16,7 @@ from backend.cases.access import is_case_handler
 from backend.cases.models import Priority, Status, TaskStatus
 from backend.cases.queries import is_overdue
 from backend.cases.transitions import ACTIONS
+from backend.ids import EVENT_ID_MAX, ID_MAX, ID_RANGE
 from backend.pagination import PageArgs
 
 STATUSES = [s.value for s in Status]
@@ -367,9 +368,6 @@ class WholeNumber(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-ID = validate.Range(min=1, max=2**31 - 1)
-
-
 class CaseCreateSchema(Schema):
     category = fields.String(required=True, validate=CODE)
     lat = fields.Float(required=True, validate=LAT)
@@ -411,7 +409,7 @@ class TransitionSchema(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(max=5000))
     reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
     department = fields.String(allow_none=True, validate=CODE)
-    merge_into = WholeNumber(allow_none=True, validate=ID)
+    merge_into = WholeNumber(allow_none=True, validate=ID_RANGE)
     override_open_tasks = fields.Boolean(load_default=False)
     publish_reason = fields.Boolean(
         load_default=False,
@@ -422,11 +420,11 @@ class TransitionSchema(Schema):
     )
     assignee = WholeNumber(
         allow_none=True,
-        validate=ID,
+        validate=ID_RANGE,
         metadata={"description": "assign, transfer: a user id, active staff of the department."},
     )
     version = WholeNumber(
-        validate=validate.Range(min=0, max=2**31 - 1),
+        validate=validate.Range(min=0, max=ID_MAX),
         metadata={"description": "The case version the client saw."},
     )
     updated_at = fields.AwareDateTime(
@@ -531,7 +529,7 @@ class NearbyQuerySchema(Schema):
 
 
 class EventQuerySchema(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=EVENT_ID_MAX))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -540,7 +538,7 @@ class AssigneeUpdateSchema(Schema):
     assignee = WholeNumber(
         required=True,
         allow_none=True,
-        validate=ID,
+        validate=ID_RANGE,
         metadata={"description": "A user id (active staff of the lead department), or null."},
     )
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from backend.auth.permissions import Permission, is_staff, require, require_user
 from backend.cases import cohandling, engagement, escalation, photos, references
 from backend.cases.access import (
-    ID_MAX,
     ID_MIN,
     can_comment,
     can_view_case,
@@ -34,6 +33,7 @@ from backend.cases.validation import clean_answers, clean_text
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.errors import Conflict, Forbidden, ValidationFailed
+from backend.ids import ID_MAX
 from backend.media.processing import ProcessedImage
 from backend.media.storage import Storage
 

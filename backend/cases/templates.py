@@ -12,6 +12,7 @@ from backend.cases.validation import clean_text
 from backend.departments.models import Category
 from backend.departments.service import category_by_code
 from backend.errors import Forbidden, NotFound, ValidationFailed
+from backend.ids import id_in_range
 
 
 def uses_templates(actor, category: Category) -> bool:
@@ -38,7 +39,7 @@ def templates_of(category: Category) -> Select:
 
 
 def get_template(session: Session, category: Category, template_id: int) -> ResponseTemplate:
-    template = session.get(ResponseTemplate, template_id) if 0 < template_id < 2**31 else None
+    template = session.get(ResponseTemplate, template_id) if id_in_range(template_id) else None
     if template is None or template.category_id != category.id:
         raise NotFound("No such template.")
     return template

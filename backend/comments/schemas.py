@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from backend.comments.jsonfields import StrictBoolean
+from backend.ids import ID_RANGE
 from backend.pagination import PageArgs
 
 BODY_MAX = 5000
@@ -48,7 +49,7 @@ class CommentCreateSchema(Schema):
     parent_id = fields.Integer(
         allow_none=True,
         strict=True,
-        validate=validate.Range(min=1, max=2**31 - 1),
+        validate=ID_RANGE,
         metadata={"description": "The comment this one answers."},
     )
     internal = StrictBoolean(

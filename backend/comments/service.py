@@ -18,9 +18,10 @@ from backend.comments.schemas import BODY_MAX, live_comment_schema
 from backend.comments.text import clean_text
 from backend.comments.voting import set_vote
 from backend.config import DEFAULTS
-from backend.content import Commenting, Kind, commentable, id_in_range
+from backend.content import Commenting, Kind, commentable
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.ids import id_in_range
 from backend.live.publish import publish
 from backend.pagination import paginate
 

@@ -25,6 +25,7 @@ from backend.auth.permissions import is_authenticated
 from backend.auth.session import user as http_user
 from backend.errors import DomainError, ValidationFailed
 from backend.extensions import db, socketio
+from backend.ids import EVENT_ID_MAX
 from backend.live import presence, rooms
 from backend.metrics import SOCKETS
 
@@ -122,7 +123,7 @@ def _arguments(data) -> tuple[object, int | None]:
         raise ValidationFailed('Send an object: {"room": ..., "since": ...}.')
     since = data.get("since")
     if since is not None and (
-        isinstance(since, bool) or not isinstance(since, int) or not 0 <= since < 2**63
+        isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= EVENT_ID_MAX
     ):
         raise ValidationFailed("`since` must be an event id.", fields={"since": ["Invalid."]})
     return data.get("room"), since

@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from backend.ids import ID_RANGE
 from backend.moderation.models import Action, FlagStatus, Reason
 from backend.pagination import PageArgs
 
@@ -7,12 +8,11 @@ TARGET_TYPES = ["case", "proposal", "comment"]
 REASONS = [r.value for r in Reason]
 TEXT_MAX = 1000
 REASON_MAX = 500
-TARGET_ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class FlagCreateSchema(Schema):
     target_type = fields.String(required=True, validate=validate.OneOf(TARGET_TYPES))
-    target_id = fields.Integer(required=True, strict=True, validate=TARGET_ID)
+    target_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
     text = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
 
@@ -29,7 +29,7 @@ class FlagSchema(Schema):
 
 class ItemRefSchema(Schema):
     target_type = fields.String(required=True, validate=validate.OneOf(TARGET_TYPES))
-    target_id = fields.Integer(required=True, strict=True, validate=TARGET_ID)
+    target_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
 
 
 class ActionSchema(Schema):
@@ -118,4 +118,4 @@ class LogEntrySchema(Schema):
 
 class LogArgs(PageArgs):
     target_type = fields.String(validate=validate.OneOf(TARGET_TYPES))
-    target_id = fields.Integer(validate=TARGET_ID)
+    target_id = fields.Integer(validate=ID_RANGE)

@@ -1,9 +1,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from backend.ids import ID_RANGE
 from backend.notify.kinds import CHANNELS, KINDS
 from backend.pagination import PageArgs, page_of
-
-MAX_ID = 2**31 - 1
 
 
 class TargetSchema(Schema):
@@ -35,7 +34,7 @@ class InboxQuerySchema(PageArgs):
 
 class MarkReadSchema(Schema):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=MAX_ID)),
+        fields.Integer(validate=ID_RANGE),
         validate=validate.Length(min=1, max=500),
     )
     all = fields.Boolean()

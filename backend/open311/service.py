@@ -21,6 +21,7 @@ from backend.cases.queries import visible_cases
 from backend.departments.models import Category
 from backend.departments.service import category_by_code
 from backend.errors import DomainError, NotFound
+from backend.ids import id_in_range
 from backend.open311.formats import w3c
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -180,11 +181,11 @@ def _describe(exc: DomainError) -> str:
 
 
 def visible_case(session: Session, case_id) -> Case:
-    if not isinstance(case_id, int):
-        if not str(case_id).isdigit() or len(str(case_id)) > 10:
-            raise Open311Error(404, f"No request with service_request_id '{case_id}'.")
-        case_id = int(case_id)
-    case = session.scalar(visible_cases(None).where(Case.id == case_id))
+    text = str(case_id)
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+    case = None
+    if id_in_range(number):
+        case = session.scalar(visible_cases(None).where(Case.id == number))
     if case is None:
         raise Open311Error(404, f"No request with service_request_id '{case_id}'.")
     return case

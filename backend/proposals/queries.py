@@ -8,9 +8,9 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, has_permission, is_authenticated, require_user
-from backend.content import id_in_range
 from backend.departments.models import Category
 from backend.errors import NotFound
+from backend.ids import id_in_range
 from backend.pagination import paginate
 from backend.proposals.models import (
     IN_REVIEW_STATUSES,

@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from backend.comments.jsonfields import StrictBoolean, StrictFloat
+from backend.ids import ID_RANGE
 from backend.pagination import PageArgs
 from backend.proposals.models import Status
 
@@ -206,7 +207,7 @@ class ReviewSchema(Schema):
 
 class ImplementedSchema(Schema):
     case_ids = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+        fields.Integer(strict=True, validate=ID_RANGE),
         required=True,
         validate=validate.Length(min=1, max=50),
     )
