@@ -6,8 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from backend.auth import service as auth_service
-from backend.auth.permissions import Role
+from backend.auth import administration
+from backend.auth.permissions import OPERATOR, Role
 from backend.errors import DomainError
 from backend.extensions import db
 
@@ -29,13 +29,16 @@ def _fail(exc: DomainError):
 def create_user(email, password, role, departments, display_name):
     """Create an account."""
     try:
-        user = auth_service.create_user(
+        user = administration.create_user(
             db.session,
-            email=email,
-            password=password,
-            display_name=display_name or email.split("@")[0],
-            role=role,
-            departments=list(departments),
+            OPERATOR,
+            {
+                "email": email,
+                "password": password,
+                "display_name": display_name or email.split("@")[0],
+                "role": role,
+                "departments": list(departments),
+            },
         )
     except DomainError as exc:
         db.session.rollback()
@@ -50,7 +53,7 @@ def create_user(email, password, role, departments, display_name):
 def create_api_key(name, trusted):
     """Create an API key; the key is printed once, alone on the last line."""
     try:
-        key, raw = auth_service.create_api_key(db.session, name, trusted=trusted)
+        key, raw = administration.create_api_key(db.session, OPERATOR, name, trusted=trusted)
     except DomainError as exc:
         _fail(exc)
     db.session.commit()
@@ -63,7 +66,7 @@ def create_api_key(name, trusted):
 def revoke_api_key(key_id):
     """Revoke an API key by id."""
     try:
-        key = auth_service.revoke_api_key(db.session, key_id)
+        key = administration.revoke_api_key(db.session, OPERATOR, key_id)
     except DomainError as exc:
         _fail(exc)
     db.session.commit()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth import service as auth_service
+from backend.auth.permissions import OPERATOR
 from backend.departments import service as department_service
 from backend.departments.models import Department
 
@@ -90,11 +91,13 @@ def load_demo(session: Session) -> str:
     for code, name, name_zh, email in DEPARTMENTS:
         department_service.create_department(
             session,
+            OPERATOR,
             {"code": code, "name": name, "names": {"zh-CN": name_zh}, "contact_email": email},
         )
     for code, name, name_zh, department, sla, questions, keywords in CATEGORIES:
         department_service.create_category(
             session,
+            OPERATOR,
             {
                 "code": code,
                 "name": name,

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from backend import create_app
 from backend.auth import service as auth_service
+from backend.auth.permissions import OPERATOR
 from backend.config import TestingConfig
 from backend.departments import service as department_service
 from backend.extensions import db, limiter
@@ -153,7 +154,7 @@ def make_department(app):
     def factory(code: str | None = None, **fields):
         code = code or f"dept{next(_counter)}"
         department = department_service.create_department(
-            db.session, {"code": code, "name": fields.pop("name", code.title()), **fields}
+            db.session, OPERATOR, {"code": code, "name": fields.pop("name", code.title()), **fields}
         )
         db.session.commit()
         return department
@@ -173,7 +174,7 @@ def make_category(app, make_department):
             "attributes": fields.pop("attributes", []),
             **fields,
         }
-        category = department_service.create_category(db.session, data)
+        category = department_service.create_category(db.session, OPERATOR, data)
         db.session.commit()
         return category
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from backend.auth import service as auth_service
 from backend.auth.models import User
+from backend.auth.permissions import OPERATOR
 from backend.cases import service as cases
 from backend.cases.models import Status
 from backend.departments import service as departments
@@ -78,9 +79,12 @@ def live_cases(fuzz_target):
     app, _headers = fuzz_target
     with app.app_context():
         for code in ("roads", "water"):
-            departments.create_department(db.session, {"code": code, "name": code.title()})
+            departments.create_department(
+                db.session, OPERATOR, {"code": code, "name": code.title()}
+            )
         departments.create_category(
             db.session,
+            OPERATOR,
             {"code": "pothole", "name": "Pothole", "department": "roads", "sla_hours": 48},
         )
         reporter = auth_service.create_user(

@@ -102,3 +102,22 @@ def may_post_unverified() -> bool:
     from flask import current_app
 
     return bool(current_app.config["UNVERIFIED_MAY_POST"])
+
+
+class _Operator:
+    """Whoever runs the server (CLI commands, the demo, seeding): trusted, with no account."""
+
+    is_authenticated = False
+
+    def __repr__(self) -> str:
+        return "OPERATOR"
+
+
+OPERATOR = _Operator()
+
+
+def require_admin(actor):
+    """Administration (departments, categories, users, API keys): admins and the operator."""
+    if actor is OPERATOR:
+        return actor
+    return require(actor, Permission.ADMINISTER)

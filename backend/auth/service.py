@@ -27,6 +27,7 @@ from backend.auth.permissions import Role
 from backend.db import utcnow
 from backend.departments.models import Department
 from backend.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from backend.ids import id_in_range
 
 # Sent with a user id once every session of that person has ended (after the commit).
 sessions_ended = Namespace().signal("sessions_ended")
@@ -219,7 +220,7 @@ def set_api_key_trusted(session: Session, key_id: int, trusted: bool) -> ApiKey:
 
 
 def revoke_api_key(session: Session, key_id: int) -> ApiKey:
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, key_id) if id_in_range(key_id) else None
     if key is None:
         raise NotFound("No such API key.")
     key.revoked_at = key.revoked_at or utcnow()

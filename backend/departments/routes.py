@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from backend.auth.permissions import Permission, require
 from backend.auth.session import user
 from backend.departments import service
 from backend.departments.schemas import (
@@ -21,20 +20,14 @@ from backend.pagination import page_of, single_page
 blp = Blueprint("departments", __name__, url_prefix="/api/v1", description="City routing table")
 
 
-def _include_inactive(args: dict) -> bool:
-    """Only admins may list deactivated entries."""
-    if args["include_inactive"]:
-        require(user(), Permission.ADMINISTER)
-        return True
-    return False
-
-
 @blp.route("/departments", methods=["GET"])
 @blp.arguments(ListQuerySchema, location="query")
 @blp.response(200, page_of(DepartmentSchema))
 def list_departments(args):
     """All active departments (public)."""
-    departments = service.list_departments(db.session, include_inactive=_include_inactive(args))
+    departments = service.list_departments(
+        db.session, user(), include_inactive=args["include_inactive"]
+    )
     return single_page(departments)
 
 
@@ -44,8 +37,7 @@ def list_departments(args):
 @blp.response(201, DepartmentSchema)
 def create_department(data):
     """Create a department (admin)."""
-    require(user(), Permission.ADMINISTER)
-    department = service.create_department(db.session, data)
+    department = service.create_department(db.session, user(), data)
     db.session.commit()
     return department
 
@@ -62,8 +54,7 @@ def get_department(code):
 @blp.response(200, DepartmentSchema)
 def update_department(data, code):
     """Edit or deactivate a department (admin)."""
-    require(user(), Permission.ADMINISTER)
-    department = service.update_department(service.department_by_code(db.session, code), data)
+    department = service.update_department(db.session, user(), code, data)
     db.session.commit()
     return department
 
@@ -73,7 +64,9 @@ def update_department(data, code):
 @blp.response(200, page_of(CategorySchema))
 def list_categories(args):
     """All active categories with their department, SLA and extra questions (public)."""
-    categories = service.list_categories(db.session, include_inactive=_include_inactive(args))
+    categories = service.list_categories(
+        db.session, user(), include_inactive=args["include_inactive"]
+    )
     return single_page(categories)
 
 
@@ -83,8 +76,7 @@ def list_categories(args):
 @blp.response(201, CategorySchema)
 def create_category(data):
     """Create a category (admin)."""
-    require(user(), Permission.ADMINISTER)
-    category = service.create_category(db.session, data)
+    category = service.create_category(db.session, user(), data)
     db.session.commit()
     return category
 
@@ -101,8 +93,6 @@ def get_category(code):
 @blp.response(200, CategorySchema)
 def update_category(data, code):
     """Edit, re-route or deactivate a category (admin)."""
-    require(user(), Permission.ADMINISTER)
-    category = service.category_by_code(db.session, code)
-    category = service.update_category(db.session, category, data)
+    category = service.update_category(db.session, user(), code, data)
     db.session.commit()
     return category

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.auth.permissions import require_admin
 from backend.departments.models import Category, Department
 from backend.errors import NotFound, ValidationFailed
 
@@ -37,21 +38,28 @@ def _department_for(session: Session, code: str) -> Department:
     return department
 
 
-def list_departments(session: Session, *, include_inactive: bool = False) -> list[Department]:
+def list_departments(session: Session, actor, *, include_inactive=False) -> list[Department]:
+    """Active departments for everyone; deactivated ones too for admins who ask."""
+    if include_inactive:
+        require_admin(actor)
     stmt = select(Department).order_by(Department.name)
     if not include_inactive:
         stmt = stmt.where(Department.active.is_(True))
     return list(session.scalars(stmt))
 
 
-def list_categories(session: Session, *, include_inactive: bool = False) -> list[Category]:
+def list_categories(session: Session, actor, *, include_inactive=False) -> list[Category]:
+    """Active categories for everyone; deactivated ones too for admins who ask."""
+    if include_inactive:
+        require_admin(actor)
     stmt = select(Category).order_by(Category.name)
     if not include_inactive:
         stmt = stmt.where(Category.active.is_(True))
     return list(session.scalars(stmt))
 
 
-def create_department(session: Session, data: dict) -> Department:
+def create_department(session: Session, actor, data: dict) -> Department:
+    require_admin(actor)
     _unique_code(session, Department, data["code"])
     department = Department(**data)
     session.add(department)
@@ -59,13 +67,16 @@ def create_department(session: Session, data: dict) -> Department:
     return department
 
 
-def update_department(department: Department, changes: dict) -> Department:
+def update_department(session: Session, actor, code: str, changes: dict) -> Department:
+    require_admin(actor)
+    department = department_by_code(session, code)
     for attribute, value in changes.items():
         setattr(department, attribute, value)
     return department
 
 
-def create_category(session: Session, data: dict) -> Category:
+def create_category(session: Session, actor, data: dict) -> Category:
+    require_admin(actor)
     _unique_code(session, Category, data["code"])
     data = dict(data, department=_department_for(session, data["department"]))
     category = Category(**data)
@@ -74,7 +85,9 @@ def create_category(session: Session, data: dict) -> Category:
     return category
 
 
-def update_category(session: Session, category: Category, changes: dict) -> Category:
+def update_category(session: Session, actor, code: str, changes: dict) -> Category:
+    require_admin(actor)
+    category = category_by_code(session, code)
     changes = dict(changes)
     if "department" in changes:
         changes["department"] = _department_for(session, changes["department"])
