@@ -9,7 +9,8 @@ answer 404 past the bound, schemas validate ids in bodies and queries with ``ID_
 from __future__ import annotations
 
 from marshmallow import validate
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 ID_MAX = 2**31 - 1
 EVENT_ID_MAX = 2**63 - 1
@@ -22,8 +23,18 @@ def id_in_range(value) -> bool:
 
 
 class IdConverter(IntegerConverter):
-    """The app's ``int`` converter: digits up to ``ID_MAX``; past it the URL matches nothing."""
+    """The app's ``int`` converter: digits up to ``ID_MAX``; past it, a 404.
+
+    Raising instead of werkzeug's "does not match" keeps it a 404 for every method: a
+    failed conversion would let the path's other rules answer 405.
+    """
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None

@@ -6,7 +6,6 @@ Functions take a session and plain values, flush but never commit.
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from datetime import timedelta
 
 from blinker import Namespace
@@ -28,6 +27,7 @@ from backend.db import utcnow
 from backend.departments.models import Department
 from backend.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from backend.ids import id_in_range
+from backend.text import clean_text
 
 # Sent with a user id once every session of that person has ended (after the commit).
 sessions_ended = Namespace().signal("sessions_ended")
@@ -37,19 +37,8 @@ API_KEY_PREFIX = "clk_"
 
 
 def clean_display_name(name: str) -> str:
-    """NFC-normalise, trim and refuse control characters; names may be any script."""
-    name = unicodedata.normalize("NFC", name or "").strip()
-    if not name:
-        raise ValidationFailed("Invalid name.", fields={"display_name": ["Enter a name."]})
-    if len(name) > 80:
-        raise ValidationFailed(
-            "Invalid name.", fields={"display_name": ["Use at most 80 characters."]}
-        )
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} for ch in name):
-        raise ValidationFailed(
-            "Invalid name.", fields={"display_name": ["Remove control characters."]}
-        )
-    return name
+    """A name in any script, cleaned like all text (one line, at most 80 characters)."""
+    return clean_text(name, "display_name", max_length=80)
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

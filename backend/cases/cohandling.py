@@ -16,7 +16,6 @@ from backend.cases import escalation
 from backend.cases.history import record_event
 from backend.cases.models import Case, CaseTask, Status, TaskStatus
 from backend.cases.transitions import lead_handler
-from backend.cases.validation import clean_text
 from backend.db import utcnow
 from backend.departments.models import Department
 from backend.errors import (
@@ -28,6 +27,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.ids import id_in_range
+from backend.text import clean_text
 
 WORKABLE = (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
 
@@ -98,7 +98,7 @@ def request_task(
     now = now or utcnow()
     task = CaseTask(
         department=department,
-        request_note=clean_text(note, "note", max_length=2000, multiline=True),
+        request_note=clean_text(note, "note", max_length=2000, multiline=True, required=False),
         requested_by_id=None if system else actor.id,
         created_at=now,
     )
@@ -125,7 +125,7 @@ def complete_task(
     if error is not None:
         raise error
     now = now or utcnow()
-    task.done_note = clean_text(note, "note", max_length=2000, required=True, multiline=True)
+    task.done_note = clean_text(note, "note", max_length=2000, multiline=True)
     task.status = TaskStatus.DONE
     task.done_by_id = actor.id
     task.done_at = now

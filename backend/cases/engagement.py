@@ -18,9 +18,9 @@ from backend.cases.models import (
     CaseSupporter,
     Status,
 )
-from backend.cases.validation import clean_text
 from backend.db import utcnow
 from backend.errors import Conflict, DomainError, Forbidden, NotAuthenticated
+from backend.text import clean_text
 
 
 def add_follower(session: Session, case: Case, user_id: int) -> bool:
@@ -146,7 +146,7 @@ def rate(
     if error is not None:
         raise error
     now = now or utcnow()
-    comment = clean_text(comment, "comment", max_length=2000, multiline=True)
+    comment = clean_text(comment, "comment", max_length=2000, multiline=True, required=False)
     case.rating = CaseRating(user_id=user.id, score=score, comment=comment, created_at=now)
     try:
         with session.begin_nested():

@@ -29,13 +29,14 @@ from backend.cases.effects import EFFECTS, Policy, Step
 from backend.cases.history import claim, log_event, record_event
 from backend.cases.models import Case, CaseEvent, Priority, Status
 from backend.cases.transitions import TRANSITIONS, Transition
-from backend.cases.validation import clean_answers, clean_text
+from backend.cases.validation import clean_answers
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.errors import Conflict, Forbidden, ValidationFailed
 from backend.ids import ID_MAX
 from backend.media.processing import ProcessedImage
 from backend.media.storage import Storage
+from backend.text import clean_text
 
 DEFAULT_POLICY = Policy()
 # Photos a transition may carry: the fix ("after"), or a check on the ground ("verify").
@@ -100,9 +101,9 @@ def create_external_case(
     case = _new_case(session, None, category, {**data, "priority": None}, _location(data, ()), now)
     case.source = source
     contact = contact or {}
-    case.contact_name = clean_text(contact.get("name"), "name", max_length=120)
-    case.contact_email = clean_text(contact.get("email"), "email", max_length=254)
-    case.contact_phone = clean_text(contact.get("phone"), "phone", max_length=40)
+    case.contact_name = clean_text(contact.get("name"), "name", max_length=120, required=False)
+    case.contact_email = clean_text(contact.get("email"), "email", max_length=254, required=False)
+    case.contact_phone = clean_text(contact.get("phone"), "phone", max_length=40, required=False)
     session.add(case)
     session.flush()
     return _submitted(session, case, None, (), None, now, [], details)
@@ -123,7 +124,7 @@ def _submitted(session, case, actor, images, storage, now, extra_departments, de
 def _new_case(session: Session, actor, category: Category, data: dict, position, now) -> Case:
     """The case as filed, every field cleaned (raises before anything is written)."""
     description = clean_text(
-        data.get("description"), "description", max_length=5000, required=True, multiline=True
+        data.get("description"), "description", max_length=5000, multiline=True
     )
     department = category.department
     case = Case(
@@ -135,8 +136,8 @@ def _new_case(session: Session, actor, category: Category, data: dict, position,
         priority=data.get("priority") or Priority.NORMAL,
         lat=position[0],
         lon=position[1],
-        title=clean_text(data.get("title"), "title", max_length=140),
-        address=clean_text(data.get("address"), "address", max_length=300),
+        title=clean_text(data.get("title"), "title", max_length=140, required=False),
+        address=clean_text(data.get("address"), "address", max_length=300, required=False),
         description=description,
         answers=clean_answers(category.attributes, data.get("answers") or {}),
         anonymous=bool(data.get("anonymous")),
@@ -292,8 +293,12 @@ def _apply(session, case, actor, row, data, images, storage, now, policy) -> Cas
 
 def _values(row: Transition, data: dict) -> dict:
     values = {
-        "note": clean_text(data.get("note"), "note", max_length=5000, multiline=True),
-        "reason": clean_text(data.get("reason"), "reason", max_length=2000, multiline=True),
+        "note": clean_text(
+            data.get("note"), "note", max_length=5000, multiline=True, required=False
+        ),
+        "reason": clean_text(
+            data.get("reason"), "reason", max_length=2000, multiline=True, required=False
+        ),
         "department": data.get("department") or None,
         "merge_into": data.get("merge_into"),
         "override_open_tasks": bool(data.get("override_open_tasks")),

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from backend.auth.permissions import is_member, require_user
 from backend.cases.models import ResponseTemplate
-from backend.cases.validation import clean_text
 from backend.departments.models import Category
 from backend.departments.service import category_by_code
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.ids import id_in_range
+from backend.text import clean_text
 
 
 def uses_templates(actor, category: Category) -> bool:
@@ -48,11 +48,9 @@ def get_template(session: Session, category: Category, template_id: int) -> Resp
 def _clean(data: dict) -> dict:
     cleaned = {}
     if "title" in data:
-        cleaned["title"] = clean_text(data["title"], "title", max_length=120, required=True)
+        cleaned["title"] = clean_text(data["title"], "title", max_length=120)
     if "body" in data:
-        cleaned["body"] = clean_text(
-            data["body"], "body", max_length=5000, required=True, multiline=True
-        )
+        cleaned["body"] = clean_text(data["body"], "body", max_length=5000, multiline=True)
     return cleaned
 
 

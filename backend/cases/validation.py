@@ -1,43 +1,12 @@
-"""Cleaning what residents type: free text, and answers to a category's extra questions."""
+"""Answers to a category's extra questions (Open311 attributes), checked and made canonical."""
 
 from __future__ import annotations
 
 import math
-import unicodedata
 from datetime import UTC, datetime
 
 from backend.errors import ValidationFailed
-
-# Control, format (bidi overrides, zero-width ...), surrogate and private-use characters.
-_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co"}
-_MULTILINE_ALLOWED = {"\n", "\r", "\t"}
-_ALLOWED_FORMAT = {"\u200d"}  # zero-width joiner: part of many emoji
-
-
-def _bad_character(ch: str, multiline: bool) -> bool:
-    if multiline and ch in _MULTILINE_ALLOWED:
-        return False
-    return unicodedata.category(ch) in _FORBIDDEN_CATEGORIES and ch not in _ALLOWED_FORMAT
-
-
-def clean_text(
-    value: str | None, field: str, *, max_length: int, required: bool = False, multiline=False
-) -> str | None:
-    """NFC-normalised, trimmed text; ``None`` when empty. Any script is welcome."""
-    text = unicodedata.normalize("NFC", value or "").strip()
-    if not text:
-        if required:
-            raise ValidationFailed("Some fields are invalid.", fields={field: ["Enter some text."]})
-        return None
-    if len(text) > max_length:
-        raise ValidationFailed(
-            "Some fields are invalid.", fields={field: [f"Use at most {max_length} characters."]}
-        )
-    if any(_bad_character(ch, multiline) for ch in text):
-        raise ValidationFailed(
-            "Some fields are invalid.", fields={field: ["Remove control characters."]}
-        )
-    return text.replace("\r\n", "\n")
+from backend.text import clean_text
 
 
 def clean_answers(questions: list[dict], answers: dict) -> dict:
@@ -74,7 +43,9 @@ def _clean_answer(question: dict, value):
         limit = 500 if datatype == "string" else 5000
         if not isinstance(value, str):
             raise ValueError("Give text.")
-        text = clean_text(value, "answer", max_length=limit, multiline=datatype == "text")
+        text = clean_text(
+            value, "answer", max_length=limit, multiline=datatype == "text", required=False
+        )
         if text is None:
             raise ValueError("Give text.")
         return text

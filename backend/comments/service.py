@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, aliased
 from backend.auth.permissions import Permission, has_permission, is_admin, require
 from backend.comments.models import Comment, CommentVote
 from backend.comments.schemas import BODY_MAX, live_comment_schema
-from backend.comments.text import clean_text
 from backend.comments.voting import set_vote
 from backend.config import DEFAULTS
 from backend.content import Commenting, Kind, commentable
@@ -24,6 +23,7 @@ from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.ids import id_in_range
 from backend.live.publish import publish
 from backend.pagination import paginate
+from backend.text import clean_text
 
 DEFAULT_EDIT_WINDOW = timedelta(minutes=15)
 DEFAULT_DISPLAY_DEPTH = DEFAULTS["COMMENT_DISPLAY_DEPTH"]
@@ -216,7 +216,7 @@ def add_comment(
         target_type=target_type,
         target_id=target_id,
         author=actor,
-        body=clean_text(body, "body", max_length=BODY_MAX),
+        body=clean_text(body, "body", max_length=BODY_MAX, multiline=True),
         internal=internal,
     )
     _place(comment, parent, display_depth)
@@ -254,7 +254,7 @@ def edit_comment(
         raise Forbidden("A moderator hid this comment; it cannot be edited.", code="hidden")
     if utcnow() > comment.created_at + edit_window:
         raise Conflict("The time to edit this comment is over.", code="edit_window_closed")
-    text = clean_text(body, "body", max_length=BODY_MAX)
+    text = clean_text(body, "body", max_length=BODY_MAX, multiline=True)
     if text != comment.body:
         comment.body = text
         comment.edited_at = utcnow()

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, require
-from backend.comments.text import clean_text
 from backend.config import DEFAULTS
 from backend.content import Kind, moderated
 from backend.db import utcnow
@@ -23,6 +22,7 @@ from backend.moderation.models import Action, Flag, FlagStatus, LogEntry, Modera
 from backend.moderation.schemas import REASON_MAX, TEXT_MAX
 from backend.notify.service import notify
 from backend.pagination import paginate
+from backend.text import clean_text
 
 DEFAULT_THRESHOLD = DEFAULTS["MODERATION_FLAG_THRESHOLD"]
 AUTO_HIDE_REASON = "Hidden pending review: reported by {count} people."
@@ -172,7 +172,7 @@ def flag(
     obj = entry.get(session, target_id)
     if not entry.can_view(actor, obj):
         raise NotFound(f"No {target_type} {target_id}.")
-    text = clean_text(text, "text", max_length=TEXT_MAX) if text and text.strip() else None
+    text = clean_text(text, "text", max_length=TEXT_MAX, multiline=True, required=False)
     row = Flag(target_type=target_type, target_id=obj.id, user_id=actor.id, reason=reason)
     row.text = text
     try:
@@ -272,7 +272,7 @@ def act(
     require_moderator(actor)
     action = Action(action)
     if reason is not None and reason.strip():
-        reason = clean_text(reason, "reason", max_length=REASON_MAX, multiline=False)
+        reason = clean_text(reason, "reason", max_length=REASON_MAX)
     else:
         reason = None
     if action == Action.HIDE and reason is None:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from backend import content
 from backend.auth.permissions import Permission, require, require_user
 from backend.cases import photos
-from backend.comments.text import clean_text
 from backend.comments.voting import set_vote
 from backend.config import DEFAULTS
 from backend.db import utcnow
@@ -58,6 +57,7 @@ from backend.proposals.schemas import (
     live_proposal_schema,
 )
 from backend.proposals.transitions import DECISIONS, TRANSITIONS, vote_refusal
+from backend.text import clean_text
 
 DEFAULT_THRESHOLD = DEFAULTS["PROPOSAL_SUPPORT_THRESHOLD"]
 DEFAULT_EDIT_WINDOW = timedelta(minutes=30)
@@ -105,9 +105,9 @@ def _topic(session: Session, code: str | None) -> ProposalTopic | None:
 
 def _apply(session: Session, proposal: Proposal, data: dict) -> None:
     if "title" in data:
-        proposal.title = clean_text(data["title"], "title", max_length=TITLE_MAX, multiline=False)
+        proposal.title = clean_text(data["title"], "title", max_length=TITLE_MAX)
     if "body" in data:
-        proposal.body = clean_text(data["body"], "body", max_length=BODY_MAX)
+        proposal.body = clean_text(data["body"], "body", max_length=BODY_MAX, multiline=True)
     if "category" in data:
         proposal.category = _category(session, data["category"])
     if "topic" in data:
@@ -244,7 +244,7 @@ def review_proposal(
     if decision == "decline":
         if not reason:
             raise ValidationFailed("Say why.", fields={"reason": ["A reason is required."]})
-        reason = clean_text(reason, "reason", max_length=REASON_MAX)
+        reason = clean_text(reason, "reason", max_length=REASON_MAX, multiline=True)
     _take(proposal, actor, decision)
     proposal.reviewed_at, proposal.reviewed_by_id = utcnow(), actor.id
     if decision == "approve":
@@ -271,7 +271,7 @@ def answer_proposal(
     require(actor, Permission.ANSWER_PROPOSALS)
     proposal = visible(session, proposal_id, actor, lock=True)
     _take(proposal, actor, DECISIONS[decision])
-    proposal.answer_body = clean_text(body, "body", max_length=ANSWER_MAX)
+    proposal.answer_body = clean_text(body, "body", max_length=ANSWER_MAX, multiline=True)
     proposal.answered_at, proposal.answered_by = utcnow(), actor
     publish_update(session, proposal, decision)
     return decorate(session, [proposal], actor)[0]

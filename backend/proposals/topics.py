@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, require
-from backend.comments.text import clean_text
 from backend.errors import Conflict, NotFound
 from backend.proposals.models import ProposalTopic
+from backend.text import clean_text
 
 
 def list_topics(session: Session, viewer, *, include_inactive: bool = False) -> list:
