@@ -15,8 +15,8 @@ from backend.alerts.schemas import (
 from backend.auth.session import user
 from backend.db import utcnow
 from backend.extensions import db
-from backend.moderation.limits import limited
 from backend.pagination import page_of, single_page
+from backend.ratelimit import limited
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Emergency alerts")
 

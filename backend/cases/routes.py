@@ -36,9 +36,10 @@ from backend.cases.schemas import (
 )
 from backend.cases.viewer import attach_viewers
 from backend.errors import NotFound
-from backend.extensions import db, limiter
+from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.pagination import page_of, paginate
+from backend.ratelimit import creations
 
 PIN_SCHEMA = CasePinSchema()
 
@@ -76,10 +77,6 @@ def _created_by_user() -> str:
     return f"user:{acting.id}" if getattr(acting, "is_authenticated", False) else "anonymous"
 
 
-def _create_limit() -> str:
-    return current_app.config["CASE_CREATE_LIMIT"]
-
-
 def _spends_budget(response) -> bool:
     """Filed reports count, and so do reports refused for their photos (the decoding was
     done); other refusals do not."""
@@ -109,7 +106,7 @@ def list_case_pins(args):
 
 
 @blp.route("/cases", methods=["POST"])
-@limiter.limit(_create_limit, key_func=_created_by_user, deduct_when=_spends_budget)
+@creations("CASE_CREATE_LIMIT", key_func=_created_by_user, spends=_spends_budget)
 @idempotent
 @blp.doc(requestBody=body_doc(CaseCreateSchema, CaseCreateFormSchema))
 @blp.response(201, CaseSchema)

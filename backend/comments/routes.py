@@ -18,8 +18,8 @@ from backend.comments.schemas import (
 )
 from backend.extensions import db
 from backend.idempotency import idempotent
-from backend.moderation.limits import limited
 from backend.pagination import page_of
+from backend.ratelimit import limited
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comments and notes")
 

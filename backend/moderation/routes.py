@@ -9,7 +9,6 @@ from backend.auth.session import user
 from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.moderation import queue, service
-from backend.moderation.limits import limited
 from backend.moderation.schemas import (
     ActionResultSchema,
     ActionSchema,
@@ -21,6 +20,7 @@ from backend.moderation.schemas import (
     QueueItemSchema,
 )
 from backend.pagination import page_of
+from backend.ratelimit import limited
 
 blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Flags and moderation")
 

@@ -12,10 +12,11 @@ from backend.auth import service as auth_service
 from backend.auth.models import hash_secret
 from backend.db import utcnow
 from backend.errors import DomainError
-from backend.extensions import db, limiter
+from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.open311 import params, service, updates
 from backend.open311.formats import render, render_error
+from backend.ratelimit import creations
 
 log = logging.getLogger(__name__)
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -143,10 +144,6 @@ def _client_scope() -> str:
     return "apikey:" + hash_secret(_raw_key())[:24]
 
 
-def _post_limit() -> str:
-    return current_app.config["OPEN311_POST_LIMIT"]
-
-
 def _client():
     raw = _raw_key()
     if not raw:
@@ -167,7 +164,7 @@ def _file_request(client_name: str):
 
 
 @bp.route(f"/requests.{FMT}", methods=["POST"])
-@limiter.limit(_post_limit, key_func=_client_scope, deduct_when=lambda r: r.status_code < 300)
+@creations("OPEN311_POST_LIMIT", key_func=_client_scope)
 def post_request(fmt):
     client = _client()
     g.open311_client = client.name
@@ -179,7 +176,7 @@ def post_request(fmt):
 
 
 @bp.route(f"/servicerequestupdates.{FMT}", methods=["POST"])
-@limiter.limit(_post_limit, key_func=_client_scope, deduct_when=lambda r: r.status_code < 300)
+@creations("OPEN311_POST_LIMIT", key_func=_client_scope)
 def post_request_update(fmt):
     """FixMyStreet's extension: a trusted back-office posts what happened to a request."""
     client = _client()

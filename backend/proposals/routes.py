@@ -13,7 +13,6 @@ from backend.cases import photos
 from backend.cases.bodies import body_doc, parse_body
 from backend.extensions import db
 from backend.idempotency import idempotent
-from backend.moderation.limits import limited
 from backend.pagination import page_of, single_page
 from backend.proposals import queries, service, topics
 from backend.proposals.schemas import (
@@ -31,6 +30,7 @@ from backend.proposals.schemas import (
     TopicSchema,
     TopicUpdateSchema,
 )
+from backend.ratelimit import limited
 
 blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="Proposals")
 

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from backend.config import ENVIRONMENT_VARIABLE, SETTINGS, Config
-from backend.moderation.limits import setting_names
+from backend.ratelimit import setting_names
 
 ROOT = Path(__file__).resolve().parents[2]
 # config["KEY"], config.get("KEY", ...), config.setdefault("KEY"...): what the code reads.
@@ -26,9 +26,9 @@ def _keys_read_by_the_code() -> dict[str, str]:
     for path in [*sorted((ROOT / "backend").rglob("*.py")), ROOT / "wsgi.py"]:
         for key in _read_in(path.read_text()):
             keys.setdefault(key, str(path.relative_to(ROOT)))
-    for kind in ("posting", "voting", "flagging"):  # backend.moderation.limits.limited(kind)
+    for kind in ("posting", "voting", "flagging"):  # backend.ratelimit.limited(kind)
         for key in setting_names(kind):
-            keys.setdefault(key, "backend/moderation/limits.py")
+            keys.setdefault(key, "backend/ratelimit.py")
     return keys
 
 

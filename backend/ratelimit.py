@@ -1,4 +1,8 @@
-"""Rate limits for participation: per acting user and per address, shared across routes.
+"""Rate limits, the one module every route's limit comes from.
+
+``creations`` limits how many things a client creates (only successful answers count).
+For participation, ``limited`` draws on budgets per acting user and per address, shared
+across routes.
 
 Each kind of action (``posting``, ``voting``, ``flagging``) has one budget per user and one
 per address, whatever the route: comments and proposals draw on the same ``posting`` budget.
@@ -38,6 +42,18 @@ def _actor_key() -> str:
 
 def _configured(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
+
+
+def _succeeded(response) -> bool:
+    return response.status_code < 300
+
+
+def creations(
+    setting: str, key_func: Callable[[], str], *, spends: Callable = _succeeded
+) -> Callable:
+    """Decorate a creating view: at most the ``setting``'s limit of answers that ``spends``
+    the budget per ``key_func`` (by default the successful ones: a failed attempt is free)."""
+    return limiter.limit(_configured(setting), key_func=key_func, deduct_when=spends)
 
 
 def limited(kind: str) -> Callable:
