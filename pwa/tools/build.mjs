@@ -16,6 +16,8 @@ const PWA = path.join(ROOT, 'pwa');
 const OUT = path.join(ROOT, 'static');
 const CACHE = path.join(ROOT, 'node_modules/.cache/cityloop');
 const TMP = path.join(CACHE, 'static-next');
+// Hand-made files committed in static/ (everything else there is build output, ignored by git).
+const HAND_MADE = ['README.md', 'robots.txt'];
 const TARGET = ['es2020', 'chrome90', 'edge90', 'firefox90', 'safari15'];
 const rel = (p) => path.relative(ROOT, p).split(path.sep).join('/');
 const url = (file) => `/${path.relative(TMP, path.resolve(ROOT, file)).split(path.sep).join('/')}`;
@@ -163,7 +165,6 @@ async function main() {
   const template = await fs.readFile(path.join(PWA, 'index.html'), 'utf8');
   await fs.writeFile(path.join(TMP, 'index.html'), template.replace('<!--build:head-->', head).replace('<!--build:sprite-->', sprite));
   await fs.writeFile(path.join(TMP, 'manifest.webmanifest'), `${JSON.stringify(manifest(), null, 2)}\n`);
-  await fs.writeFile(path.join(TMP, 'robots.txt'), 'User-agent: *\nDisallow: /api/\n');
 
   // The worker precaches every file of this build; its cache version is their combined hash.
   const files = (await listFiles(TMP)).sort();
@@ -188,6 +189,7 @@ async function main() {
   };
   await fs.writeFile(path.join(TMP, 'build-manifest.json'), `${JSON.stringify(buildManifest, null, 2)}\n`);
   await writeGzipSiblings(TMP);
+  for (const name of HAND_MADE) await fs.copyFile(path.join(OUT, name), path.join(TMP, name)).catch(() => {});
 
   const old = path.join(CACHE, 'static-old');
   await fs.rm(old, { recursive: true, force: true });
@@ -195,7 +197,7 @@ async function main() {
   await fs.rename(TMP, OUT);
   await fs.rm(old, { recursive: true, force: true });
 
-  console.log(`build-pwa: ${precache.length + 1} files in static/ (version ${swVersion}) in ${Date.now() - started} ms`);
+  console.log(`build-pwa: ${precache.length + 1} built files in static/ (version ${swVersion}) in ${Date.now() - started} ms`);
   printReport(await firstLoadReport(OUT));
 }
 
