@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from backend.auth.permissions import Role
+from backend.pagination import PageArgs
 
 ROLES = [r.value for r in Role]
 
@@ -92,11 +93,9 @@ class UserUpdateSchema(Schema):
     head_of = fields.List(fields.String())
 
 
-class UserQuerySchema(Schema):
+class UserQuerySchema(PageArgs):
     q = fields.String(validate=validate.Length(max=100))
     role = fields.String(validate=validate.OneOf(ROLES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class ApiKeySchema(Schema):

@@ -10,18 +10,19 @@ from backend.departments.models import Category, Department
 from backend.errors import NotFound, ValidationFailed
 
 
+def _by_code(session: Session, model, code: str, active_only: bool):
+    found = session.scalar(select(model).where(model.code == code))
+    if found is None or (active_only and not found.active):
+        raise NotFound(f"No {model.__name__.lower()} '{code}'.")
+    return found
+
+
 def department_by_code(session: Session, code: str, *, active_only: bool = False) -> Department:
-    department = session.scalar(select(Department).where(Department.code == code))
-    if department is None or (active_only and not department.active):
-        raise NotFound(f"No department '{code}'.")
-    return department
+    return _by_code(session, Department, code, active_only)
 
 
 def category_by_code(session: Session, code: str, *, active_only: bool = False) -> Category:
-    category = session.scalar(select(Category).where(Category.code == code))
-    if category is None or (active_only and not category.active):
-        raise NotFound(f"No category '{code}'.")
-    return category
+    return _by_code(session, Category, code, active_only)
 
 
 def _unique_code(session: Session, model, code: str) -> None:
@@ -58,40 +59,43 @@ def list_categories(session: Session, actor, *, include_inactive=False) -> list[
     return list(session.scalars(stmt))
 
 
+def _create(session: Session, model, data: dict):
+    _unique_code(session, model, data["code"])
+    entry = model(**data)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _update(session: Session, entry, changes: dict):
+    for attribute, value in changes.items():
+        setattr(entry, attribute, value)
+    session.flush()
+    return entry
+
+
+def _routed(session: Session, data: dict) -> dict:
+    """A category's fields with its department code replaced by the department."""
+    if "department" not in data:
+        return data
+    return dict(data, department=_department_for(session, data["department"]))
+
+
 def create_department(session: Session, actor, data: dict) -> Department:
     require_admin(actor)
-    _unique_code(session, Department, data["code"])
-    department = Department(**data)
-    session.add(department)
-    session.flush()
-    return department
+    return _create(session, Department, data)
 
 
 def update_department(session: Session, actor, code: str, changes: dict) -> Department:
     require_admin(actor)
-    department = department_by_code(session, code)
-    for attribute, value in changes.items():
-        setattr(department, attribute, value)
-    return department
+    return _update(session, department_by_code(session, code), changes)
 
 
 def create_category(session: Session, actor, data: dict) -> Category:
     require_admin(actor)
-    _unique_code(session, Category, data["code"])
-    data = dict(data, department=_department_for(session, data["department"]))
-    category = Category(**data)
-    session.add(category)
-    session.flush()
-    return category
+    return _create(session, Category, _routed(session, data))
 
 
 def update_category(session: Session, actor, code: str, changes: dict) -> Category:
     require_admin(actor)
-    category = category_by_code(session, code)
-    changes = dict(changes)
-    if "department" in changes:
-        changes["department"] = _department_for(session, changes["department"])
-    for attribute, value in changes.items():
-        setattr(category, attribute, value)
-    session.flush()
-    return category
+    return _update(session, category_by_code(session, code), _routed(session, changes))
