@@ -19,9 +19,6 @@ KNOWN = {
     ("auth", "audit"),  # accounts.py records account changes in the audit log
     ("auth", "cases"),  # personal_data.erase anonymises the person's cases
     ("auth", "departments"),  # service.set_memberships finds departments by code
-    # The shared clean_text and rate-limit decorator still live in comments and moderation
-    # (moving them to a shared module is under way elsewhere in issue 10).
-    ("moderation", "comments"),
 }
 
 
