@@ -151,9 +151,10 @@ def _fresh_city(app) -> dict:
         admin = auth_service.create_user(
             db.session, email="chain@example.org", password=PASSWORD, display_name="C", role="admin"
         )
-        departments.create_department(db.session, {"code": "roads", "name": "Roads"})
+        departments.create_department(db.session, admin, {"code": "roads", "name": "Roads"})
         departments.create_category(
             db.session,
+            admin,
             {"code": "pothole", "name": "Pothole", "department": "roads", "sla_hours": 48},
         )
         token = auth_service.issue_token(db.session, admin, ttl_days=1)
