@@ -7,11 +7,9 @@ effects beyond the status (due dates, moving supporters ...) live in the service
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from backend.auth.permissions import Permission, has_permission, is_authenticated, is_member
 from backend.cases.models import Status
+from backend.statemachine import Transition
 
 
 def lead_handler(user, case) -> bool:
@@ -34,19 +32,6 @@ def reporter_or_verifier(user, case) -> bool:
 
 def handler_or_moderator(user, case) -> bool:
     return lead_handler(user, case) or moderator(user, case)
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[Status, ...]
-    target: Status
-    who: Callable[[object, object], bool]
-    requires: tuple[str, ...] = ()
-
-    @property
-    def who_name(self) -> str:
-        return self.who.__name__
 
 
 TRANSITIONS: dict[str, Transition] = {

@@ -8,12 +8,10 @@ vote that brings supports to the threshold takes it (a conditional UPDATE in the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from backend.auth.permissions import Permission, has_permission, is_authenticated
 from backend.errors import Conflict, DomainError, Forbidden
 from backend.proposals.models import OPEN_STATUSES, Status
+from backend.statemachine import Transition
 
 
 def author(user, proposal) -> bool:
@@ -39,19 +37,6 @@ def reviewer(user, proposal) -> bool:
 def nobody(user, proposal) -> bool:
     """Taken by the system (the vote that reaches the support threshold), never asked for."""
     return False
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[Status, ...]
-    target: Status
-    who: Callable[[object, object], bool]
-    requires: tuple[str, ...] = ()
-
-    @property
-    def who_name(self) -> str:
-        return self.who.__name__
 
 
 UNDECIDED = (Status.DRAFT, Status.PENDING, Status.PUBLISHED, Status.UNDER_REVIEW)
