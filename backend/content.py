@@ -75,12 +75,12 @@ class Kind:
     # (obj, person, viewer) -> the person (a User) or a dict standing in for them;
     # None: people show as they are
     shows_person: Callable[[Any, Any, Any], Any] | None = None
-    author_id: Callable[[Any], int | None] = lambda _obj: None  # whom hiding it tells
     on_visibility: Callable[..., None] = _nothing  # (session, obj, hidden) after hide/restore
     # moderation: (obj, viewer) -> context for moderators; None: it cannot be flagged
     describe: Callable[[Any, Any], dict] | None = None
     is_new_content: Callable[[], ColumnElement[bool]] | None = None  # "new" in the queue
-    # the column holding the author's user id (to tell new accounts' content in the queue)
+    # the column holding the author's user id: whom hiding it tells, and (in the queue)
+    # which content comes from new accounts
     author_column: Callable[[], ColumnElement] | None = None
     commenting: Commenting | None = None
     # (session, media key) -> the objects of this kind that show that photo rendition
@@ -91,6 +91,10 @@ class Kind:
         if not id_in_range(obj_id):
             raise NotFound(f"No {self.name} {obj_id}.")
         return self.load(session, obj_id)
+
+    def author_id(self, obj) -> int | None:
+        """The id of who wrote ``obj`` (from :attr:`author_column`), or None."""
+        return None if self.author_column is None else getattr(obj, self.author_column().key)
 
     def person(self, obj, person, viewer):
         """How ``person`` shows to ``viewer`` on ``obj`` (see :attr:`shows_person`)."""

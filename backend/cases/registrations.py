@@ -65,7 +65,6 @@ content.register(
     load=get_case,
     can_view=can_view_case,
     shows_person=shows_person,
-    author_id=lambda case: case.reporter_id,
     on_visibility=visibility_changed,
     describe=_describe,
     is_new_content=lambda: Case.id.isnot(None),

@@ -52,7 +52,6 @@ content.register(
     load=_load,
     can_view=_can_view,
     shows_person=_shows_person,
-    author_id=lambda comment: comment.author_id,
     on_visibility=service.comment_visibility_changed,
     describe=_describe,
     is_new_content=_is_new_content,

@@ -48,7 +48,6 @@ content.register(
     model=Proposal,
     load=queries.load,
     can_view=queries.can_view,
-    author_id=lambda proposal: proposal.author_id,
     on_visibility=service.visibility_changed,
     describe=_describe,
     is_new_content=lambda: Proposal.status.in_([str(s) for s in PUBLIC_STATUSES]),
