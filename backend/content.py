@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -42,6 +43,17 @@ def display_name(shown) -> str | None:
     if shown is None:
         return None
     return shown["display_name"] if isinstance(shown, dict) else shown.display_name
+
+
+def showing_photo(model: type, photo_model: type) -> Callable[[Session, str], list]:
+    """A kind's :attr:`Kind.photos`: the ``model`` rows whose ``photo_model`` rows (with
+    ``key`` and ``thumb_key``) hold the rendition ``key``."""
+
+    def find(session: Session, key: str) -> list:
+        shows = or_(photo_model.key == key, photo_model.thumb_key == key)
+        return list(session.scalars(select(model).join(photo_model).where(shows)).unique())
+
+    return find
 
 
 def _never(_viewer, _obj) -> bool:

@@ -54,11 +54,6 @@ def _on_comment(session: Session, case: Case, comment, actor) -> None:
         service.adjust_comments_count(session, case, 1)
 
 
-def _photos(session: Session, key: str) -> list[Case]:
-    stmt = select(Case).join(CasePhoto).where(or_(CasePhoto.key == key, CasePhoto.thumb_key == key))
-    return list(session.scalars(stmt).unique())
-
-
 content.register(
     "case",
     model=Case,
@@ -75,7 +70,7 @@ content.register(
         on_comment=_on_comment,
         count_changed=service.adjust_comments_count,
     ),
-    photos=_photos,
+    photos=content.showing_photo(Case, CasePhoto),
 )
 
 

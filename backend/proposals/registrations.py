@@ -9,7 +9,6 @@ the proposal over HTTP.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend import content
@@ -34,15 +33,6 @@ def _describe(proposal: Proposal, _viewer) -> dict:
     }
 
 
-def _photos(session: Session, key: str) -> list[Proposal]:
-    stmt = (
-        select(Proposal)
-        .join(ProposalPhoto)
-        .where(or_(ProposalPhoto.key == key, ProposalPhoto.thumb_key == key))
-    )
-    return list(session.scalars(stmt).unique())
-
-
 content.register(
     "proposal",
     model=Proposal,
@@ -57,7 +47,7 @@ content.register(
         on_comment=service.on_comment,
         count_changed=service.comments_changed,
     ),
-    photos=_photos,
+    photos=content.showing_photo(Proposal, ProposalPhoto),
 )
 
 
