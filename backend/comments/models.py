@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -19,6 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend import content
 from backend.db import TimestampMixin, UTCDateTime, utcnow
 from backend.extensions import db
+
+
+def edit_window() -> timedelta:
+    """How long after posting its author may still rewrite a comment."""
+    return timedelta(minutes=current_app.config["COMMENT_EDIT_WINDOW_MINUTES"])
 
 
 class Comment(TimestampMixin, db.Model):
@@ -83,6 +89,19 @@ class Comment(TimestampMixin, db.Model):
         """Show the author as ``viewer`` may see them in what is dumped next (the public's
         view until this is called)."""
         self._viewer = viewer
+
+    @property
+    def mine(self) -> bool:
+        """The viewer wrote it: theirs to delete (and to edit until ``editable_until``)."""
+        viewer = getattr(self, "_viewer", None)
+        return getattr(viewer, "is_authenticated", False) and self.author_id == viewer.id
+
+    @property
+    def editable_until(self) -> datetime | None:
+        """Until when the viewer may still rewrite it; None unless it is theirs and visible."""
+        if not (self.mine and self.visible):
+            return None
+        return self.created_at + edit_window()
 
     @property
     def shown_author(self):

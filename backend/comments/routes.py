@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 from flask_smorest import Blueprint
 
@@ -22,10 +20,6 @@ from backend.pagination import page_of
 from backend.ratelimit import limited
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comments and notes")
-
-
-def _edit_window() -> timedelta:
-    return timedelta(minutes=current_app.config["COMMENT_EDIT_WINDOW_MINUTES"])
 
 
 def _display_depth() -> int:
@@ -94,9 +88,7 @@ def get_comment(comment_id):
 @blp.response(200, CommentSchema)
 def edit_comment(data, comment_id):
     """The author corrects a comment shortly after posting it; it is marked edited."""
-    comment = service.edit_comment(
-        db.session, comment_id, user(), body=data["body"], edit_window=_edit_window()
-    )
+    comment = service.edit_comment(db.session, comment_id, user(), body=data["body"])
     db.session.commit()
     return comment
 

@@ -37,11 +37,19 @@ class CommentSchema(Schema):
     my_vote = fields.Integer(
         validate=validate.OneOf([-1, 0, 1]), metadata={"description": "0 when none."}
     )
+    mine = fields.Boolean(
+        metadata={"description": "You wrote it: you may delete it, and edit it until then."}
+    )
+    editable_until = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "Until when you may still edit it; null unless it is yours."},
+    )
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
 
-live_comment_schema = CommentSchema(exclude=("my_vote",))
+# Live payloads go to everyone in a room, so they leave out what depends on who reads them.
+live_comment_schema = CommentSchema(exclude=("my_vote", "mine", "editable_until"))
 
 
 class CommentCreateSchema(Schema):

@@ -7,8 +7,6 @@ a person is asked of its kind in :mod:`backend.content`.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import String, and_, cast, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
@@ -25,7 +23,6 @@ from backend.live.publish import publish
 from backend.pagination import paginate
 from backend.text import clean_text
 
-DEFAULT_EDIT_WINDOW = timedelta(minutes=15)
 DEFAULT_DISPLAY_DEPTH = DEFAULTS["COMMENT_DISPLAY_DEPTH"]
 
 
@@ -246,13 +243,13 @@ def edit_comment(
     actor,
     *,
     body: str,
-    edit_window: timedelta = DEFAULT_EDIT_WINDOW,
 ) -> Comment:
-    """The author rewrites the comment within ``edit_window`` of posting it; marked edited."""
+    """The author rewrites the comment until its ``editable_until``; marked edited."""
     comment = _own_comment(session, comment_id, actor, admin_too=False)
     if comment.hidden:
         raise Forbidden("A moderator hid this comment; it cannot be edited.", code="hidden")
-    if utcnow() > comment.created_at + edit_window:
+    comment.show_to(actor)
+    if comment.editable_until is None or utcnow() > comment.editable_until:
         raise Conflict("The time to edit this comment is over.", code="edit_window_closed")
     text = clean_text(body, "body", max_length=BODY_MAX, multiline=True)
     if text != comment.body:

@@ -130,6 +130,42 @@ def test_comment_on_a_proposal_and_reply_to_a_comment(make_context, server):
     assert server.public.ok("GET", f"/proposals/{proposal['id']}")["comments"] == 3
 
 
+def test_the_author_edits_and_deletes_an_older_comment_after_a_reload(make_context, server):
+    author = make_context()
+    sign_up(author)
+    proposal = publish(author)
+    other = make_context()
+    sign_up(other)
+    theirs = api_in(
+        other, "POST", f"/proposals/{proposal['id']}/comments", {"body": "Not mine"}, expect=201
+    )
+    mine = api_in(
+        author, "POST", f"/proposals/{proposal['id']}/comments", {"body": "Typo hre"}, expect=201
+    )
+    page = author.new_page()
+    page.goto(f"/proposals/{proposal['id']}")  # a fresh load: only the server says whose
+    wait_for_screen(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    stranger = page.get_by_test_id("comment").filter(has_text="Not mine")
+    expect(stranger).to_be_visible()
+    expect(stranger.get_by_test_id("comment-edit")).to_have_count(0)
+    expect(stranger.get_by_test_id("comment-delete")).to_have_count(0)
+
+    own = page.locator(f'[data-comment-id="{mine["id"]}"]')
+    own.get_by_test_id("comment-edit").click()
+    own.get_by_test_id("comment-edit-input").fill("Typo here")
+    own.locator('form.comment-edit button[type="submit"]').click()
+    expect(own.locator(".comment-body")).to_have_text("Typo here")
+    stored = server.public.ok("GET", f"/comments/{mine['id']}")
+    assert (stored["body"], stored["edited"]) == ("Typo here", True)
+
+    own.get_by_test_id("comment-delete").click()
+    expect(own).to_have_count(0)
+    listed = server.public.ok("GET", f"/proposals/{proposal['id']}/comments")["items"]
+    assert [c["id"] for c in listed] == [theirs["id"]]
+
+
 def test_an_anonymous_visitor_reads_proposals_and_the_moderation_log(make_context, server):
     admin = make_context()
     sign_in(admin, ADMIN_EMAIL)

@@ -311,6 +311,37 @@ def test_my_vote_in_lists_is_per_viewer(client, proposal, make_comment, make_use
     assert _listed(client, proposal)["items"][0]["my_vote"] == 0
 
 
+@pytest.mark.parametrize("app_overrides", [{"COMMENT_EDIT_WINDOW_MINUTES": 7}], indirect=True)
+def test_mine_and_editable_until_are_per_viewer(
+    client, proposal, make_comment, make_user, token_for
+):
+    author, other = make_user(), make_user()
+    comment = make_comment(proposal, author, body="Mine")
+    created = db.session.get(Comment, comment.id).created_at
+    theirs = _listed(client, proposal, token_for(author))["items"][0]
+    assert theirs["mine"] is True
+    assert theirs["editable_until"] == (created + timedelta(minutes=7)).isoformat()
+    for headers in (token_for(other), {}):
+        seen = _listed(client, proposal, headers)["items"][0]
+        assert (seen["mine"], seen["editable_until"]) == (False, None)
+    one = client.get(f"/api/v1/comments/{comment.id}", headers=token_for(author)).get_json()
+    assert one["mine"] is True
+    posted = _post(client, proposal, token_for(other), body="Reply", parent_id=comment.id)
+    assert posted.get_json()["mine"] is True
+
+
+def test_a_deleted_comment_is_no_longer_editable_by_its_author(
+    client, proposal, make_comment, make_user, token_for
+):
+    author = make_user()
+    comment = make_comment(proposal, author, body="Mine")
+    make_comment(proposal, make_user(), body="A reply keeps its place", parent=comment)
+    client.delete(f"/api/v1/comments/{comment.id}", headers=token_for(author))
+    placeholder = _listed(client, proposal, token_for(author))["items"][0]
+    assert placeholder["deleted"] is True
+    assert (placeholder["mine"], placeholder["editable_until"]) == (True, None)
+
+
 @pytest.mark.parametrize("value", [0, 2, -2, "1", True, None, 1.0])
 def test_vote_values_other_than_plus_or_minus_one_are_422(
     client, proposal, make_comment, as_role, value

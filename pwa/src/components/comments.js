@@ -1,7 +1,7 @@
 // Public comments, threaded one level deep, votable; used by cases (public replies) and proposals.
 import { h, icon, nextId, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { create, del, get, newKey, put } from '../api.js';
+import { create, del, get, newKey, patch, put } from '../api.js';
 import { formatDateTime, formatNumber, relativeTime } from '../format.js';
 import { errorState, setBusy, showFieldErrors, skeletonList, clearFieldErrors } from '../ui.js';
 import { itemsOf } from './case-card.js';
@@ -57,9 +57,58 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
       h('p', { class: 'comment-body' }, c.hidden ? t('comments.hidden') : c.body),
       h('div', { class: 'comment-actions' }, up, score, down,
         user && !c.parent_id ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => openReply(c, li) }, icon('reply'), t('comments.reply')) : null,
-        user && !c.internal && !c.hidden && !isOwnComment(c, user) ? flagButton({ targetType: 'comment', targetId: c.id, user }) : null),
+        user && !c.internal && !c.hidden && !isOwnComment(c, user) ? flagButton({ targetType: 'comment', targetId: c.id, user }) : null,
+        ...ownActions(c, () => li)),
       c.parent_id ? null : h('ul', { class: 'replies' }));
     return li;
+  }
+
+  // Edit (while the server's editable_until lasts) and delete, on what the viewer wrote.
+  function ownActions(c, liOf) {
+    if (!isOwnComment(c, user) || c.deleted) return [];
+    const editable = c.editable_until && new Date(c.editable_until) > Date.now();
+    return [
+      editable ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'comment-edit', onclick: () => openEdit(c, liOf()) }, icon('edit'), t('comments.edit')) : null,
+      h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'comment-delete', onclick: () => remove(c, liOf()) }, icon('x'), t('comments.delete')),
+    ];
+  }
+
+  async function remove(c, li) {
+    if (!window.confirm(t('comments.deleteConfirm'))) return;
+    try {
+      await del(`/comments/${c.id}`, undefined, { signal });
+      apply({ change: 'deleted', comment: { id: c.id } });
+    } catch (err) { window.alert(err.message || t('error.generic')); }
+  }
+
+  function openEdit(c, li) {
+    const bodyEl = li.querySelector(':scope > .comment-body');
+    if (li.querySelector(':scope > form.comment-edit')) return;
+    const id = nextId('comment-edit');
+    const text = h('textarea', { id, name: 'body', rows: 3, required: true, maxlength: 4000, 'data-testid': 'comment-edit-input' }, c.body ?? '');
+    const save = h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, icon('check'), t('comments.save'));
+    const form = h('form', { class: 'composer comment-edit', novalidate: true },
+      h('div', { class: 'field' }, h('label', { for: id }, t('comments.editLabel')), text),
+      h('div', { class: 'row' }, save, h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => { form.remove(); bodyEl.hidden = false; } }, t('action.cancel'))));
+    form.onsubmit = async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      if (!text.value.trim()) { showFieldErrors(form, { fields: { body: [t('form.requiredField')] } }); return; }
+      setBusy(save, true);
+      try {
+        const saved = await patch(`/comments/${c.id}`, { body: text.value.trim() }, { signal });
+        Object.assign(c, saved);
+        bodyEl.textContent = saved.body ?? '';
+        form.remove();
+        bodyEl.hidden = false;
+        flash(li);
+      } catch (err) {
+        showFieldErrors(form, err);
+      } finally { setBusy(save, false); }
+    };
+    bodyEl.hidden = true;
+    bodyEl.after(form);
+    text.focus();
   }
 
   function openReply(parent, li) {
@@ -115,9 +164,13 @@ export function commentsSection({ base, user, signal, title, staff = null }) {
         const internal = desk ? desk.internal() : undefined;
         const sent = text.value;
         const c = await create(`${base}/comments`, { body: sent.trim(), parent_id: parentId, internal }, { key, signal });
-        c.mine = true; // the payload does not say whose a comment is: no "report" on what one just wrote
-        add(c, { highlight: true });
-        byId.get(String(c.id))?.querySelector('.flag-btn')?.remove(); // in case it came live first
+        const live = byId.get(String(c.id)); // a live copy that came first does not know it is ours
+        if (live) {
+          const fresh = item(c);
+          live.replaceWith(fresh);
+          byId.set(String(c.id), fresh);
+          flash(fresh);
+        } else add(c, { highlight: true });
         if (text.value === sent) text.value = ''; // keep what was typed since (the reply came live first)
         key = null;
         onDone?.();
