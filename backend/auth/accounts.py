@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.aftercommit import after_commit
-from backend.audit.service import record
 from backend.auth import personal_data, tokens
 from backend.auth.models import Membership, User
 from backend.auth.passwords import hash_password, verify_password
@@ -18,9 +17,14 @@ from backend.db import utcnow
 from backend.errors import Forbidden, ValidationFailed
 from backend.mail import service as mail
 
+signals = Namespace()
 # Sent (session, user=) inside the transaction that closes an account: the domains that
 # keep something live for that person (push devices) end it, and it commits with the rest.
-account_closing = Namespace().signal("account_closing")
+account_closing = signals.signal("account_closing")
+# Sent (session, user=, action=, after=) for a change the person made to their own account
+# that the audit log records (backend.audit.registrations), in the same transaction. Only
+# the fact is kept, never an address: the log outlives an erased account.
+account_changed = signals.signal("account_changed")
 
 
 def _link(path: str, token: str) -> str:
@@ -71,10 +75,9 @@ def _address_free(session: Session, user: User, email: str) -> None:
 def _apply_email_change(session: Session, token: str) -> User:
     user, payload = tokens.read(session, tokens.EMAIL_CHANGE, token)
     _address_free(session, user, payload["e"])
-    before = {"email": user.email}
     user.email = payload["e"]
     user.email_verified_at = utcnow()
-    record(session, user.id, "account.email_changed", "user", user.id, before=before)
+    account_changed.send(session, user=user, action="account.email_changed")
     session.flush()
     return user
 
@@ -97,7 +100,7 @@ def confirm_password_reset(session: Session, token: str, password: str) -> User:
     user.password_hash = hash_password(password)
     user.email_verified_at = user.email_verified_at or utcnow()  # the link reached them
     personal_data.end_sessions(session, user)
-    record(session, user.id, "account.password_reset", "user", user.id)
+    account_changed.send(session, user=user, action="account.password_reset")
     session.flush()
     return user
 
@@ -133,7 +136,7 @@ def request_deletion(session: Session, user: User, password: str) -> None:
     user.active = False
     personal_data.end_sessions(session, user)
     account_closing.send(session, user=user)
-    record(session, user.id, "account.deleted", "user", user.id, after={"role": user.role})
+    account_changed.send(session, user=user, action="account.deleted", after={"role": user.role})
     session.flush()
     after_commit(session, enqueue, erase_job, user.id)
 

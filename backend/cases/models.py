@@ -132,7 +132,9 @@ class Case(TimestampMixin, db.Model):
     # concurrent change, and the transition claims the row with it.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     source: Mapped[str] = mapped_column(String(20), nullable=False, default="app")
-    # Contact given with the report by someone without an account (e.g. over Open311).
+    # Contact given with the report by someone without an account (e.g. over Open311);
+    # cleared when the reporter's account is erased.
+    CONTACT_COLUMNS = ("contact_name", "contact_email", "contact_phone")
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))

@@ -13,11 +13,12 @@ by the staff handling the case (``is_case_handler``) and go to ``case:<id>:inter
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from backend import content
 from backend.auth.permissions import is_member
+from backend.auth.personal_data import account_erasing
 from backend.cases import followers, service  # noqa: F401  (followers: its receivers)
 from backend.cases.access import can_view_case, get_case, is_case_handler, shows_person
 from backend.cases.broadcast import department_codes, event_payload, visibility_changed
@@ -160,3 +161,14 @@ register_room(
     missed=_missed_department,
     ident=_department_code,
 )
+
+
+@account_erasing.connect
+def _anonymise_reports(session: Session, *, user_id: int) -> None:
+    """The city keeps an erased person's cases, filed anonymously and without a contact."""
+    session.execute(
+        update(Case)
+        .where(Case.reporter_id == user_id)
+        .values(anonymous=True, **dict.fromkeys(Case.CONTACT_COLUMNS))
+        .execution_options(synchronize_session=False)
+    )

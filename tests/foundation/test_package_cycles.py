@@ -16,8 +16,6 @@ PACKAGES = {p.name for p in BACKEND.iterdir() if (p / "__init__.py").is_file()}
 KNOWN = {
     # auth is the base every domain asks for identity and permissions, yet closing or
     # erasing an account still reaches into the domains that hold its traces.
-    ("auth", "audit"),  # accounts.py records account changes in the audit log
-    ("auth", "cases"),  # personal_data.erase anonymises the person's cases
     ("auth", "departments"),  # service.set_memberships finds departments by code
 }
 

@@ -10,6 +10,7 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
+from backend.audit.models import AuditEntry
 from backend.extensions import db
 from backend.mail.models import OutgoingMail
 from tests.helpers import PASSWORD, error_of
@@ -139,6 +140,12 @@ def test_a_new_address_is_confirmed_on_the_new_address(client, inbox, make_user,
     assert client.get("/api/v1/me", headers=headers).get_json()["email"] == "ana@new.example"
     again = client.post("/api/v1/auth/verify", json={"token": token_in(message)})
     assert error_of(again)["code"] == "token_used"
+    # The audit log keeps the fact, by account number, never an address.
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "account.email_changed")
+    )
+    assert (entry.actor_id, entry.target_id) == (ana.id, str(ana.id))
+    assert "example" not in repr((entry.before, entry.after))
 
 
 def test_changing_to_a_taken_address_is_refused(client, make_user, token_for):
