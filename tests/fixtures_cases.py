@@ -10,8 +10,8 @@ import pytest
 
 from backend.cases import service
 from backend.cases.models import Case, Status
-from backend.cases.photos import media_storage
 from backend.extensions import db
+from backend.media.storage import media_storage
 
 # The actions that lead from a new case to each status (merge needs a target: see below).
 PATHS: dict[str, list[str]] = {

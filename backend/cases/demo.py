@@ -22,9 +22,10 @@ from backend.cases import cohandling, engagement, service, sla
 from backend.cases.broadcast import quietly
 from backend.cases.effects import Policy
 from backend.cases.models import Case, Status
-from backend.cases.photos import media_storage, process_photos
 from backend.db import utcnow
 from backend.departments.models import Category
+from backend.media.storage import media_storage
+from backend.media.uploads import process_photos
 
 COUNT = 240
 PHOTO_EVERY = 12  # one case in this many has a photo

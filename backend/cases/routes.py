@@ -12,8 +12,7 @@ from flask_smorest import Blueprint
 
 from backend.auth.permissions import Permission, require
 from backend.auth.session import user
-from backend.cases import engagement, photos, queries, service
-from backend.cases.bodies import body_doc, parse_body
+from backend.cases import engagement, queries, service
 from backend.cases.effects import Policy
 from backend.cases.schemas import (
     CaseCreateFormSchema,
@@ -38,6 +37,9 @@ from backend.cases.viewer import attach_viewers
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.idempotency import idempotent
+from backend.media.bodies import body_doc, parse_body
+from backend.media.storage import media_storage
+from backend.media.uploads import prepare_photos, refused_photo
 from backend.pagination import page_of, paginate
 from backend.ratelimit import creations
 
@@ -49,7 +51,7 @@ blp = Blueprint(
 
 
 def _storage():
-    return photos.media_storage(current_app.config["DATA_DIR"])
+    return media_storage(current_app.config["DATA_DIR"])
 
 
 def _policy():
@@ -80,7 +82,7 @@ def _created_by_user() -> str:
 def _spends_budget(response) -> bool:
     """Filed reports count, and so do reports refused for their photos (the decoding was
     done); other refusals do not."""
-    return response.status_code < 300 or photos.refused_photo(response)
+    return response.status_code < 300 or refused_photo(response)
 
 
 @blp.route("/cases", methods=["GET"])
@@ -114,7 +116,7 @@ def create_case():
     """Report a problem, as JSON or as multipart with up to 5 `photos`."""
     acting = require(user(), Permission.REPORT)
     data, uploads = parse_body(CaseCreateSchema, CaseCreateFormSchema)
-    images = photos.prepare_photos(db.session, _storage(), uploads)
+    images = prepare_photos(db.session, _storage(), uploads)
     case = service.create_case(db.session, acting, data, images=images, storage=_storage())
     db.session.commit()
     return _case_response(case, 201)
@@ -175,7 +177,7 @@ def transition(case_id):
     case = service.case_for(db.session, case_id, acting)
     data, uploads = parse_body(TransitionSchema, TransitionFormSchema)
     service.authorize_transition(acting, case, data["action"], photo_count=len(uploads))
-    images = photos.prepare_photos(db.session, _storage(), uploads)
+    images = prepare_photos(db.session, _storage(), uploads)
     service.transition(
         db.session, case, acting, data, images=images, storage=_storage(), policy=_policy()
     )

@@ -34,6 +34,7 @@ from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.errors import Conflict, Forbidden, ValidationFailed
 from backend.ids import ID_MAX
+from backend.media import uploads
 from backend.media.processing import ProcessedImage
 from backend.media.storage import Storage
 from backend.text import clean_text
@@ -64,7 +65,7 @@ def create_case(
     now: datetime | None = None,
     source: str = "app",
 ) -> Case:
-    """File a report. ``images`` were validated already (:func:`photos.process_photos`);
+    """File a report. ``images`` were validated already (:func:`uploads.process_photos`);
     their renditions are written only once everything else is known to be valid.
 
     An urgent report is accepted and assigned at once by the system, and every department
@@ -72,7 +73,7 @@ def create_case(
     """
     require(actor, Permission.REPORT)
     now = now or utcnow()
-    photos.check_count(len(images))
+    uploads.check_count(len(images))
     category = _active_category(session, data.get("category"))
     extra_departments = _extra_departments(session, actor, data)
     case = _new_case(session, actor, category, data, _location(data, images), now)
@@ -186,7 +187,7 @@ def _location(data: dict, images: list[ProcessedImage]) -> tuple[float, float]:
     lat, lon = data.get("lat"), data.get("lon")
     if lat is not None and lon is not None:
         return lat, lon
-    position = photos.first_position(images) if lat is None and lon is None else None
+    position = uploads.first_position(images) if lat is None and lon is None else None
     if position is None:
         missing = {
             k: ["Give the location (or a photo with a GPS position)."] for k in ("lat", "lon")

@@ -9,10 +9,11 @@ from flask_smorest import Blueprint
 
 from backend.auth.permissions import Permission, require
 from backend.auth.session import user
-from backend.cases import photos
-from backend.cases.bodies import body_doc, parse_body
 from backend.extensions import db
 from backend.idempotency import idempotent
+from backend.media.bodies import body_doc, parse_body
+from backend.media.storage import media_storage
+from backend.media.uploads import prepare_photos
 from backend.pagination import page_of, single_page
 from backend.proposals import queries, service, topics
 from backend.proposals.schemas import (
@@ -73,8 +74,8 @@ def create_proposal():
     once unless `draft` is true (or held as `pending` when the city reviews proposals)."""
     acting = require(user(), Permission.REPORT)
     data, uploads = parse_body(ProposalCreateSchema, ProposalCreateFormSchema)
-    storage = photos.media_storage(current_app.config["DATA_DIR"])
-    images = photos.prepare_photos(db.session, storage, uploads)
+    storage = media_storage(current_app.config["DATA_DIR"])
+    images = prepare_photos(db.session, storage, uploads)
     proposal = service.create_proposal(
         db.session, acting, data, images=images, storage=storage, review=_review()
     )

@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 from backend import content
 from backend.auth.permissions import Permission, require, require_user
-from backend.cases import photos
 from backend.comments.voting import set_vote
 from backend.config import DEFAULTS
 from backend.db import utcnow
 from backend.departments.models import Category
 from backend.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from backend.live.publish import publish, reset_room
+from backend.media import uploads
 from backend.media.processing import ProcessedImage
 from backend.media.storage import Storage
 from backend.proposals.models import (
@@ -119,15 +119,15 @@ def _apply(session: Session, proposal: Proposal, data: dict) -> None:
 def _attach_photos(
     session: Session, proposal: Proposal, images: list[ProcessedImage], storage, actor
 ) -> None:
-    """Rows for photos whose files :func:`photos.prepare_photos` wrote already (or writes now,
+    """Rows for photos whose files :func:`uploads.prepare_photos` wrote already (or writes now,
     for callers outside a request); files are deleted again if the transaction fails."""
     for image in images:
         large = image.renditions["large"]
         thumb = image.renditions.get("thumb", large)
         proposal.photos.append(
             ProposalPhoto(
-                key=photos.store_file(session, storage, large.data),
-                thumb_key=photos.store_file(session, storage, thumb.data),
+                key=uploads.store_file(session, storage, large.data),
+                thumb_key=uploads.store_file(session, storage, thumb.data),
                 width=large.width,
                 height=large.height,
                 uploaded_by_id=actor.id,

@@ -7,8 +7,8 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from backend.cases.models import Case, CaseEvent, CasePhoto, Status
-from backend.cases.photos import media_storage
 from backend.extensions import db
+from backend.media.storage import media_storage
 
 
 def test_demo_cases(app):

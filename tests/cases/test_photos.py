@@ -278,9 +278,9 @@ def test_bad_after_photos_leave_the_case_as_it_was(upload, make_case, city, app,
 
 
 def test_other_transitions_take_no_photos(upload, make_case, city, app, monkeypatch):
-    from backend.cases import photos
+    from backend.media import uploads
 
-    monkeypatch.setattr(photos, "process_image", lambda *_: pytest.fail("processed"))
+    monkeypatch.setattr(uploads, "process_image", lambda *_: pytest.fail("processed"))
     case = make_case("submitted")
     url = f"/api/v1/cases/{case.id}/transitions"
     response = upload(imagegen.jpeg(), user=city.staff, url=url, action="accept")
@@ -289,9 +289,9 @@ def test_other_transitions_take_no_photos(upload, make_case, city, app, monkeypa
 
 
 def test_photos_are_not_processed_for_someone_who_may_not_act(upload, make_case, city, monkeypatch):
-    from backend.cases import photos
+    from backend.media import uploads
 
-    monkeypatch.setattr(photos, "process_image", lambda *_: pytest.fail("processed"))
+    monkeypatch.setattr(uploads, "process_image", lambda *_: pytest.fail("processed"))
     case = make_case("in_progress")
     url = f"/api/v1/cases/{case.id}/transitions"
     response = upload(imagegen.jpeg(), user=city.resident, url=url, action="resolve", note="x")

@@ -108,7 +108,9 @@ def test_random_action_sequences_keep_the_invariants(app, client, city, token_fo
             after = db.session.get(Case, case_id).status
             events = _events(case_id)
             if response.status_code == 200:
-                assert len(events) == count + 1
+                assert len(events) == count + 1, [
+                    (e.action, e.from_status, e.to_status) for e in events
+                ]
                 assert (events[-1].action, events[-1].from_status) == (action, before)
                 assert events[-1].to_status == after == TRANSITIONS[action].target
                 self.transitions_done[case_id] += 1

@@ -12,9 +12,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from backend.cases import photos
 from backend.cases.models import CasePhoto
 from backend.extensions import db, limiter
+from backend.media import uploads
 from backend.proposals.models import ProposalPhoto
 from tests import imagegen
 
@@ -51,13 +51,13 @@ def _sqlite_write_lock_is_free(app) -> bool:
 def seen_while_processing(app, monkeypatch):
     """What held while photos were being processed: an open transaction, the write lock."""
     seen = []
-    real = photos.process_photos
+    real = uploads.process_photos
 
-    def spy(uploads):
+    def spy(files):
         seen.append((db.session().in_transaction(), _sqlite_write_lock_is_free(app)))
-        return real(uploads)
+        return real(files)
 
-    monkeypatch.setattr(photos, "process_photos", spy)
+    monkeypatch.setattr(uploads, "process_photos", spy)
     return seen
 
 
@@ -176,13 +176,13 @@ def test_three_large_uploads_do_not_fail_anyone_else(
     """Seen on SQLite: 500s on follow and comment while 3 uploads ran. Each upload's photo
     work is stretched to what it takes on a busy 2-core host, so that three of them holding
     the write lock in turn would outlast SQLite's 5 s busy timeout."""
-    real = photos.process_photos
+    real = uploads.process_photos
 
-    def slow(uploads):
+    def slow(files):
         time.sleep(SLOW_HOST_SECONDS)
-        return real(uploads)
+        return real(files)
 
-    monkeypatch.setattr(photos, "process_photos", slow)
+    monkeypatch.setattr(uploads, "process_photos", slow)
     case = make_case("accepted")
     big = [
         imagegen.encode(imagegen.picture(4000 + i, 3000), "JPEG", quality=95) for i in range(LARGE)
@@ -192,7 +192,7 @@ def test_three_large_uploads_do_not_fail_anyone_else(
     results: list = []
     start, uploading = threading.Barrier(UPLOADS + 2), threading.Event()
     uploading.set()
-    uploads = [
+    upload_threads = [
         threading.Thread(target=_large_upload, args=(app, h, big, results, start))
         for h in uploaders
     ]
@@ -204,9 +204,9 @@ def test_three_large_uploads_do_not_fail_anyone_else(
     limiter.enabled = False  # budgets have their own tests; this is about the database
     started = time.monotonic()
     try:
-        for thread in uploads + others:
+        for thread in upload_threads + others:
             thread.start()
-        for thread in uploads:
+        for thread in upload_threads:
             thread.join(timeout=120)
         uploading.clear()
         for thread in others:

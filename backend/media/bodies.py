@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import request
 from marshmallow import Schema, ValidationError, fields
 
-from backend.cases.photos import MAX_PHOTOS, read_upload
 from backend.errors import ValidationFailed
+from backend.media.uploads import MAX_PHOTOS, read_upload
 
 PHOTOS = "photos"
 
