@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.cases.models import Case
 from backend.departments.models import Category
 from backend.stats.grid import Grid
+from backend.stats.models import CaseSummary as S
 from backend.stats.service import Period
 
 MAX_CELLS = 2000
@@ -16,14 +16,14 @@ MAX_CELLS = 2000
 def hotspots(session: Session, period: Period, grid: Grid, statuses: list[str] | None) -> dict:
     """The cells with cases created in the period (of the statuses asked for), busiest
     first, each with its count and its count per category."""
-    ix, iy = grid.columns(session.get_bind().dialect.name)
-    conditions = [Case.created_at >= period.start, Case.created_at < period.end, *period.scope()]
+    ix, iy = grid.columns(session.get_bind().dialect.name, S)
+    conditions = [S.created_at >= period.start, S.created_at < period.end, *period.scope()]
     if statuses:
-        conditions.append(Case.status.in_(statuses))
+        conditions.append(S.status.in_(statuses))
     stmt = (
         select(ix.label("ix"), iy.label("iy"), Category.code, func.count().label("n"))
-        .select_from(Case)
-        .join(Category, Category.id == Case.category_id)
+        .select_from(S)
+        .join(Category, Category.id == S.category_id)
         .where(*conditions)
         .group_by(ix, iy, Category.code)
     )
