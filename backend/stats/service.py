@@ -22,7 +22,12 @@ from backend.cases.queries import overdue_condition
 from backend.departments.models import Category, Department
 from backend.errors import ValidationFailed
 from backend.stats.models import CaseSummary as S
-from backend.stats.sql import bucket, percentiles
+from backend.stats.sql import (
+    bucket,
+    in_aggregate_percentiles,
+    percentile_columns_of,
+    percentiles,
+)
 
 MILESTONES = ("accept", "resolve", "close")
 CITY = 0  # the group key of city-wide figures
@@ -141,18 +146,23 @@ def _figures(session: Session, period: Period, now: datetime, by: Grouping | Non
     dialect = session.get_bind().dialect.name
     group = by(S.created_at) if by else literal(CITY, Integer)
     received = [S.created_at >= period.start, S.created_at < period.end, *period.scope()]
+    hours = {name: S.__table__.c[f"{name}_hours"] for name in MILESTONES}
+    inline = in_aggregate_percentiles(dialect)  # PostgreSQL: in the same scan as the counts
     results: dict = {}
-    for row in session.execute(_received_counts(received, group, now)):
+    for row in session.execute(_received_counts(received, group, now, hours if inline else {})):
         figures = results.setdefault(row.g, _empty())
         figures.update(
             received=row.received,
+            by_status={s.value: n for s in Status if (n := row._mapping[f"status_{s}"])},
             open=row.open or 0,
             overdue=row.overdue or 0,
             rework_rate=_rate(row.reworked, row.resolved_once),
             transfer_rate=_rate(row.transferred, row.assigned),
         )
-    for row in session.execute(_status_counts(received, group)):
-        results[row.g]["by_status"][row.status] = row.count
+        if inline:
+            for name in MILESTONES:
+                median, p90 = row._mapping[f"{name}_p50"], row._mapping[f"{name}_p90"]
+                figures["hours"][name] = {"median": _round(median), "p90": _round(p90)}
     closed_group = by(S.closed_at) if by else group
     for row in session.execute(_closed_counts(period, closed_group)):
         figures = results.setdefault(row.g, _empty())
@@ -161,27 +171,40 @@ def _figures(session: Session, period: Period, now: datetime, by: Grouping | Non
             on_time_closure_rate=_rate(row.on_time, row.closed),
             satisfaction={"mean": _round(row.mean), "count": row.rated},
         )
-    for name in MILESTONES:
-        values = select(group, S.__table__.c[f"{name}_hours"]).where(*received)
-        for row in session.execute(percentiles(values, (0.5, 0.9), dialect)):
-            median, p90 = row[1], row[2]
-            results[row[0]]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
+    if not inline:
+        for name, column in hours.items():
+            values = select(group, column).where(*received)
+            for row in session.execute(percentiles(values, (0.5, 0.9), dialect)):
+                median, p90 = row[1], row[2]
+                results[row[0]]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
     return results
 
 
-def _received_counts(received, group, now: datetime):
+def _received_counts(received, group, now: datetime, hours: dict):
+    """The received-side figures in one scan: counts, counts per status, the flags, and (with
+    ``hours``, PostgreSQL) the median and p90 of each milestone."""
     is_open = S.status.not_in(FINAL_STATUSES)
     overdue = overdue_condition(now, S)
+    per_status = [
+        func.sum(case((S.status == s.value, 1), else_=0)).label(f"status_{s}") for s in Status
+    ]
+    percentile_columns = [
+        column.label(f"{name}_p{round(share * 100)}")
+        for name, value in hours.items()
+        for share, column in zip((0.5, 0.9), percentile_columns_of(value, (0.5, 0.9)), strict=True)
+    ]
     return (
         select(
             group.label("g"),
             func.count().label("received"),
+            *per_status,
             func.sum(case((is_open, 1), else_=0)).label("open"),
             func.sum(case((overdue, 1), else_=0)).label("overdue"),
             func.sum(S.assigned).label("assigned"),
             func.sum(S.transferred).label("transferred"),
             func.sum(S.resolved_once).label("resolved_once"),
             func.sum(S.reworked).label("reworked"),
+            *percentile_columns,
         )
         .where(*received)
         .group_by(*_grouping(group))
@@ -192,14 +215,6 @@ def _grouping(group) -> tuple:
     """GROUP BY the group; city-wide figures are one group without a GROUP BY (PostgreSQL
     refuses a constant there)."""
     return () if isinstance(group, Literal) else (group,)
-
-
-def _status_counts(received, group):
-    return (
-        select(group.label("g"), S.status, func.count().label("count"))
-        .where(*received)
-        .group_by(*_grouping(group), S.status)
-    )
 
 
 def _closed_counts(period: Period, group):

@@ -24,13 +24,24 @@ def bucket(moment, interval: str, dialect: str) -> ColumnElement:
     return func.strftime("%Y-%m-01", moment)
 
 
+def in_aggregate_percentiles(dialect: str) -> bool:
+    """Whether percentiles can be columns of an ordinary aggregate (one scan for every figure
+    of a group): ``percentile_cont`` on PostgreSQL; SQLite needs :func:`percentiles`."""
+    return dialect == "postgresql"
+
+
+def percentile_columns_of(value, shares: tuple[float, ...]) -> list[ColumnElement]:
+    """The aggregate columns of :func:`in_aggregate_percentiles` (NULLs ignored)."""
+    return [func.percentile_cont(share).within_group(value) for share in shares]
+
+
 def percentiles(values: Select, shares: tuple[float, ...], dialect: str) -> Select:
     """``values`` selects (group, value) rows; answers (group, p_<share>...) with the
     continuous percentile (linear interpolation, as ``percentile_cont``) of each share."""
     rows = values.subquery()
     group, value = rows.c[0], rows.c[1]
     if dialect == "postgresql":
-        columns = [func.percentile_cont(share).within_group(value) for share in shares]
+        columns = percentile_columns_of(value, shares)
         return select(group, *columns).where(value.is_not(None)).group_by(group)
     ranked = (
         select(
