@@ -21,17 +21,16 @@ def hotspots(session: Session, period: Period, grid: Grid, statuses: list[str] |
     if statuses:
         conditions.append(S.status.in_(statuses))
     stmt = (
-        select(ix.label("ix"), iy.label("iy"), Category.code, func.count().label("n"))
-        .select_from(S)
-        .join(Category, Category.id == S.category_id)
+        select(ix.label("ix"), iy.label("iy"), S.category_id, func.count().label("n"))
         .where(*conditions)
-        .group_by(ix, iy, Category.code)
+        .group_by(ix, iy, S.category_id)
     )
+    codes = dict(session.execute(select(Category.id, Category.code)).all())
     cells: dict[tuple[int, int], dict] = {}
     for row in session.execute(stmt):
         cell = cells.setdefault((row.ix, row.iy), {"count": 0, "categories": {}})
         cell["count"] += row.n
-        cell["categories"][row.code] = row.n
+        cell["categories"][codes[row.category_id]] = row.n
     busiest = sorted(cells.items(), key=lambda item: (-item[1]["count"], item[0]))[:MAX_CELLS]
     return {
         "type": "FeatureCollection",

@@ -23,6 +23,7 @@ from backend.departments.models import Category, Department
 from backend.errors import ValidationFailed
 from backend.stats.models import CaseSummary as S
 from backend.stats.sql import (
+    allow_in_memory_sorts,
     bucket,
     in_aggregate_percentiles,
     percentile_columns_of,
@@ -144,6 +145,7 @@ def _figures(session: Session, period: Period, now: datetime, by: Grouping | Non
     without it, everything is one city-wide group (``CITY``). Everything is read from the
     per-case summary rows (:class:`CaseSummary`), only those of the period."""
     dialect = session.get_bind().dialect.name
+    allow_in_memory_sorts(session)
     group = by(S.created_at) if by else literal(CITY, Integer)
     received = [S.created_at >= period.start, S.created_at < period.end, *period.scope()]
     hours = {name: S.__table__.c[f"{name}_hours"] for name in MILESTONES}
