@@ -10,7 +10,8 @@ on ``BENCH_POSTGRES_URL`` that the script creates and drops). Six departments, t
 categories; cases are spread evenly over the three years before now, with their event log
 (submit, accept, assign, start, resolve, close; transfers, reopens and rejections) and
 ratings, all seeded in the database itself from a number series (``generate_series`` on
-PostgreSQL, a recursive CTE on SQLite). The API is then called through the Flask test client
+PostgreSQL, a recursive CTE on SQLite); then migration 0013's batched backfill fills the
+statistics' per-case summary rows, timed. The API is then called through the Flask test client
 for the last 90 days and the last 365 days; each figure is the median (p50) of ``--runs``
 requests, after one warm-up. ``--explain`` prints the plans (``EXPLAIN ANALYZE``) of the
 statements one request runs.
