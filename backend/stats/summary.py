@@ -91,6 +91,13 @@ def refresh(connection: Connection, case_ids: Iterable[int]) -> None:
     table = CaseSummary.__table__
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
+        if connection.dialect.name == "postgresql":
+            # one refresh of a case at a time: a concurrent one waits here, then reads what
+            # the first committed (without the lock, its DELETE would miss the first's new
+            # row and its INSERT collide with it)
+            connection.execute(
+                select(Case.id).where(Case.id.in_(chunk)).order_by(Case.id).with_for_update()
+            )
         connection.execute(delete(table).where(table.c.case_id.in_(chunk)))
         connection.execute(
             insert(table).from_select(

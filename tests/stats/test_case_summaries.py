@@ -155,3 +155,35 @@ def test_the_migration_backfill_writes_the_live_rows(changed_story, batch):
     assert summary.backfill(connection, batch=batch) == len(live)
     db.session.commit()
     assert stored() == live
+
+
+@pytest.mark.postgresql_only
+def test_two_refreshes_of_one_case_at_once_both_succeed(app, story):  # noqa: F811
+    """The second waits for the first's commit, then rewrites the row (no duplicate key)."""
+    import threading
+
+    case_id = story["A"].id
+    db.session.commit()
+    engine = db.engine
+    first = engine.connect()
+    first.begin()
+    summary.refresh(first, [case_id])  # holds the case's lock until commit
+    errors = []
+
+    def second():
+        try:
+            with engine.begin() as connection:
+                summary.refresh(connection, [case_id])
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=1)
+    waited = thread.is_alive()  # waiting for the first
+    first.commit()
+    first.close()
+    thread.join(timeout=10)
+    assert waited
+    assert errors == []
+    assert stored()[case_id] == reference(db.session.get(Case, case_id))
