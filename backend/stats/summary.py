@@ -94,9 +94,14 @@ def refresh(connection: Connection, case_ids: Iterable[int]) -> None:
         if connection.dialect.name == "postgresql":
             # one refresh of a case at a time: a concurrent one waits here, then reads what
             # the first committed (without the lock, its DELETE would miss the first's new
-            # row and its INSERT collide with it)
+            # row and its INSERT collide with it). FOR NO KEY UPDATE, like any UPDATE of the
+            # case: FOR UPDATE would also wait for rows being inserted that refer to the case
+            # (a "me too" holds KEY SHARE) and deadlock with that transaction's own UPDATE.
             connection.execute(
-                select(Case.id).where(Case.id.in_(chunk)).order_by(Case.id).with_for_update()
+                select(Case.id)
+                .where(Case.id.in_(chunk))
+                .order_by(Case.id)
+                .with_for_update(key_share=True)
             )
         connection.execute(delete(table).where(table.c.case_id.in_(chunk)))
         connection.execute(
