@@ -168,10 +168,11 @@ def _viewer_filters(viewer, args: dict) -> list[ColumnElement]:
     return conditions
 
 
-def overdue_condition(now) -> ColumnElement:
+def overdue_condition(now, table=Case) -> ColumnElement:
     """When a case is overdue: still open and past its due time (in SQL; the same rule as
-    :func:`is_overdue`)."""
-    return and_(Case.status.in_(OPEN_STATUSES), Case.due_at < now)
+    :func:`is_overdue`). ``table`` is anything with the case's ``status`` and ``due_at``
+    (the statistics' per-case summary rows)."""
+    return and_(table.status.in_(OPEN_STATUSES), table.due_at < now)
 
 
 def at_risk_condition(now, within: timedelta) -> ColumnElement:

@@ -36,9 +36,9 @@ class Grid:
     def dlon(self) -> float:
         return self.cell_m / (METRES_PER_DEGREE * max(math.cos(math.radians(self.ref_lat)), 1e-6))
 
-    def columns(self, dialect: str) -> tuple[ColumnElement, ColumnElement]:
-        """The (ix, iy) cell of each case, as SQL."""
-        return _floor(Case.lon / self.dlon, dialect), _floor(Case.lat / self.dlat, dialect)
+    def columns(self, dialect: str, table=Case) -> tuple[ColumnElement, ColumnElement]:
+        """The (ix, iy) cell of each case (of ``table``'s ``lat`` and ``lon``), as SQL."""
+        return _floor(table.lon / self.dlon, dialect), _floor(table.lat / self.dlat, dialect)
 
     def cell_of(self, lat: float, lon: float) -> tuple[int, int]:
         return math.floor(lon / self.dlon), math.floor(lat / self.dlat)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy import Boolean, Double, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import UTCDateTime, utcnow
@@ -40,3 +40,45 @@ class RecurringProblem(db.Model):
 
     category = relationship("Category", lazy="joined")
     department = relationship("Department", lazy="joined")
+
+
+class CaseSummary(db.Model):
+    """One row per case with exactly what the statistics need, so that they read only the
+    cases of the period asked for (never the event log). Written by
+    :mod:`backend.stats.summary` in the same flush as any change to the case, its events or
+    its rating; backfilled by migration 0013."""
+
+    __tablename__ = "case_summaries"
+    __table_args__ = (
+        Index("ix_case_summaries_created_at", "created_at"),
+        Index("ix_case_summaries_closed_at", "closed_at"),
+        Index("ix_case_summaries_category_id_created_at", "category_id", "created_at"),
+        Index("ix_case_summaries_department_id_created_at", "department_id", "created_at"),
+    )
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    category_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    lat: Mapped[float] = mapped_column(Double, nullable=False)
+    lon: Mapped[float] = mapped_column(Double, nullable=False)
+    # 0/1 flags from the event log, summed by the statistics
+    assigned: Mapped[int] = mapped_column(Integer, nullable=False)
+    transferred: Mapped[int] = mapped_column(Integer, nullable=False)
+    resolved_once: Mapped[int] = mapped_column(Integer, nullable=False)
+    reworked: Mapped[int] = mapped_column(Integer, nullable=False)  # resolved, then reopened
+    on_time: Mapped[int] = mapped_column(Integer, nullable=False)  # closed by its due time
+    score: Mapped[int | None] = mapped_column(Integer)
+    # hours from filing to the first accept, resolve and close
+    accept_hours: Mapped[float | None] = mapped_column(Float)
+    resolve_hours: Mapped[float | None] = mapped_column(Float)
+    close_hours: Mapped[float | None] = mapped_column(Float)
+
+
+from backend.stats import summary  # noqa: E402,F401  (registers the flush listener)

@@ -12,16 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import BindParameter as Literal
 
-from backend.cases.models import FINAL_STATUSES, Case, CaseEvent, CaseRating, Status
+from backend.cases.models import FINAL_STATUSES, Status
 from backend.cases.queries import overdue_condition
 from backend.departments.models import Category, Department
 from backend.errors import ValidationFailed
-from backend.stats.sql import bucket, hours_between, percentiles
+from backend.stats.models import CaseSummary as S
+from backend.stats.sql import (
+    allow_in_memory_sorts,
+    bucket,
+    in_aggregate_percentiles,
+    percentile_columns_of,
+    percentiles,
+)
 
 MILESTONES = ("accept", "resolve", "close")
 CITY = 0  # the group key of city-wide figures
@@ -39,11 +46,11 @@ class Period:
 
     def scope(self) -> list[ColumnElement]:
         """Which cases count at all: not hidden, in the category and department asked for."""
-        conditions = [Case.hidden.is_(False)]
+        conditions = [S.hidden.is_(False)]
         if self.category_id is not None:
-            conditions.append(Case.category_id == self.category_id)
+            conditions.append(S.category_id == self.category_id)
         if self.department_id is not None:
-            conditions.append(Case.department_id == self.department_id)
+            conditions.append(S.department_id == self.department_id)
         return conditions
 
 
@@ -53,7 +60,7 @@ def overview(session: Session, period: Period, now: datetime) -> dict:
 
 def departments(session: Session, period: Period, now: datetime) -> list[dict]:
     """Every active department (or the one asked for), ranked by on-time closure."""
-    figures = _figures(session, period, now, lambda _moment: Case.department_id)
+    figures = _figures(session, period, now, lambda _moment: S.department_id)
     query = select(Department).where(Department.active.is_(True))
     if period.department_id is not None:
         query = select(Department).where(Department.id == period.department_id)
@@ -67,7 +74,7 @@ def departments(session: Session, period: Period, now: datetime) -> list[dict]:
 def categories(session: Session, period: Period, now: datetime) -> list[dict]:
     """Every active category (of the department asked for, or the one asked for), most
     received first."""
-    figures = _figures(session, period, now, lambda _moment: Case.category_id)
+    figures = _figures(session, period, now, lambda _moment: S.category_id)
     query = select(Category).where(Category.active.is_(True))
     if period.category_id is not None:
         query = select(Category).where(Category.id == period.category_id)
@@ -135,24 +142,30 @@ def _empty() -> dict:
 def _figures(session: Session, period: Period, now: datetime, by: Grouping | None = None) -> dict:
     """``{group: figures}``. ``by(moment)`` names the group of a case from the moment that
     puts it in the period (created for the received figures, closed for the closed ones);
-    without it, everything is one city-wide group (``CITY``)."""
+    without it, everything is one city-wide group (``CITY``). Everything is read from the
+    per-case summary rows (:class:`CaseSummary`), only those of the period."""
     dialect = session.get_bind().dialect.name
-    group = by(Case.created_at) if by else literal(CITY, Integer)
-    received = _received(period)
-    milestones = _milestones(received)
+    allow_in_memory_sorts(session)
+    group = by(S.created_at) if by else literal(CITY, Integer)
+    received = [S.created_at >= period.start, S.created_at < period.end, *period.scope()]
+    hours = {name: S.__table__.c[f"{name}_hours"] for name in MILESTONES}
+    inline = in_aggregate_percentiles(dialect)  # PostgreSQL: in the same scan as the counts
     results: dict = {}
-    for row in session.execute(_received_counts(received, milestones, group, now)):
+    for row in session.execute(_received_counts(received, group, now, hours if inline else {})):
         figures = results.setdefault(row.g, _empty())
         figures.update(
             received=row.received,
+            by_status={s.value: n for s in Status if (n := row._mapping[f"status_{s}"])},
             open=row.open or 0,
             overdue=row.overdue or 0,
             rework_rate=_rate(row.reworked, row.resolved_once),
             transfer_rate=_rate(row.transferred, row.assigned),
         )
-    for row in session.execute(_status_counts(received, group)):
-        results[row.g]["by_status"][row.status] = row.count
-    closed_group = by(Case.closed_at) if by else group
+        if inline:
+            for name in MILESTONES:
+                median, p90 = row._mapping[f"{name}_p50"], row._mapping[f"{name}_p90"]
+                figures["hours"][name] = {"median": _round(median), "p90": _round(p90)}
+    closed_group = by(S.closed_at) if by else group
     for row in session.execute(_closed_counts(period, closed_group)):
         figures = results.setdefault(row.g, _empty())
         figures.update(
@@ -160,67 +173,42 @@ def _figures(session: Session, period: Period, now: datetime, by: Grouping | Non
             on_time_closure_rate=_rate(row.on_time, row.closed),
             satisfaction={"mean": _round(row.mean), "count": row.rated},
         )
-    for name in MILESTONES:
-        hours = hours_between(Case.created_at, milestones.c[name], dialect)
-        values = select(group, hours).join(milestones, milestones.c.case_id == Case.id)
-        for row in session.execute(percentiles(values, (0.5, 0.9), dialect)):
-            median, p90 = row[1], row[2]
-            results[row[0]]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
+    if not inline:
+        for name, column in hours.items():
+            values = select(group, column).where(*received)
+            for row in session.execute(percentiles(values, (0.5, 0.9), dialect)):
+                median, p90 = row[1], row[2]
+                results[row[0]]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
     return results
 
 
-def _received(period: Period):
-    return select(Case.id).where(
-        Case.created_at >= period.start, Case.created_at < period.end, *period.scope()
-    )
-
-
-def _milestones(received):
-    """Per received case: when it was first accepted, resolved and closed, and whether it
-    was ever assigned, transferred, resolved and reopened (from the event log)."""
-    e = CaseEvent
-
-    def first(condition):
-        return func.min(case((condition, e.created_at)))
-
-    def ever(condition):
-        return func.max(case((condition, 1), else_=0))
-
-    return (
-        select(
-            e.case_id.label("case_id"),
-            first(e.action == "accept").label("accept"),
-            first(e.action == "resolve").label("resolve"),
-            first(e.to_status == Status.CLOSED).label("close"),
-            ever(e.to_status == Status.ASSIGNED).label("assigned"),
-            ever(e.action == "transfer").label("transferred"),
-            ever(e.action == "resolve").label("resolved_once"),
-            ever(e.action == "reopen").label("reopened"),
-        )
-        .where(e.case_id.in_(received))
-        .group_by(e.case_id)
-        .subquery()
-    )
-
-
-def _received_counts(received, milestones, group, now: datetime):
-    is_open = Case.status.not_in(FINAL_STATUSES)
+def _received_counts(received, group, now: datetime, hours: dict):
+    """The received-side figures in one scan: counts, counts per status, the flags, and (with
+    ``hours``, PostgreSQL) the median and p90 of each milestone."""
+    is_open = S.status.not_in(FINAL_STATUSES)
+    overdue = overdue_condition(now, S)
+    per_status = [
+        func.sum(case((S.status == s.value, 1), else_=0)).label(f"status_{s}") for s in Status
+    ]
+    percentile_columns = [
+        column.label(f"{name}_p{round(share * 100)}")
+        for name, value in hours.items()
+        for share, column in zip((0.5, 0.9), percentile_columns_of(value, (0.5, 0.9)), strict=True)
+    ]
     return (
         select(
             group.label("g"),
             func.count().label("received"),
+            *per_status,
             func.sum(case((is_open, 1), else_=0)).label("open"),
-            func.sum(case((overdue_condition(now), 1), else_=0)).label("overdue"),
-            func.sum(milestones.c.assigned).label("assigned"),
-            func.sum(milestones.c.transferred).label("transferred"),
-            func.sum(milestones.c.resolved_once).label("resolved_once"),
-            func.sum(case((milestones.c.resolved_once == 1, milestones.c.reopened), else_=0)).label(
-                "reworked"
-            ),
+            func.sum(case((overdue, 1), else_=0)).label("overdue"),
+            func.sum(S.assigned).label("assigned"),
+            func.sum(S.transferred).label("transferred"),
+            func.sum(S.resolved_once).label("resolved_once"),
+            func.sum(S.reworked).label("reworked"),
+            *percentile_columns,
         )
-        .select_from(Case)
-        .outerjoin(milestones, milestones.c.case_id == Case.id)
-        .where(Case.id.in_(received))
+        .where(*received)
         .group_by(*_grouping(group))
     )
 
@@ -231,33 +219,20 @@ def _grouping(group) -> tuple:
     return () if isinstance(group, Literal) else (group,)
 
 
-def _status_counts(received, group):
-    return (
-        select(group.label("g"), Case.status, func.count().label("count"))
-        .where(Case.id.in_(received))
-        .group_by(*_grouping(group), Case.status)
-    )
-
-
 def _closed_counts(period: Period, group):
-    on_time = or_(Case.due_at.is_(None), Case.closed_at <= Case.due_at)
     return (
         select(
             group.label("g"),
             func.count().label("closed"),
-            func.sum(case((on_time, 1), else_=0)).label("on_time"),
-            func.avg(CaseRating.score).label("mean"),
-            func.count(CaseRating.score).label("rated"),
+            func.sum(S.on_time).label("on_time"),
+            func.avg(S.score).label("mean"),
+            func.count(S.score).label("rated"),
         )
-        .select_from(Case)
-        .outerjoin(CaseRating, CaseRating.case_id == Case.id)
         .where(
-            and_(
-                Case.status == Status.CLOSED,
-                Case.closed_at >= period.start,
-                Case.closed_at < period.end,
-                *period.scope(),
-            )
+            S.status == Status.CLOSED,
+            S.closed_at >= period.start,
+            S.closed_at < period.end,
+            *period.scope(),
         )
         .group_by(*_grouping(group))
     )
