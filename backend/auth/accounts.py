@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.aftercommit import after_commit
 from backend.auth import personal_data, tokens
 from backend.auth.models import Membership, User
-from backend.auth.passwords import hash_password, verify_password
+from backend.auth.passwords import UNUSABLE, hash_password, verify_password
 from backend.auth.service import _check_password, find_user_by_email
 from backend.db import utcnow
 from backend.errors import Forbidden, ValidationFailed
@@ -134,6 +134,7 @@ def request_deletion(session: Session, user: User, password: str) -> None:
             code="only_head",
         )
     user.active = False
+    user.password_hash = UNUSABLE
     personal_data.end_sessions(session, user)
     account_closing.send(session, user=user)
     account_changed.send(session, user=user, action="account.deleted", after={"role": user.role})

@@ -19,6 +19,10 @@ COMMON = {
 
 _settings = {"fast": False}
 
+# Stored for an account closed by its owner and waiting to be erased: no password matches
+# it, so signing in answers as for an unknown address.
+UNUSABLE = "!closed"
+
 
 def configure(*, fast: bool) -> None:
     """Choose the cheap hash parameters (tests only); set once by the app factory."""
@@ -30,6 +34,9 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    if password_hash == UNUSABLE:
+        burn_verification_time(password)
+        return False
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):

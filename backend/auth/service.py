@@ -24,7 +24,6 @@ from backend.auth.passwords import (
 )
 from backend.auth.permissions import Role
 from backend.db import utcnow
-from backend.departments.models import Department
 from backend.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from backend.ids import id_in_range
 from backend.text import clean_text
@@ -216,8 +215,11 @@ def revoke_api_key(session: Session, key_id: int) -> ApiKey:
     return key
 
 
-def _departments_by_code(session: Session, codes: list[str]) -> list[Department]:
-    found = session.scalars(select(Department).where(Department.code.in_(codes))).all()
+def _departments_by_code(session: Session, codes: list[str]) -> list:
+    # Department as the membership's relationship maps it: the departments package imports
+    # auth (for permissions), so auth does not import it back.
+    department = Membership.department.property.mapper.class_
+    found = session.scalars(select(department).where(department.code.in_(codes))).all()
     missing = sorted(set(codes) - {d.code for d in found})
     if missing:
         raise ValidationFailed(

@@ -170,3 +170,18 @@ def test_the_only_head_of_a_department_cannot_delete_themselves(
 def test_export_and_deletion_need_a_signed_in_person(client):
     assert client.get("/api/v1/me/export").status_code == 401
     assert client.delete("/api/v1/me", json={"password": PASSWORD}).status_code == 401
+
+
+def test_a_closed_account_waiting_for_erasure_signs_in_as_an_unknown_address(make_user):
+    """Between the request and the erasing job the account still exists: signing in must
+    not answer "deactivated", which would tell anyone the address is (was) registered."""
+    from backend.auth import accounts
+    from backend.auth.service import authenticate
+    from backend.errors import NotAuthenticated
+
+    person = make_user("resident")
+    accounts.request_deletion(db.session, person, PASSWORD)
+    with pytest.raises(NotAuthenticated) as refused:
+        authenticate(db.session, person.email, PASSWORD)
+    assert refused.value.code == "invalid_credentials"
+    db.session.rollback()
