@@ -126,8 +126,8 @@ def make_context(browser, server, request, tmp_path):
             context = browser.new_context(**settings)
         context.set_default_timeout(TIMEOUT_MS)
         context.console = []  # what the pages logged, printed when the test fails
-        context.page_errors = []  # uncaught exceptions: each one fails the test
-        context.on("console", lambda m: context.console.append(f"{m.type}: {m.text}"))
+        context.page_errors = []  # uncaught exceptions and CSP refusals: each fails the test
+        context.on("console", lambda m: _log_console(context, m))
         context.on("weberror", lambda e: context.page_errors.append(str(e.error)))
         opened.append(context)
         return context
@@ -150,6 +150,15 @@ def make_context(browser, server, request, tmp_path):
         print(f"server log (tail):\n{server.process.log()}")
     if errors and not failed:
         pytest.fail("uncaught errors in the page: " + "; ".join(errors))
+
+
+def _log_console(context, message) -> None:
+    text = f"{message.type}: {message.text}"
+    context.console.append(text)
+    if message.type == "error" and "Content Security Policy" in message.text:
+        # The production CSP refused something the PWA relies on (an inline style, say):
+        # the page works in development and breaks for residents.
+        context.page_errors.append(text)
 
 
 @pytest.fixture

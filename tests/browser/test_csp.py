@@ -40,6 +40,8 @@ def test_the_app_runs_with_the_policy_on(make_context, server):
     violations = _visit(page, "/")
     page.locator(".leaflet-container").first.wait_for()
     violations += _visit(page, f"/cases/{case['id']}")
+    violations += _visit(page, "/dashboard")
+    page.get_by_test_id("dash-scoreboard").wait_for()
     sign_up(context)
     for path in ("/report", "/my", "/account", "/proposals"):
         violations += _visit(page, path)

@@ -51,6 +51,10 @@ def test_the_dashboard_shows_the_api_figures_and_restores_its_filters(page, serv
     page.goto(f"/dashboard?{query}")
     wait_for_screen(page)
     expect(page.get_by_test_id("dash-scoreboard")).to_be_visible()
+    # On a phone the wide tables scroll inside their card: the page itself never grows
+    # wider than the screen (it did when the CSP refused the dashboard's styles).
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], width
     args = {**figures, "category": "pothole"}
 
     departments = server.admin.ok("GET", "/stats/departments", params=args)["items"]
@@ -70,6 +74,9 @@ def test_the_dashboard_shows_the_api_figures_and_restores_its_filters(page, serv
     overview = server.admin.ok("GET", "/stats/overview", params=args)
     statuses = {r["status"]: r["count"] for r in _cells(page, "status")}
     assert statuses == {k: str(v) for k, v in overview["by_status"].items()}
+    bars = page.locator(".dash-hbar").evaluate_all("(bars) => bars.map((b) => b.style.width)")
+    top = max(overview["by_status"].values())
+    assert bars == [f"{100 * n / top:g}%" for n in overview["by_status"].values()]
 
     hotspots = server.admin.ok("GET", "/stats/hotspots", params=args)["features"]
     page.get_by_test_id("hotspot-map").scroll_into_view_if_needed()  # drawn when near

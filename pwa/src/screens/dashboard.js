@@ -2,10 +2,10 @@
 // hotspots and recurring problems, all from GET /api/v1/stats/*. Loaded only on this route; its
 // styles and messages come with it. Filters live in the URL, so a view can be shared. Every chart
 // is also a table, and every table downloads as CSV with the API's own figures.
-import { h } from '../dom.js';
+import { adoptStyles, h } from '../dom.js';
 import { getLang, localName, t, useMessages } from '../i18n.js';
 import { get, getCategories, getConfig } from '../api.js';
-import { errorState, screenHeader } from '../ui.js';
+import { errorState, screenHeader, skeletonList } from '../ui.js';
 import { deadlineSentence } from '../format.js';
 import css from '../styles/dashboard.css';
 
@@ -135,12 +135,18 @@ function trendChart(points) {
   return [svg, legend, h('details', null, h('summary', null, t('dash.asTable')), dataTable('trend', t('dash.trend'), columns, points))];
 }
 
+/** Set through the CSSOM: the CSP refuses style="" attributes. */
+function widthOf(el, share) {
+  el.style.width = `${share * 100}%`;
+  return el;
+}
+
 function statusChart(byStatus) {
   const rows = Object.entries(byStatus).map(([status, count]) => ({ status, count }));
   const max = Math.max(1, ...rows.map((r) => r.count));
   const bars = h('ul', { class: 'dash-hbars', 'aria-hidden': 'true' }, rows.map((r) => h('li', null,
     h('span', { class: 'dash-hbar-label' }, t(`status.${r.status}`)),
-    h('span', { class: `dash-hbar status-bg-${r.status}`, style: `width:${(r.count / max) * 100}%` }),
+    widthOf(h('span', { class: `dash-hbar status-bg-${r.status}` }), r.count / max),
     h('span', { class: 'dash-hbar-value' }, fmt({}).format(r.count)))));
   const columns = [
     { key: 'status', label: t('dash.status'), value: (r) => r.status, format: (v) => t(`status.${v}`) },
@@ -240,8 +246,11 @@ async function staffLists(ctx, department) {
 }
 
 export default async function dashboard(ctx) {
-  if (!styled) { document.head.append(h('style', { 'data-dashboard': '' }, css)); styled = true; }
+  if (!styled) { adoptStyles(css); styled = true; }
   await useMessages('dashboard');
+  // The title and the introduction paint at once; the figures follow when the API answers.
+  const body = h('div', { class: 'dash-body', 'aria-busy': 'true' }, skeletonList(3));
+  ctx.root.append(screenHeader(t('dash.title')), h('p', { class: 'muted' }, t('dash.intro')), body);
   const values = Object.fromEntries(FILTERS.map((k) => [k, ctx.query.get(k) || '']));
   const query = Object.fromEntries(Object.entries(values).filter(([, v]) => v));
   const opts = { signal: ctx.signal };
@@ -256,16 +265,16 @@ export default async function dashboard(ctx) {
     data = { overview, departments, categories, trend, hotspots, recurring, departmentList, categoryList, worklists };
   } catch (e) {
     if (ctx.signal.aborted) return;
-    ctx.root.append(screenHeader(t('dash.title')), errorState(e, { onRetry: () => ctx.navigate(location.href, { replace: true }) }));
+    body.removeAttribute('aria-busy');
+    body.replaceChildren(errorState(e, { onRetry: () => ctx.navigate(location.href, { replace: true }) }));
     return;
   }
   const { overview, departments, categories, trend, hotspots, recurring } = data;
-  ctx.root.append(
-    screenHeader(t('dash.title')),
-    h('p', { class: 'muted' }, t('dash.intro')),
+  body.removeAttribute('aria-busy');
+  body.replaceChildren(
     filterForm(ctx, { ...values, from: values.from || overview.period.from, to: values.to || overview.period.to }, data.departmentList.items, data.categoryList),
     section('overview', t('dash.overview'), tiles(overview)),
-    data.worklists,
+    data.worklists || '',
     section('scoreboard', t('dash.scoreboard'), scoreboard(departments.items)),
     section('trend', t('dash.trend'), ...trendChart(trend.items)),
     section('status', t('dash.byStatus'), ...statusChart(overview.by_status)),
