@@ -32,6 +32,14 @@ function set(user) {
 export const currentUser = () => me;
 export const onSessionChange = (fn) => { listeners.add(fn); return () => listeners.delete(fn); };
 
+/** Where a person's desk is: the inbox for staff and admins, moderation for volunteers. */
+export function deskHref(user) {
+  if (!user) return null;
+  if (user.role === 'staff' || user.role === 'admin') return '/staff';
+  if (user.role === 'volunteer') return '/moderation';
+  return null;
+}
+
 /** True when the user has one of the roles (admins pass every staff check). */
 export function hasRole(user, roles) {
   if (!roles || !roles.length) return true;

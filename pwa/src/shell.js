@@ -2,7 +2,7 @@
 import { h, icon, replace } from './dom.js';
 import { t } from './i18n.js';
 import { get } from './api.js';
-import { currentUser } from './session.js';
+import { currentUser, deskHref } from './session.js';
 import { listOutbox } from './outbox.js';
 import { setToastRegion, toast } from './ui.js';
 import { navigate } from './router.js';
@@ -20,14 +20,6 @@ let unread = 0;
 let waiting = 0;
 let unsubscribeUser = null;
 let liveModule = null;
-
-/** Where a person's desk is: the inbox for staff and admins, moderation for volunteers. */
-export function deskHref(user) {
-  if (!user) return null;
-  if (user.role === 'staff' || user.role === 'admin') return '/staff';
-  if (user.role === 'volunteer') return '/moderation';
-  return null;
-}
 
 function renderDeskLink() {
   const href = deskHref(currentUser());
