@@ -186,7 +186,7 @@ def test_an_anonymous_visitor_reads_proposals_and_the_moderation_log(make_contex
     page.get_by_test_id("proposal-card").filter(has_text=shown["title"]).click()
     expect(page.locator("#main h1")).to_have_text(shown["title"])
     expect(page.get_by_test_id("vote-support")).to_be_disabled()
-    expect(page.locator(".signin-hint")).to_be_visible()
+    expect(page.get_by_test_id("votes").locator(".signin-hint")).to_be_visible()
 
     page.goto("/account")
     page.get_by_test_id("modlog-link").click()

@@ -154,6 +154,16 @@ def test_bulk_moderation_and_verifying_a_fix_on_the_ground(make_context, server,
     log = server.public.ok("GET", "/moderation/log", params={"target_type": "comment"})["items"]
     assert {e["target_id"] for e in log if e["action"] == "hide"} >= {c["id"] for c in spam}
 
+    # One was a real question after all: restored from the hidden list, public again.
+    desk.get_by_test_id("mod-kind-hidden").click()
+    back = desk.locator(f'[data-testid="mod-item"][data-key="comment:{spam[0]["id"]}"]')
+    expect(back.get_by_test_id("mod-hidden-tag")).to_be_visible()
+    back.get_by_test_id("mod-restore").click()
+    expect(back).to_have_count(0)
+    assert server.public.ok("GET", f"/comments/{spam[0]['id']}")["body"] == spam[0]["body"]
+    assert server.public.call("GET", f"/comments/{spam[1]['id']}").status_code == 404
+    desk.get_by_test_id("mod-kind-all").click()
+
     fixed = desk.locator(f'a[data-case-id="{case["id"]}"]')
     check = desk.get_by_test_id("verify-list").locator("li").filter(has=fixed)
     check.get_by_test_id("photo-input").set_input_files(photo_with_gps(tmp_path, *CENTRE))
