@@ -12,13 +12,6 @@ from tests.helpers import ROOT
 BACKEND = ROOT / "backend"
 PACKAGES = {p.name for p in BACKEND.iterdir() if (p / "__init__.py").is_file()}
 
-# Known edges that still close a loop, each to be removed, not added to:
-KNOWN = {
-    # auth is the base every domain asks for identity and permissions, yet closing or
-    # erasing an account still reaches into the domains that hold its traces.
-    ("auth", "departments"),  # service.set_memberships finds departments by code
-}
-
 
 def _imported_package(name: str) -> str | None:
     parts = name.split(".")
@@ -76,18 +69,7 @@ def test_the_cycle_finder_finds_a_loop_through_a_function_level_import():
 
 def test_no_cycle_between_backend_packages():
     edges = package_imports()
-    graph = {
-        source: {target for target in targets if (source, target) not in KNOWN}
-        for source, targets in edges.items()
-    }
-    cycle = _cycle(graph)
+    cycle = _cycle({source: set(targets) for source, targets in edges.items()})
     if cycle:
         where = [f"{a} -> {b}: {sorted(edges[a][b])}" for a, b in itertools.pairwise(cycle)]
         raise AssertionError("Import cycle between backend packages:\n" + "\n".join(where))
-
-
-def test_every_known_exception_is_still_needed():
-    """A loop that was broken leaves the list, so it cannot come back unnoticed."""
-    edges = package_imports()
-    for source, target in KNOWN:
-        assert target in edges.get(source, {}), (source, target)
