@@ -28,6 +28,8 @@ addRoutes([
   { path: '/admin/categories', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/admin/users', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/admin/audit', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/keys', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/topics', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/moderation', tab: 'desk', roles: ['volunteer'], load: () => import('./screens/moderation-desk.js') },
   { path: '*', load: () => import('./screens/not-found.js') },
 ]);
