@@ -30,6 +30,7 @@ addRoutes([
   { path: '/admin/audit', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/admin/keys', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/admin/topics', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/settings', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/moderation', tab: 'desk', roles: ['volunteer'], load: () => import('./screens/moderation-desk.js') },
   { path: '*', load: () => import('./screens/not-found.js') },
 ]);

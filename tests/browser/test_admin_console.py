@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import sign_in, sign_up, unique, wait_for_screen
+from tests.browser.flows import api_in, sign_in, sign_up, unique, wait_for_screen
 from tests.browser.support import ADMIN_EMAIL
 from tests.browser.test_a11y import axe_violations
 from tests.helpers import PASSWORD
@@ -240,3 +240,36 @@ def test_proposal_topics_are_added_renamed_and_retired_in_the_console(page, cont
     every = server.admin.ok("GET", "/proposals/topics", params={"include_inactive": "true"})
     topic = next(t for t in every["items"] if t["code"] == code)
     assert (topic["position"], topic["active"]) == (7, False)
+
+
+def test_settings_changed_while_running_hold_at_once(page, context, make_context, server):
+    sign_in(context, ADMIN_EMAIL)
+    page.goto("/admin/settings")
+    wait_for_screen(page)
+    try:
+        page.get_by_test_id("setting-proposal_review").check()
+        with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+            page.get_by_test_id("setting-row-proposal_review-save").click()
+        assert saved.value.status == 200
+        changed = "Changed here; the configuration says"
+        expect(page.get_by_test_id("setting-proposal_review-source")).to_contain_text(changed)
+        row = page.get_by_test_id("setting-row-reopen_days")
+        row.get_by_test_id("setting-reopen_days").fill("10")
+        row.get_by_test_id("setting-row-reopen_days-save").click()
+        expect(page.get_by_test_id("setting-reopen_days-source")).to_contain_text(changed)
+        stored = {s["name"]: s for s in server.admin.ok("GET", "/admin/settings")["items"]}
+        assert (stored["proposal_review"]["value"], stored["reopen_days"]["value"]) == (True, 10)
+
+        writer = make_context()
+        sign_up(writer)
+        title = unique("Benches by the canal")
+        made = api_in(writer, "POST", "/proposals", {"title": title, "body": "To rest."}, 201)
+        assert made["status"] == "pending"  # held for review from the next request on
+
+        page.get_by_test_id("setting-proposal_review-reset").click()
+        expect(page.get_by_test_id("setting-proposal_review-source")).to_have_text("As configured.")
+        stored = {s["name"]: s for s in server.admin.ok("GET", "/admin/settings")["items"]}
+        assert stored["proposal_review"]["changed"] is False
+    finally:  # the server is shared with the other tests
+        body = {"proposal_review": None, "reopen_days": None}
+        server.admin.ok("PATCH", "/admin/settings", json=body)

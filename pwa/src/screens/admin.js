@@ -1,11 +1,11 @@
 // The admin console, through the same admin JSON API as any client: departments, categories,
-// users, API keys, proposal topics and the audit log. Each row is a small form; a change is
+// users, API keys, proposal topics, the settings a city changes while running, and the audit log. Each row is a small form; a change is
 // saved with its own button and read back.
 import { h, replace } from '../dom.js';
 import { localName, t, useMessages } from '../i18n.js';
 import { create, get, patch } from '../api.js';
 import { errorState, field, screenHeader, skeletonList } from '../ui.js';
-import { checkbox, input, numberInput, rowForm, zhNames } from '../components/admin-kit.js';
+import { actionButton, checkbox, input, numberInput, rowForm, zhNames } from '../components/admin-kit.js';
 import { categoryRow } from '../components/admin-categories.js';
 import { keysView, usersView } from '../components/admin-people.js';
 
@@ -60,6 +60,27 @@ function newTopic(reload) {
   });
 }
 
+/** A setting the city changes while running: its own save, and a way back to the configured value. */
+function settingRow(item, reload) {
+  const boolean = typeof item.configured === 'boolean';
+  const control = boolean
+    ? checkbox(item.name, item.value, t(`admin.setting.${item.name}`), { 'data-testid': `setting-${item.name}` })
+    : numberInput(item.name, item.value, { min: 0, 'data-testid': `setting-${item.name}` });
+  const read = () => (boolean ? control.input.checked : Number(control.value));
+  const configured = boolean ? t(item.configured ? 'admin.on' : 'admin.off') : String(item.configured);
+  const reset = item.changed
+    ? [actionButton(t('admin.settingReset', { value: configured }), `setting-${item.name}-reset`, async () => { await patch('/admin/settings', { [item.name]: null }); reload(); })]
+    : [];
+  return rowForm({
+    testid: `setting-row-${item.name}`,
+    fields: [boolean ? control : field({ label: t(`admin.setting.${item.name}`), input: control }),
+      h('p', { class: 'hint' }, t(`admin.settingHint.${item.name}`)),
+      h('p', { class: 'muted small', 'data-testid': `setting-${item.name}-source` }, item.changed ? t('admin.settingChanged', { value: configured }) : t('admin.settingConfigured'))],
+    extra: reset,
+    onSave: async () => { await patch('/admin/settings', { [item.name]: read() }); reload(); },
+  });
+}
+
 function auditView(body) {
   get('/admin/audit', { per_page: 50 }).then(({ items }) => replace(body, h('ul', { class: 'stack', 'data-testid': 'audit-list' }, items.map((e) => h('li', { class: 'card' },
     h('strong', null, e.action), ' ', h('span', { class: 'muted small' }, `${e.target_type} ${e.target_id || ''} · #${e.actor_id ?? '-'} · ${new Date(e.created_at).toLocaleString()}`),
@@ -89,9 +110,10 @@ const VIEWS = {
     const { items } = await get('/proposals/topics', { include_inactive: true });
     return [newTopic(load), ...items.map((topic) => topicRow(topic, load))];
   }),
+  settings: (body) => listView(body, async (load) => (await get('/admin/settings')).items.map((item) => settingRow(item, load))),
   audit: auditView,
 };
-const PATHS = { '/admin': 'departments', '/admin/categories': 'categories', '/admin/users': 'users', '/admin/keys': 'keys', '/admin/topics': 'topics', '/admin/audit': 'audit' };
+const PATHS = { '/admin': 'departments', '/admin/categories': 'categories', '/admin/users': 'users', '/admin/keys': 'keys', '/admin/topics': 'topics', '/admin/settings': 'settings', '/admin/audit': 'audit' };
 
 export default async function admin(ctx) {
   await useMessages('staff');
