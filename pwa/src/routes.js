@@ -24,8 +24,9 @@ addRoutes([
   { path: '/staff', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
   { path: '/staff/cases/:id', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
   { path: '/staff/proposals', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-proposals.js') },
-  { path: '/admin', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
-  { path: '/admin/categories', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  // Heads open these two for their own departments; the screen and the API narrow it.
+  { path: '/admin', tab: 'account', roles: ['staff'], load: () => import('./screens/admin.js') },
+  { path: '/admin/categories', tab: 'account', roles: ['staff'], load: () => import('./screens/admin.js') },
   { path: '/admin/users', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/admin/audit', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/admin/keys', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },

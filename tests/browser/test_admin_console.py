@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import api_in, sign_in, sign_up, unique, wait_for_screen
+from tests.browser.flows import api_in, make_account, sign_in, sign_up, unique, wait_for_screen
 from tests.browser.support import ADMIN_EMAIL
 from tests.browser.test_a11y import axe_violations
 from tests.helpers import PASSWORD
@@ -273,3 +273,47 @@ def test_settings_changed_while_running_hold_at_once(page, context, make_context
     finally:  # the server is shared with the other tests
         body = {"proposal_review": None, "reopen_days": None}
         server.admin.ok("PATCH", "/admin/settings", json=body)
+
+
+def test_a_department_head_runs_only_their_own_department(page, context, server):
+    code = unique("kerb").replace(" ", "").replace("-", "")
+    body = {"code": code, "name": "Broken kerb", "department": "roads", "sla_hours": 96}
+    server.admin.ok("POST", "/categories", expect=201, json=body)
+    email = make_account(server, "staff", ("roads",))
+    person = server.admin.ok("GET", "/admin/users", params={"q": email})["items"][0]
+    heads = {"departments": ["roads"], "head_of": ["roads"]}
+    server.admin.ok("PATCH", f"/admin/users/{person['id']}", json=heads)
+    sign_in(context, email)
+    page.goto("/account")
+    page.get_by_test_id("go-admin").click()
+    wait_for_screen(page)
+    expect(page.get_by_test_id("dept-roads")).to_be_visible()
+    expect(page.locator('form[data-testid^="dept-"]')).to_have_count(1)  # theirs only
+    expect(page.get_by_test_id("new-dept")).to_have_count(0)
+    expect(page.get_by_test_id("admin-users")).to_have_count(0)
+
+    page.get_by_test_id("admin-categories").click()
+    row = page.get_by_test_id(f"cat-{code}")
+    expect(row).to_be_visible()
+    expect(page.get_by_test_id("cat-streetlight")).to_have_count(0)  # lighting's, not theirs
+    expect(row.get_by_test_id(f"cat-{code}-department")).to_be_disabled()  # routing: admins
+    row.get_by_test_id(f"cat-{code}-sla").fill("48")
+    with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        row.get_by_test_id(f"cat-{code}-save").click()
+    assert saved.value.status == 200
+    assert server.admin.ok("GET", f"/categories/{code}")["sla_hours"] == 48
+
+    # Another department is refused by the server too, whatever a client sends.
+    refused = api_in(context, "PATCH", "/categories/streetlight", {"sla_hours": 1}, expect=403)
+    assert refused["error"]["code"] == "forbidden"
+    page.goto("/admin/users")
+    expect(page.get_by_text("Not allowed")).to_be_visible()
+
+
+def test_staff_who_head_nothing_are_not_allowed_in(page, context, server):
+    sign_in(context, make_account(server, "staff", ("roads",)))
+    page.goto("/admin")
+    expect(page.get_by_text("Not allowed")).to_be_visible()
+    page.goto("/account")
+    wait_for_screen(page)
+    expect(page.get_by_test_id("go-admin")).to_have_count(0)

@@ -96,7 +96,8 @@ function templatesSection(c) {
   return box;
 }
 
-export function categoryRow(c, departments, reload) {
+/** `scope.full` (admins): everything; a head changes all but routing and activation. */
+export function categoryRow(c, departments, reload, scope) {
   const name = input('name', c.name);
   const nameZh = input('names', (c.names || {})['zh-CN'], { lang: 'zh-CN' });
   const sla = numberInput('sla_hours', c.sla_hours, { min: 1, 'data-testid': `cat-${c.code}-sla` });
@@ -104,9 +105,9 @@ export function categoryRow(c, departments, reload) {
   const recurringCount = numberInput('recurring_count', c.recurring_count, { min: 2, placeholder: '5', 'data-testid': `cat-${c.code}-recurring-count` });
   const recurringDays = numberInput('recurring_days', c.recurring_days, { min: 1, placeholder: '30', 'data-testid': `cat-${c.code}-recurring-days` });
   const keywords = input('keywords', c.keywords, { maxlength: 255 });
-  const department = h('select', { name: 'department', 'data-testid': `cat-${c.code}-department` },
+  const department = h('select', { name: 'department', disabled: !scope.full, 'data-testid': `cat-${c.code}-department` },
     departments.map((d) => h('option', { value: d.code, selected: d.code === c.department }, localName(d))));
-  const active = checkbox('active', c.active, t('admin.active'));
+  const active = scope.full ? checkbox('active', c.active, t('admin.active')) : null;
   const questions = questionsEditor(c);
   const form = rowForm({
     testid: `cat-${c.code}`,
@@ -116,12 +117,13 @@ export function categoryRow(c, departments, reload) {
       h('div', { class: 'row wrap' }, field({ label: t('admin.recurringCount'), input: recurringCount }), field({ label: t('admin.recurringDays'), input: recurringDays })),
       field({ label: t('admin.keywords'), hint: t('admin.keywordsHint'), input: keywords }), active, questions.box],
     onSave: async () => {
-      await patch(`/categories/${c.code}`, {
-        name: name.value.trim(), names: zhNames(nameZh), department: department.value,
+      const changes = {
+        name: name.value.trim(), names: zhNames(nameZh),
         sla_hours: Number(sla.value), admin_escalation_hours: Number(escalation.value),
         recurring_count: numberOrNull(recurringCount), recurring_days: numberOrNull(recurringDays),
-        keywords: keywords.value.trim(), active: active.input.checked, attributes: questions.read(),
-      });
+        keywords: keywords.value.trim(), attributes: questions.read(),
+      };
+      await patch(`/categories/${c.code}`, scope.full ? { ...changes, department: department.value, active: active.input.checked } : changes);
       reload();
     },
   });

@@ -4,20 +4,29 @@
 import { h, replace } from '../dom.js';
 import { localName, t, useMessages } from '../i18n.js';
 import { create, get, patch } from '../api.js';
-import { errorState, field, screenHeader, skeletonList } from '../ui.js';
+import { errorState, field, forbiddenState, screenHeader, skeletonList } from '../ui.js';
+import { headOf } from '../session.js';
 import { actionButton, checkbox, input, numberInput, rowForm, zhNames } from '../components/admin-kit.js';
 import { categoryRow } from '../components/admin-categories.js';
 import { keysView, usersView } from '../components/admin-people.js';
 
-function departmentRow(d, reload) {
+/** What the person may run here: everything (admins), or their own departments (heads). */
+function scopeOf(user) {
+  return user.role === 'admin' ? { full: true, heads: null } : { full: false, heads: headOf(user) };
+}
+
+const isMine = (scope, code) => scope.full || scope.heads.includes(code);
+
+function departmentRow(d, reload, scope) {
   const name = input('name', d.name);
   const nameZh = input('names', (d.names || {})['zh-CN'], { lang: 'zh-CN' });
-  const active = checkbox('active', d.active, t('admin.active'));
+  const active = scope.full ? checkbox('active', d.active, t('admin.active')) : null;  // the city's to decide
   return rowForm({
     testid: `dept-${d.code}`,
     fields: [h('h3', null, d.code), field({ label: t('admin.nameEn'), input: name }), field({ label: t('admin.nameZh'), input: nameZh }), active],
     onSave: async () => {
-      await patch(`/departments/${d.code}`, { name: name.value.trim(), names: zhNames(nameZh), active: active.input.checked });
+      const changes = { name: name.value.trim(), names: zhNames(nameZh) };
+      await patch(`/departments/${d.code}`, active ? { ...changes, active: active.input.checked } : changes);
       reload();
     },
   });
@@ -96,13 +105,14 @@ function listView(body, loadRows) {
   load();
 }
 
-const departmentsOf = async () => (await get('/departments', { include_inactive: true })).items;
+const departmentsOf = async (scope) => (await get('/departments', scope.full ? { include_inactive: true } : null)).items;
 
 const VIEWS = {
-  departments: (body) => listView(body, async (load) => [newDepartment(load), ...(await departmentsOf()).map((d) => departmentRow(d, load))]),
-  categories: (body) => listView(body, async (load) => {
-    const [departments, categories] = await Promise.all([departmentsOf(), get('/categories', { include_inactive: true, per_page: 100 })]);
-    return categories.items.map((c) => categoryRow(c, departments, load));
+  departments: (body, scope) => listView(body, async (load) => [scope.full ? newDepartment(load) : null,
+    ...(await departmentsOf(scope)).filter((d) => isMine(scope, d.code)).map((d) => departmentRow(d, load, scope))].filter(Boolean)),
+  categories: (body, scope) => listView(body, async (load) => {
+    const [departments, categories] = await Promise.all([departmentsOf(scope), get('/categories', scope.full ? { include_inactive: true, per_page: 100 } : { per_page: 100 })]);
+    return categories.items.filter((c) => isMine(scope, c.department)).map((c) => categoryRow(c, departments, load, scope));
   }),
   users: usersView,
   keys: keysView,
@@ -115,13 +125,19 @@ const VIEWS = {
 };
 const PATHS = { '/admin': 'departments', '/admin/categories': 'categories', '/admin/users': 'users', '/admin/keys': 'keys', '/admin/topics': 'topics', '/admin/settings': 'settings', '/admin/audit': 'audit' };
 
+// A head's console: their departments and those departments' categories.
+const HEAD_VIEWS = new Set(['departments', 'categories']);
+
 export default async function admin(ctx) {
   await useMessages('staff');
   if (!ctx.isCurrent()) return;
+  const scope = scopeOf(ctx.user);
+  if (!scope.full && !scope.heads.length) { ctx.root.append(...forbiddenState()); return; }
+  const paths = Object.entries(PATHS).filter(([, v]) => scope.full || HEAD_VIEWS.has(v));
   const view = PATHS[ctx.route.path] || 'departments';
   const nav = h('nav', { class: 'chips', 'aria-label': t('admin.title') },
-    Object.entries(PATHS).map(([href, v]) => h('a', { class: 'chip-btn', href, 'aria-current': v === view ? 'page' : null, 'data-testid': `admin-${v}` }, t(`admin.${v}`))));
+    paths.map(([href, v]) => h('a', { class: 'chip-btn', href, 'aria-current': v === view ? 'page' : null, 'data-testid': `admin-${v}` }, t(`admin.${v}`))));
   const body = h('div', { class: 'stack' }, skeletonList(3));
   ctx.root.append(screenHeader(t('admin.title')), nav, body);
-  VIEWS[view](body);
+  VIEWS[view](body, scope);
 }
