@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Chinese text uses full-width commas)
 """Demo cases around People's Square: every status, real histories (made by the same
 services as real cases, with past times), some overdue and escalated, some with photos.
 
@@ -121,7 +120,8 @@ def load_demo_cases(session: Session, *, count: int = COUNT, now: datetime | Non
 def _load(session: Session, count: int, now: datetime) -> str:
     rng = random.Random(311)
     people = _people(session)
-    categories = list(session.scalars(select(Category).where(Category.active.is_(True))))
+    takes_reports = Category.active.is_(True) & Category.notice_stops.is_(False)
+    categories = list(session.scalars(select(Category).where(takes_reports)))
     photos = _photos(rng)
     storage = media_storage(current_app.config["DATA_DIR"])
     filed: list[Case] = []

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from backend.comments.jsonfields import StrictBoolean, StrictInteger
+from backend.jsonfields import StrictBoolean, StrictInteger
 
 # API name: (config key, field). Every field takes null: back to the configured value.
 FIELDS = {

@@ -81,8 +81,9 @@ def _routed(session: Session, data: dict) -> dict:
     return dict(data, department=_department_for(session, data["department"]))
 
 
-# Deactivating and rerouting change the city's routing table: admins only.
-ADMIN_ONLY = frozenset({"active", "department"})
+# Deactivating, rerouting and turning a category into an emergency diversion change the
+# city's routing table: admins only.
+ADMIN_ONLY = frozenset({"active", "department", "notice_stops"})
 
 
 def _require_steward(actor, department: Department, changes: dict) -> None:

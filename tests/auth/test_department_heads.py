@@ -43,6 +43,7 @@ def test_a_head_edits_their_department_and_its_categories(client, head, path, bo
         ("/api/v1/departments/roads", {"active": False}),  # activation is the city's
         ("/api/v1/categories/pothole", {"active": False}),
         ("/api/v1/categories/pothole", {"department": "lighting"}),  # so is routing
+        ("/api/v1/categories/pothole", {"notice_stops": True}),  # and diverting
     ],
 )
 def test_a_head_cannot_reach_beyond_their_department(client, head, path, body):

@@ -170,6 +170,9 @@ def test_a_categorys_questions_escalation_and_templates_in_the_console(page, con
     row.get_by_test_id(f"cat-{code}-escalation").fill("6")
     row.get_by_test_id(f"cat-{code}-recurring-count").fill("3")
     row.get_by_test_id(f"cat-{code}-recurring-days").fill("7")
+    row.get_by_test_id(f"cat-{code}-notice").fill("Water everywhere? Call 12345 first.")
+    row.get_by_test_id(f"cat-{code}-notice-zh").fill("到处是水？请先拨打 12345。")
+    row.get_by_test_id(f"cat-{code}-notice-stops").check()
     row.get_by_test_id(f"cat-{code}-questions").locator("summary").click()
     row.get_by_test_id(f"cat-{code}-add-question").click()
     row.get_by_test_id("q-0-code").fill("flow")
@@ -188,6 +191,9 @@ def test_a_categorys_questions_escalation_and_templates_in_the_console(page, con
     category = server.admin.ok("GET", f"/categories/{code}")
     assert (category["admin_escalation_hours"], category["recurring_count"]) == (6, 3)
     assert category["recurring_days"] == 7
+    assert category["notice"] == "Water everywhere? Call 12345 first."
+    assert category["notices"] == {"zh-CN": "到处是水？请先拨打 12345。"}
+    assert category["notice_stops"] is True
     assert [
         (a["code"], a["datatype"], a["required"], a["order"]) for a in category["attributes"]
     ] == [

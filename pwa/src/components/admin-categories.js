@@ -105,6 +105,11 @@ export function categoryRow(c, departments, reload, scope) {
   const recurringCount = numberInput('recurring_count', c.recurring_count, { min: 2, placeholder: '5', 'data-testid': `cat-${c.code}-recurring-count` });
   const recurringDays = numberInput('recurring_days', c.recurring_days, { min: 1, placeholder: '30', 'data-testid': `cat-${c.code}-recurring-days` });
   const keywords = input('keywords', c.keywords, { maxlength: 255 });
+  const notice = h('textarea', { name: 'notice', rows: 2, maxlength: 1000, 'data-testid': `cat-${c.code}-notice` });
+  notice.value = c.notice || '';
+  const noticeZh = h('textarea', { name: 'notices', rows: 2, maxlength: 1000, lang: 'zh-CN', 'data-testid': `cat-${c.code}-notice-zh` });
+  noticeZh.value = c.notices?.['zh-CN'] || '';
+  const stops = scope.full ? checkbox('notice_stops', c.notice_stops, t('admin.noticeStops'), { 'data-testid': `cat-${c.code}-notice-stops` }) : null;
   const department = h('select', { name: 'department', disabled: !scope.full, 'data-testid': `cat-${c.code}-department` },
     departments.map((d) => h('option', { value: d.code, selected: d.code === c.department }, localName(d))));
   const active = scope.full ? checkbox('active', c.active, t('admin.active')) : null;
@@ -115,15 +120,19 @@ export function categoryRow(c, departments, reload, scope) {
       field({ label: t('admin.department'), input: department }), field({ label: t('admin.slaHours'), input: sla }),
       field({ label: t('admin.escalationHours'), hint: t('admin.escalationHint'), input: escalation }),
       h('div', { class: 'row wrap' }, field({ label: t('admin.recurringCount'), input: recurringCount }), field({ label: t('admin.recurringDays'), input: recurringDays })),
-      field({ label: t('admin.keywords'), hint: t('admin.keywordsHint'), input: keywords }), active, questions.box],
+      field({ label: t('admin.keywords'), hint: t('admin.keywordsHint'), input: keywords }),
+      field({ label: t('admin.notice'), hint: t('admin.noticeHint'), input: notice }), field({ label: t('admin.noticeZh'), input: noticeZh }),
+      stops, active, questions.box],
     onSave: async () => {
       const changes = {
         name: name.value.trim(), names: zhNames(nameZh),
         sla_hours: Number(sla.value), admin_escalation_hours: Number(escalation.value),
         recurring_count: numberOrNull(recurringCount), recurring_days: numberOrNull(recurringDays),
         keywords: keywords.value.trim(), attributes: questions.read(),
+        notice: notice.value.trim(), notices: zhNames(noticeZh),
       };
-      await patch(`/categories/${c.code}`, scope.full ? { ...changes, department: department.value, active: active.input.checked } : changes);
+      const cityOnly = { department: department.value, active: active?.input.checked, notice_stops: stops?.input.checked };
+      await patch(`/categories/${c.code}`, scope.full ? { ...changes, ...cityOnly } : changes);
       reload();
     },
   });
