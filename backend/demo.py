@@ -100,6 +100,7 @@ def _notice(code: str) -> dict:
 USERS = [
     ("admin@cityloop.example", "Ada Admin", "admin", [], []),
     ("staff@cityloop.example", "Sam Staff", "staff", ["roads", "lighting"], ["roads"]),
+    ("roads@cityloop.example", "陆路桥", "staff", ["roads"], []),
     ("volunteer@cityloop.example", "Vic Volunteer", "volunteer", [], []),
     ("resident@cityloop.example", "Rita Resident", "resident", [], []),
     ("water@cityloop.example", "王水务", "staff", ["water"], ["water"]),
