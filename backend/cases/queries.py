@@ -24,13 +24,15 @@ from backend.auth.permissions import (
     require_user,
 )
 from backend.cases import references
-from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower
+from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower, CaseTask
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180  # mean Earth radius
 DEFAULT_RADIUS_M = 1000
 NEARBY_LIMIT = 5
+
+TASK_PEOPLE_AND_DEPARTMENT = (CaseTask.department, CaseTask.requested_by, CaseTask.done_by)
 
 _SORTS = {
     "created_at": (Case.created_at.asc(), Case.id.asc()),
@@ -91,8 +93,15 @@ def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict
 
 def _dump_options(viewer) -> list:
     """Staff get the contact of the cases they co-handle (``case_schema_for``): every row's
-    tasks (and assignees) in one query rather than one query a row."""
-    return [selectinload(Case.tasks), selectinload(Case.assignee)] if is_staff(viewer) else []
+    tasks (and assignees) in one query rather than one query a row. Of a task the list
+    reads only its department and status, and of an assignee the name: not the people on
+    the tasks nor anyone's memberships (a query each)."""
+    if not is_staff(viewer):
+        return []
+    return [
+        selectinload(Case.tasks).options(*(lazyload(r) for r in TASK_PEOPLE_AND_DEPARTMENT)),
+        selectinload(Case.assignee).lazyload(User.memberships),
+    ]
 
 
 def page_of_pins(session: Session, viewer, args: dict) -> dict:

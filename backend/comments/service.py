@@ -113,13 +113,14 @@ def list_comments(
     else:
         stmt = stmt.order_by(Comment.created_at, Comment.id)
     result = paginate(session, stmt, page, per_page)
-    mark_my_votes(session, result["items"], viewer)
+    mark_my_votes(session, result["items"], viewer, target=obj)
     return result
 
 
-def mark_my_votes(session: Session, comments: list[Comment], viewer) -> None:
+def mark_my_votes(session: Session, comments: list[Comment], viewer, *, target=None) -> None:
     """Set ``my_vote`` (1, -1 or 0) on each comment for ``viewer``, in one query, and show
-    each author as ``viewer`` may see them (:meth:`Comment.show_to`)."""
+    each author as ``viewer`` may see them (:meth:`Comment.show_to`; ``target``: what they
+    are all on, if loaded)."""
     mine: dict[int, int] = {}
     if comments and getattr(viewer, "is_authenticated", False):
         rows = session.execute(
@@ -131,7 +132,7 @@ def mark_my_votes(session: Session, comments: list[Comment], viewer) -> None:
         mine = dict(rows.all())
     for comment in comments:
         comment.my_vote = mine.get(comment.id, 0)
-        comment.show_to(viewer)
+        comment.show_to(viewer, target=target)
 
 
 # --- writing ----------------------------------------------------------------------------
