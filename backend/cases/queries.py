@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, defaultload, lazyload, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
-from backend.auth.models import User
+from backend.auth.models import User, shown_by_name
 from backend.auth.permissions import (
     Permission,
     has_permission,
@@ -62,7 +62,7 @@ def visible_cases(viewer) -> Select:
     """Every case ``viewer`` may see: hidden ones only for their reporter, staff and
     volunteers."""
     # Reporters' memberships are never shown: do not load them with every page.
-    stmt = select(Case).options(defaultload(Case.reporter).lazyload(User.memberships))
+    stmt = select(Case).options(*shown_by_name(Case.reporter))
     if sees_hidden(viewer):
         return stmt
     return stmt.where(~_hidden_from(viewer))
@@ -284,6 +284,7 @@ def nearby(
 def events_of(case: Case, *, after: int = 0, internal: bool = False) -> Select:
     """The case's events after ``after``, oldest first; internal ones only if asked."""
     stmt = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.id > after)
+    stmt = stmt.options(*shown_by_name(CaseEvent.actor))
     if not internal:
         stmt = stmt.where(CaseEvent.internal.is_(False))
     return stmt.order_by(CaseEvent.id)

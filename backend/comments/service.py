@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import String, and_, cast, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from backend.auth.models import shown_by_name
 from backend.auth.permissions import Permission, has_permission, is_admin, require
 from backend.comments.models import Comment, CommentVote
 from backend.comments.schemas import BODY_MAX, live_comment_schema
@@ -101,10 +102,14 @@ def list_comments(
     """
     _kind, rules, obj = _viewable_target(session, target_type, target_id, viewer)
     include_internal = rules.may_read_internal(viewer, obj)
-    stmt = select(Comment).where(
-        Comment.target_type == target_type,
-        Comment.target_id == target_id,
-        _shown_in_lists(include_internal),
+    stmt = (
+        select(Comment)
+        .where(
+            Comment.target_type == target_type,
+            Comment.target_id == target_id,
+            _shown_in_lists(include_internal),
+        )
+        .options(*shown_by_name(Comment.author))
     )
     if not include_internal:
         stmt = stmt.where(Comment.internal.is_(False))
