@@ -34,6 +34,7 @@ from backend.cases.schemas import (
     event_schema_for,
 )
 from backend.cases.viewer import attach_viewers
+from backend.conditional import CONDITIONAL_DOC, ETAG_HEADER, conditional
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.idempotency import idempotent
@@ -86,8 +87,10 @@ def _spends_budget(response) -> bool:
 
 
 @blp.route("/cases", methods=["GET"])
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
-@blp.response(200, page_of(CaseSchema))
+@blp.response(200, page_of(CaseSchema), headers=ETAG_HEADER)
 def list_cases(args):
     """Cases, newest first; filter by status (comma list), category, department, bbox,
     near + radius_m, mine, following, escalated, updated_since, q."""
@@ -98,8 +101,10 @@ def list_cases(args):
 
 
 @blp.route("/cases/pins", methods=["GET"])
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
-@blp.response(200, page_of(CasePinSchema))
+@blp.response(200, page_of(CasePinSchema), headers=ETAG_HEADER)
 def list_case_pins(args):
     """The cases `GET /cases` lists, with the same filters, order and paging, each with only
     what a map pin shows: id, status, position, title and category."""
@@ -135,7 +140,9 @@ def nearby_cases(args):
 
 
 @blp.route("/cases/<int:case_id>", methods=["GET"])
-@blp.response(200, CaseSchema)
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
+@blp.response(200, CaseSchema, headers=ETAG_HEADER)
 def get_case(case_id):
     """One case, with what the asking user may do with it (`viewer`)."""
     return _case_response(service.case_for(db.session, case_id, user()))
