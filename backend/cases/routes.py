@@ -15,6 +15,7 @@ from backend.auth.session import user
 from backend.cases import engagement, queries, service
 from backend.cases.effects import Policy
 from backend.cases.schemas import (
+    PIN_DUMP,
     CaseCreateFormSchema,
     CaseCreateSchema,
     CasePinSchema,
@@ -43,8 +44,6 @@ from backend.media.storage import media_storage
 from backend.media.uploads import prepare_photos, refused_photo
 from backend.pagination import page_of, paginate
 from backend.ratelimit import creations
-
-PIN_SCHEMA = CasePinSchema()
 
 blp = Blueprint(
     "cases", __name__, url_prefix="/api/v1", description="Report city problems and follow them"
@@ -109,7 +108,7 @@ def list_case_pins(args):
     """The cases `GET /cases` lists, with the same filters, order and paging, each with only
     what a map pin shows: id, status, position, title and category."""
     page = queries.page_of_pins(db.session, user(), args)
-    return _page_response(page, PIN_SCHEMA)
+    return _json({**page, "items": [PIN_DUMP(case) for case in page["items"]]})
 
 
 @blp.route("/cases", methods=["POST"])
