@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend.auth import service as auth_service
 from backend.auth.models import hash_secret
+from backend.conditional import conditional
 from backend.db import utcnow
 from backend.errors import DomainError
 from backend.extensions import db
@@ -101,6 +102,7 @@ def service_definition(code, fmt):
 
 
 @bp.route(f"/requests.{FMT}")
+@conditional
 def list_requests(fmt):
     query = params.request_query(request.args, utcnow())
     found = service.find_requests(db.session, query)
