@@ -45,6 +45,7 @@ from backend.media.storage import media_storage
 from backend.media.uploads import prepare_photos, refused_photo
 from backend.pagination import page_of, paginate
 from backend.ratelimit import creations
+from backend.replica import reads_replica
 
 blp = Blueprint(
     "cases", __name__, url_prefix="/api/v1", description="Report city problems and follow them"
@@ -87,6 +88,7 @@ def _spends_budget(response) -> bool:
 
 
 @blp.route("/cases", methods=["GET"])
+@reads_replica
 @conditional
 @blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
@@ -101,6 +103,7 @@ def list_cases(args):
 
 
 @blp.route("/cases/pins", methods=["GET"])
+@reads_replica
 @conditional
 @blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")

@@ -34,6 +34,7 @@ from backend.proposals.schemas import (
     TopicUpdateSchema,
 )
 from backend.ratelimit import limited
+from backend.replica import reads_replica
 
 blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="Proposals")
 
@@ -57,6 +58,7 @@ def _committed(proposal):
 
 
 @blp.route("/proposals", methods=["GET"])
+@reads_replica
 @conditional
 @blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(ProposalListArgs, location="query")
