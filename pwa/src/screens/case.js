@@ -155,8 +155,11 @@ export default async function caseScreen(ctx) {
       // The live payload is the public view, without `viewer`: fetch what this person may do now.
       if (data.case) applyCase(data.case);
       if (data.event) tl.add(data.event, { highlight: true });
+      // A new reply or note comes only inside its event (one frame); later changes as case.comment.
+      if (data.comment) comments.apply({ change: 'created', comment: data.comment });
       catchUp();
     } else if (type === 'missed') {
+      data.forEach((item) => item.comment && comments.apply({ change: 'created', comment: item.comment }));
       catchUp(data.map((item) => item.event || item));
     } else if (type === 'case.comment') {
       comments.apply(data.comment ? data : { change: 'created', comment: data });
