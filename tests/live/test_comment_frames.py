@@ -139,6 +139,26 @@ def test_replay_brings_missed_comments_as_they_are_now(
         assert missed["missed"][0]["comment"]["id"] == kept["id"]
 
 
+def test_each_comment_change_on_a_proposal_is_one_frame(
+    client, city, token_for, socket_client, make_proposal
+):
+    proposal = make_proposal()
+    watcher = socket_client(city.resident)
+    assert subscribe(watcher, f"proposal:{proposal.id}")["ok"]
+    posted = client.post(
+        f"/api/v1/proposals/{proposal.id}/comments", json={"body": "Yes, and trees."},
+        headers=token_for(city.reporter),
+    )  # fmt: skip
+    assert posted.status_code == 201
+    [(name, payload)] = _frames(watcher)
+    assert (name, payload["change"]) == ("proposal.comment", "created")
+    hide(client, token_for(city.admin), "comment", posted.get_json()["id"])
+    [(name, payload)] = _frames(watcher)
+    assert (name, payload["change"]) == ("proposal.comment", "hidden")
+    shown = client.get(f"/api/v1/proposals/{proposal.id}").get_json()
+    assert shown["comments"] == 0  # the count stays exact without a frame of its own
+
+
 # --- subscribing: who may, and what it reads -------------------------------------------------
 
 
