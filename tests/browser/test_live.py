@@ -96,6 +96,8 @@ def test_a_reply_and_a_note_arrive_live_once(context, make_context, server):
     pane = desk.get_by_test_id("desk-pane")
     expect(pane.locator(".live-dot.connected")).to_be_visible()
     mark_document(page)
+    asked: list[str] = []  # what the resident's page requests once the replies come
+    page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
 
     comments = f"/cases/{case['id']}/comments"
     server.staff.ok("POST", comments, expect=201, json={"body": note, "internal": True})
@@ -106,6 +108,8 @@ def test_a_reply_and_a_note_arrive_live_once(context, make_context, server):
     expect(page.get_by_test_id("comments")).not_to_contain_text(note)
     assert still_same_document(page)
     assert len(reply_frames) == 1  # the reply's case.event, not also a case.comment
+    page.wait_for_timeout(300)
+    assert asked == []  # the frame brought all a reply changes: no refetch per listener
 
 
 def test_a_reply_sent_while_offline_appears_on_reconnect(context, server):
