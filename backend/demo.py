@@ -72,11 +72,35 @@ CATEGORIES = [
     ("vehicle", "Abandoned vehicle", "废弃车辆", "order", 168, [], "car bike"),
     ("noise", "Noise nuisance", "噪音扰民", "order", 48, [], "loud music"),
     ("building", "Unsafe building", "危险建筑", "housing", 24, [], "facade collapse"),
+    ("gas", "Smell of gas", "煤气味", "housing", 1, [], "gas leak smell"),
 ]
+# What the report screen says for a category: English, Chinese, and whether it only diverts.
+NOTICES = {
+    "gas": (
+        "Smell of gas? Leave the building, do not switch anything on, and call 119 now. "
+        "CityLoop is not watched around the clock.",
+        "闻到煤气味？请立即离开建筑，不要开关任何电器，并拨打 119。CityLoop 并非全天候值守。",
+        True,
+    ),
+    "fallen-tree": (
+        "If a tree blocks the road or has hit someone, call 110 first.",
+        "如果树木挡住道路或砸伤行人，请先拨打 110。",
+        False,
+    ),
+}
+
+
+def _notice(code: str) -> dict:
+    if code not in NOTICES:
+        return {}
+    notice, notice_zh, stops = NOTICES[code]
+    return {"notice": notice, "notices": {"zh-CN": notice_zh}, "notice_stops": stops}
+
 
 USERS = [
     ("admin@cityloop.example", "Ada Admin", "admin", [], []),
     ("staff@cityloop.example", "Sam Staff", "staff", ["roads", "lighting"], ["roads"]),
+    ("roads@cityloop.example", "陆路桥", "staff", ["roads"], []),
     ("volunteer@cityloop.example", "Vic Volunteer", "volunteer", [], []),
     ("resident@cityloop.example", "Rita Resident", "resident", [], []),
     ("water@cityloop.example", "王水务", "staff", ["water"], ["water"]),
@@ -106,7 +130,8 @@ def load_demo(session: Session) -> str:
                 "sla_hours": sla,
                 "attributes": questions,
                 "keywords": keywords,
-            },
+            }
+            | _notice(code),
         )
     for email, name, role, departments, head_of in USERS:
         auth_service.create_user(

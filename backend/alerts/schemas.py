@@ -2,8 +2,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from backend.alerts.models import MSG_TYPES, SEVERITIES
 from backend.alerts.service import MAX_RADIUS_M
-from backend.comments.jsonfields import StrictFloat
 from backend.ids import ID_RANGE
+from backend.jsonfields import StrictFloat
 
 
 class AreaSchema(Schema):

@@ -26,6 +26,7 @@ AUDITED: dict[str, tuple[str, frozenset[str] | None]] = {
     "users": ("user", frozenset({"role", "active", "blocked"})),
     "memberships": ("membership", frozenset({"user_id", "department_id", "is_head"})),
     "api_keys": ("api_key", frozenset({"name", "prefix", "revoked_at"})),
+    "city_settings": ("setting", ALL),
 }
 IGNORED = frozenset({"created_at", "updated_at"})
 

@@ -9,5 +9,5 @@ from backend.auth.accounts import account_changed
 
 
 @account_changed.connect
-def _record_account_change(session: Session, *, user, action: str, after=None) -> None:
-    record(session, user.id, action, "user", user.id, after=after)
+def _record_account_change(session: Session, *, user, action: str, after=None, actor=None) -> None:
+    record(session, (actor or user).id, action, "user", user.id, after=after)

@@ -21,9 +21,10 @@ signals = Namespace()
 # Sent (session, user=) inside the transaction that closes an account: the domains that
 # keep something live for that person (push devices) end it, and it commits with the rest.
 account_closing = signals.signal("account_closing")
-# Sent (session, user=, action=, after=) for a change the person made to their own account
-# that the audit log records (backend.audit.registrations), in the same transaction. Only
-# the fact is kept, never an address: the log outlives an erased account.
+# Sent (session, user=, action=, after=, actor=) for a change to an account that the audit
+# log records (backend.audit.registrations), in the same transaction: by the person
+# themselves, or by ``actor`` (an administrator). Only the fact is kept, never an address:
+# the log outlives an erased account.
 account_changed = signals.signal("account_changed")
 
 

@@ -67,6 +67,15 @@ def update_user(data, user_id):
     return account
 
 
+@blp.route("/users/<int:user_id>/sign-out", methods=["POST"])
+@blp.response(200, AdminUserSchema)
+def sign_out_user(user_id):
+    """Sign a person out everywhere: every device, browser and open socket, at once."""
+    account = administration.sign_out_everywhere(db.session, user(), user_id)
+    db.session.commit()
+    return account
+
+
 @blp.route("/apikeys", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(ApiKeySchema))

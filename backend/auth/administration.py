@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.auth import service
+from backend.auth.accounts import account_changed
 from backend.auth.models import ApiKey, User
 from backend.auth.permissions import require_admin
 from backend.errors import NotFound
@@ -43,6 +44,14 @@ def create_user(session: Session, actor, data: dict) -> User:
 
 def update_user(session: Session, actor, user_id: int, changes: dict) -> User:
     return service.update_user(session, get_user(session, actor, user_id), changes)
+
+
+def sign_out_everywhere(session: Session, actor, user_id: int) -> User:
+    """End every session, token and socket of a person (a lost phone, a shared computer)."""
+    account = get_user(session, actor, user_id)
+    service.revoke_all_sessions(session, account)
+    account_changed.send(session, user=account, action="user.signed_out", actor=actor)
+    return account
 
 
 def list_api_keys(session: Session, actor, args: dict) -> dict:

@@ -64,6 +64,17 @@ def is_member(user, department_id: int | None) -> bool:
     return is_staff(user) and department_id in user.department_ids
 
 
+def is_head_of(user, department_id: int | None) -> bool:
+    """Admins head every department; staff the ones whose membership says so."""
+    if department_id is None or not is_authenticated(user):
+        return False
+    if is_admin(user):
+        return True
+    return is_staff(user) and any(
+        m.department_id == department_id and m.is_head for m in user.memberships
+    )
+
+
 def require_user(user):
     if not is_authenticated(user):
         raise NotAuthenticated("Sign in first.")

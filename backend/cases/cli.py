@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from backend.cases.effects import Policy
 from backend.cases.sla import start_sla_scheduler, sweep
+from backend.citysettings import service as citysettings
 from backend.extensions import db
 from backend.metrics import record_sweep
 
@@ -21,7 +22,7 @@ def sweep_command(forever: bool):
     if forever:
         start_sla_scheduler(current_app._get_current_object(), first_delay=0).join()
         return
-    result = sweep(db.session, policy=Policy.from_config(current_app.config))
+    result = sweep(db.session, policy=Policy.from_config(citysettings.effective()))
     db.session.commit()
     record_sweep(result)
     click.echo(str(result))

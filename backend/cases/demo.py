@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Chinese text uses full-width commas)
 """Demo cases around People's Square: every status, real histories (made by the same
 services as real cases, with past times), some overdue and escalated, some with photos.
 
@@ -121,7 +120,8 @@ def load_demo_cases(session: Session, *, count: int = COUNT, now: datetime | Non
 def _load(session: Session, count: int, now: datetime) -> str:
     rng = random.Random(311)
     people = _people(session)
-    categories = list(session.scalars(select(Category).where(Category.active.is_(True))))
+    takes_reports = Category.active.is_(True) & Category.notice_stops.is_(False)
+    categories = list(session.scalars(select(Category).where(takes_reports)))
     photos = _photos(rng)
     storage = media_storage(current_app.config["DATA_DIR"])
     filed: list[Case] = []
@@ -202,9 +202,23 @@ def _file(session, rng, created, category, people, images, storage, near=None) -
     )
 
 
+def _staff_of(people, case: Case) -> list[User]:
+    return [p for p in people.get("staff", []) if case.department_id in p.department_ids]
+
+
 def _handler(people, case: Case) -> User:
-    staff = [p for p in people.get("staff", []) if case.department_id in p.department_ids]
+    """Who acts on the case: its assignee, else the department's first member."""
+    if case.assignee is not None:
+        return case.assignee
+    staff = _staff_of(people, case)
     return staff[0] if staff else people["admin"][0]
+
+
+def _assignee(people, case: Case) -> int | None:
+    """Assignments spread over the department's people, some to the whole department (the
+    id picks, not the random stream, so the demo's other figures stay as they were)."""
+    choices = [None, *(p.id for p in _staff_of(people, case))]
+    return choices[case.id % len(choices)]
 
 
 def _walk(session, rng, case: Case, status: str, people, now, original=None) -> None:
@@ -221,6 +235,8 @@ def _walk(session, rng, case: Case, status: str, people, now, original=None) -> 
         actor = case.reporter if action == "confirm" else _handler(people, case)
         if action == "merge":
             data["merge_into"] = original.id
+        if action == "assign":
+            data["assignee"] = _assignee(people, case)
         if action == "resolve" and rng.random() < 0.2 and case.department is not None:
             other = "water" if case.department.code != "water" else "roads"
             cohandling.request_task(

@@ -13,7 +13,7 @@ by the staff handling the case (``is_case_handler``) and go to ``case:<id>:inter
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend import content
@@ -29,7 +29,7 @@ from backend.cases.access import (
     shows_person,
 )
 from backend.cases.broadcast import department_codes, event_payload, visibility_changed
-from backend.cases.models import ANONYMOUS, Case, CaseEvent, CasePhoto
+from backend.cases.models import ANONYMOUS, Case, CaseEvent, CasePhoto, CaseSupporter
 from backend.cases.queries import events_of
 from backend.comments.models import Comment
 from backend.comments.service import live_comment
@@ -214,5 +214,22 @@ def _anonymise_reports(session: Session, *, user_id: int) -> None:
         update(Case)
         .where(Case.reporter_id == user_id)
         .values(anonymous=True, **dict.fromkeys(Case.CONTACT_COLUMNS))
+        .execution_options(synchronize_session=False)
+    )
+
+
+@account_erasing.connect
+def _withdraw_support(session: Session, *, user_id: int) -> None:
+    """An erased person's "me too"s go, and the cases' counts say so."""
+    cases = session.scalars(select(CaseSupporter.case_id).where(CaseSupporter.user_id == user_id))
+    ids = list(cases)
+    if not ids:
+        return
+    session.execute(delete(CaseSupporter).where(CaseSupporter.user_id == user_id))
+    counted = select(func.count()).where(CaseSupporter.case_id == Case.id).scalar_subquery()
+    session.execute(
+        update(Case)
+        .where(Case.id.in_(ids))
+        .values(supporters_count=counted)
         .execution_options(synchronize_session=False)
     )

@@ -34,6 +34,7 @@ from backend.cases.schemas import (
     event_schema_for,
 )
 from backend.cases.viewer import attach_viewers
+from backend.citysettings import service as citysettings
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.idempotency import idempotent
@@ -55,7 +56,7 @@ def _storage():
 
 
 def _policy():
-    return Policy.from_config(current_app.config)
+    return Policy.from_config(citysettings.effective())
 
 
 def _json(body, status: int = 200):

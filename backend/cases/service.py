@@ -166,6 +166,9 @@ def _active_category(session: Session, code: str | None) -> Category:
         raise ValidationFailed(
             "Unknown category.", fields={"category": [f"No active category '{code}'."]}
         )
+    if category.notice_stops:  # it diverts: an emergency number, another service
+        message = category.notice or "This category takes no reports."
+        raise ValidationFailed(message, fields={"category": [message]}, code="category_diverts")
     return category
 
 

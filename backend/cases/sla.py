@@ -23,6 +23,7 @@ from backend.cases.history import claim, record_event
 from backend.cases.models import WORKING_STATUSES, Case, Status
 from backend.cases.queries import overdue_condition
 from backend.cases.service import DEFAULT_POLICY, system_transition
+from backend.citysettings import service as citysettings
 from backend.db import utcnow
 from backend.errors import Conflict
 from backend.metrics import record_sweep
@@ -146,7 +147,8 @@ def run_once(app: Flask, now: datetime | None = None) -> SweepResult | None:
 
     with app.app_context():
         try:
-            result = sweep(db.session, now, policy=Policy.from_config(app.config))
+            policy = Policy.from_config(citysettings.effective(app.config))
+            result = sweep(db.session, now, policy=policy)
             db.session.commit()
             record_sweep(result)
             if result.escalated or result.closed or result.admins_alerted:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session, object_session
 
 from backend import content
+from backend.auth.personal_data import account_erasing
 from backend.comments import service
-from backend.comments.models import Comment
+from backend.comments.models import Comment, CommentVote
 from backend.errors import NotFound
 
 EXCERPT = 280
@@ -57,3 +58,25 @@ content.register(
     is_new_content=_is_new_content,
     author_column=lambda: Comment.author_id,
 )
+
+
+@account_erasing.connect
+def _withdraw_votes(session: Session, *, user_id: int) -> None:
+    """An erased person's up and down votes go, and the comments' counts say so."""
+    ids = list(
+        session.scalars(select(CommentVote.comment_id).where(CommentVote.user_id == user_id))
+    )
+    if not ids:
+        return
+    session.execute(delete(CommentVote).where(CommentVote.user_id == user_id))
+
+    def counted(value: int):
+        mine = CommentVote.comment_id == Comment.id
+        return select(func.count()).where(mine, CommentVote.value == value).scalar_subquery()
+
+    session.execute(
+        update(Comment)
+        .where(Comment.id.in_(ids))
+        .values(upvotes=counted(1), downvotes=counted(-1))
+        .execution_options(synchronize_session=False)
+    )

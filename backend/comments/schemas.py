@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-from backend.comments.jsonfields import StrictBoolean
 from backend.ids import ID_RANGE
+from backend.jsonfields import StrictBoolean
 from backend.pagination import PageArgs
 
 BODY_MAX = 5000

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import TimestampMixin
@@ -48,5 +48,15 @@ class Category(TimestampMixin, db.Model):
     # Open311-style extra questions: [{code, datatype, required, description, order, values}]
     attributes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     keywords: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    # What the report screen says when the category is chosen ("If a pole has fallen onto
+    # the road, call 110 first"); ``notice_stops``: the category only diverts, as an
+    # emergency does ("Smell of gas: call 119 now"), and takes no reports.
+    notice: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    notices: Mapped[dict] = mapped_column(
+        JSON, nullable=False, default=dict, server_default=text("'{}'")
+    )
+    notice_stops: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
     department: Mapped[Department] = relationship(lazy="joined")

@@ -53,7 +53,7 @@ def get_department(code):
 @blp.arguments(DepartmentUpdateSchema)
 @blp.response(200, DepartmentSchema)
 def update_department(data, code):
-    """Edit or deactivate a department (admin)."""
+    """Edit a department (admins, and its head); deactivate it (admins)."""
     department = service.update_department(db.session, user(), code, data)
     db.session.commit()
     return department
@@ -92,7 +92,8 @@ def get_category(code):
 @blp.arguments(CategoryUpdateSchema)
 @blp.response(200, CategorySchema)
 def update_category(data, code):
-    """Edit, re-route or deactivate a category (admin)."""
+    """Edit a category (admins, and the head of its department); re-route or deactivate it
+    (admins)."""
     category = service.update_category(db.session, user(), code, data)
     db.session.commit()
     return category

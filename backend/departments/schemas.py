@@ -1,5 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from backend.jsonfields import StrictBoolean
+
 CODE = validate.Regexp(
     r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Use 1-40 lowercase letters, digits, - or _."
 )
@@ -8,6 +10,12 @@ RECURRING_DAYS = validate.Range(min=1, max=365)
 RECURRING = {
     "description": "A recurring problem: recurring_count cases in one 100 m cell within "
     "recurring_days days; null for the defaults (5 in 30 days)."
+}
+NOTICE = validate.Length(max=1000)
+NOTICE_DOC = {"description": "What the report screen says when the category is chosen."}
+STOPS_DOC = {
+    "description": "The category only diverts (an emergency: call a number now) and takes "
+    "no reports; POST /cases answers 422 with the notice."
 }
 DATATYPES = ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
@@ -76,6 +84,10 @@ class CategorySchema(Schema):
     keywords = fields.String(load_default="", validate=validate.Length(max=255))
     recurring_count = fields.Integer(allow_none=True, validate=RECURRING_COUNT, metadata=RECURRING)
     recurring_days = fields.Integer(allow_none=True, validate=RECURRING_DAYS, metadata=RECURRING)
+    notice = fields.String(load_default="", validate=NOTICE, metadata=NOTICE_DOC)
+    notices = fields.Dict(keys=fields.String(), values=fields.String(validate=NOTICE),
+                          load_default=dict)  # fmt: skip
+    notice_stops = StrictBoolean(load_default=False, metadata=STOPS_DOC)
     active = fields.Boolean(dump_only=True)
 
     def _department_code(self, category) -> str:
@@ -102,6 +114,9 @@ class CategoryUpdateSchema(Schema):
     keywords = fields.String(validate=validate.Length(max=255))
     recurring_count = fields.Integer(allow_none=True, validate=RECURRING_COUNT, metadata=RECURRING)
     recurring_days = fields.Integer(allow_none=True, validate=RECURRING_DAYS, metadata=RECURRING)
+    notice = fields.String(validate=NOTICE, metadata=NOTICE_DOC)
+    notices = fields.Dict(keys=fields.String(), values=fields.String(validate=NOTICE))
+    notice_stops = StrictBoolean(metadata=STOPS_DOC)
     active = fields.Boolean()
 
     @validates("attributes")

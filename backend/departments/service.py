@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.auth.permissions import require_admin
+from backend.auth.permissions import OPERATOR, is_admin, is_head_of, require_admin
 from backend.departments.models import Category, Department
 from backend.errors import NotFound, ValidationFailed
 
@@ -81,14 +81,29 @@ def _routed(session: Session, data: dict) -> dict:
     return dict(data, department=_department_for(session, data["department"]))
 
 
+# Deactivating, rerouting and turning a category into an emergency diversion change the
+# city's routing table: admins only.
+ADMIN_ONLY = frozenset({"active", "department", "notice_stops"})
+
+
+def _require_steward(actor, department: Department, changes: dict) -> None:
+    """Admins change anything; a department's head its details and its categories'
+    (deadlines, escalation, questions, names), but neither activation nor routing."""
+    if actor is OPERATOR or is_admin(actor):
+        return
+    if not is_head_of(actor, department.id) or ADMIN_ONLY & set(changes):
+        require_admin(actor)
+
+
 def create_department(session: Session, actor, data: dict) -> Department:
     require_admin(actor)
     return _create(session, Department, data)
 
 
 def update_department(session: Session, actor, code: str, changes: dict) -> Department:
-    require_admin(actor)
-    return _update(session, department_by_code(session, code), changes)
+    department = department_by_code(session, code)
+    _require_steward(actor, department, changes)
+    return _update(session, department, changes)
 
 
 def create_category(session: Session, actor, data: dict) -> Category:
@@ -97,5 +112,6 @@ def create_category(session: Session, actor, data: dict) -> Category:
 
 
 def update_category(session: Session, actor, code: str, changes: dict) -> Category:
-    require_admin(actor)
-    return _update(session, category_by_code(session, code), _routed(session, changes))
+    category = category_by_code(session, code)
+    _require_steward(actor, category.department, changes)
+    return _update(session, category, _routed(session, changes))

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from backend.auth.session import user
+from backend.citysettings import service as citysettings
 from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.moderation import queue, service
@@ -33,7 +34,7 @@ blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Flags
 def create_flag(data):
     """Report a case, proposal or comment (once per person). Enough distinct reports hide
     it until a moderator has looked."""
-    threshold = current_app.config["MODERATION_FLAG_THRESHOLD"]
+    threshold = citysettings.effective()["MODERATION_FLAG_THRESHOLD"]
     row = service.flag(db.session, user(), threshold=threshold, **data)
     db.session.commit()
     return row

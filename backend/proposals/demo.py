@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Chinese text uses full-width punctuation)
 """Demo proposals: the city's topics, proposals in several states with support and
 opposition from the demo residents, threaded discussions and official answers, all made by
 the same services as real ones and then dated into the past.

@@ -9,16 +9,24 @@ the proposal over HTTP.
 
 from __future__ import annotations
 
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from backend import content
+from backend.auth.personal_data import account_erasing
 from backend.extensions import db
 from backend.live.rooms import positive_int, register_room
 from backend.notify.events import receives
 from backend.notify.models import Notification
 from backend.notify.service import notify
 from backend.proposals import queries, service
-from backend.proposals.models import PUBLIC_STATUSES, Proposal, ProposalPhoto
+from backend.proposals.models import (
+    PUBLIC_STATUSES,
+    Proposal,
+    ProposalPhoto,
+    ProposalVote,
+    VoteValue,
+)
 
 EXCERPT = 280
 
@@ -69,3 +77,25 @@ def _answered(session: Session, payload: dict) -> list[Notification]:
     return notify(session, queries.followers_of_proposal(session, proposal.id),
                   kind="proposal_answer", target_type="proposal", target_id=proposal.id,
                   text=text, actor_id=proposal.answered_by_id, deliver=False)  # fmt: skip
+
+
+@account_erasing.connect
+def _withdraw_votes(session: Session, *, user_id: int) -> None:
+    """An erased person's votes go, and the proposals' counts say so."""
+    ids = list(
+        session.scalars(select(ProposalVote.proposal_id).where(ProposalVote.user_id == user_id))
+    )
+    if not ids:
+        return
+    session.execute(delete(ProposalVote).where(ProposalVote.user_id == user_id))
+
+    def counted(value: str):
+        mine = ProposalVote.proposal_id == Proposal.id
+        return select(func.count()).where(mine, ProposalVote.value == value).scalar_subquery()
+
+    session.execute(
+        update(Proposal)
+        .where(Proposal.id.in_(ids))
+        .values(supports=counted(VoteValue.SUPPORT), opposes=counted(VoteValue.OPPOSE))
+        .execution_options(synchronize_session=False)
+    )

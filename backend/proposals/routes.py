@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from backend.auth.permissions import Permission, require
 from backend.auth.session import user
+from backend.citysettings import service as citysettings
 from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.media.bodies import body_doc, parse_body
@@ -41,7 +42,7 @@ def _threshold() -> int:
 
 
 def _review() -> bool:
-    return current_app.config["PROPOSAL_REVIEW"]
+    return citysettings.effective()["PROPOSAL_REVIEW"]
 
 
 def _edit_window() -> timedelta:

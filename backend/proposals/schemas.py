@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from backend.comments.jsonfields import StrictBoolean, StrictFloat
 from backend.ids import ID_RANGE
+from backend.jsonfields import StrictBoolean, StrictFloat
 from backend.pagination import PageArgs
 from backend.proposals.models import Status
 

@@ -88,5 +88,8 @@ export function t(key, params = {}) {
 /** The name of a category or department in the current language: `names[lang]`, else `name`. */
 export const localName = (item) => (item ? item.names?.[lang] || item.name : undefined);
 
+/** A category's notice in the person's language ("call 119 now"), or ''. */
+export const localNotice = (category) => (category ? category.notices?.[lang] || category.notice || '' : '');
+
 /** Like t(), but for optional keys (e.g. notification kinds): falls back to the given text. */
 export const tOr = (key, fallback, params) => (messages[key] != null ? t(key, params) : fallback);

@@ -6,7 +6,7 @@ import { preloadCurrent, refresh, setFallbacks, start } from './router.js';
 import { onOutboxChange, startOutbox } from './outbox.js';
 import { refreshWaiting, renderShell, setActiveTab, watchConnection, watchUser } from './shell.js';
 import { registerServiceWorker } from './sw-client.js';
-import { errorState, emptyState, screenHeader, skeletonList, toast } from './ui.js';
+import { errorState, forbiddenState, skeletonList, toast } from './ui.js';
 import { offerPushAfterReport } from './push-offer.js';
 import { rerenderAlerts, setAlertPlace, startAlertBanner } from './alert-banner.js';
 import './routes.js';
@@ -14,7 +14,7 @@ import './routes.js';
 setFallbacks({
   loading: (ctx) => { replace(ctx.root, skeletonList(3)); },
   loadError: (ctx, e) => replace(ctx.root, errorState(e && e.status != null ? e : { status: navigator.onLine ? undefined : 0 }, { onRetry: () => location.reload() })),
-  forbidden: (ctx) => replace(ctx.root, screenHeader(t('error.forbiddenTitle')), emptyState({ iconName: 'lock', title: t('error.forbidden'), action: { href: '/', label: t('nav.home') } })),
+  forbidden: (ctx) => replace(ctx.root, ...forbiddenState()),
 });
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });

@@ -24,10 +24,14 @@ addRoutes([
   { path: '/staff', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
   { path: '/staff/cases/:id', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
   { path: '/staff/proposals', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-proposals.js') },
-  { path: '/admin', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
-  { path: '/admin/categories', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  // Heads open these two for their own departments; the screen and the API narrow it.
+  { path: '/admin', tab: 'account', roles: ['staff'], load: () => import('./screens/admin.js') },
+  { path: '/admin/categories', tab: 'account', roles: ['staff'], load: () => import('./screens/admin.js') },
   { path: '/admin/users', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/admin/audit', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/keys', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/topics', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
+  { path: '/admin/settings', tab: 'account', roles: ['admin'], load: () => import('./screens/admin.js') },
   { path: '/moderation', tab: 'desk', roles: ['volunteer'], load: () => import('./screens/moderation-desk.js') },
   { path: '*', load: () => import('./screens/not-found.js') },
 ]);

@@ -40,6 +40,12 @@ export function deskHref(user) {
   return null;
 }
 
+/** The codes of the departments ``user`` heads (staff); admins head them all anyway. */
+export const headOf = (user) => (user?.departments || []).filter((d) => d.is_head).map((d) => d.code);
+
+/** Who opens the admin console: admins, and department heads for their own departments. */
+export const mayAdminister = (user) => user?.role === 'admin' || (user?.role === 'staff' && headOf(user).length > 0);
+
 /** True when the user has one of the roles (admins pass every staff check). */
 export function hasRole(user, roles) {
   if (!roles || !roles.length) return true;

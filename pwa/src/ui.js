@@ -46,6 +46,11 @@ export function errorMessage(e) {
 }
 
 /** An error with what to do next; `what` replaces the generic text for a 404 (e.g. a list). */
+/** "Not allowed": what a screen shows a person whose role does not open it. */
+export function forbiddenState() {
+  return [screenHeader(t('error.forbiddenTitle')), emptyState({ iconName: 'lock', title: t('error.forbidden'), action: { href: '/', label: t('nav.home') } })];
+}
+
 export function errorState(e, { onRetry, what } = {}) {
   const text = what && e && e.status !== 0 && e.status !== 401 && e.status !== 403 ? what : errorMessage(e);
   return h('div', { class: 'state error', role: 'alert', 'data-testid': 'error-state' },

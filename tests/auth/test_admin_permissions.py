@@ -21,6 +21,7 @@ ACTIONS = [
     ("post", "/api/v1/admin/users", NEW_STAFF, 201),
     ("get", "/api/v1/admin/users/{target}", None, 200),
     ("patch", "/api/v1/admin/users/{target}", {"blocked": True}, 200),
+    ("post", "/api/v1/admin/users/{target}/sign-out", None, 200),
     ("get", "/api/v1/admin/apikeys", None, 200),
     ("post", "/api/v1/admin/apikeys", {"name": "app"}, 201),
     ("delete", "/api/v1/admin/apikeys/1", None, 404),

@@ -110,7 +110,9 @@ def zelda_everywhere(client, city, make_user, token_for, make_case, make_proposa
         )
     )
     db.session.commit()
-    return zelda, headers, {"case": mine["id"], "comment": comment["id"], "proposal": proposal.id}
+    ids = {"case": mine["id"], "comment": comment["id"], "proposal": proposal.id}
+    return zelda, headers, ids | {"supported": other.id, "voted_comment": theirs.id,
+                                  "voted_proposal": theirs_p.id}  # fmt: skip
 
 
 def test_the_export_holds_every_row_that_names_the_person(client, zelda_everywhere):
@@ -152,6 +154,27 @@ def test_deletion_leaves_nothing_that_names_the_person(client, zelda_everywhere)
     assert entry.actor_id == zelda_id and entry.target_id == str(zelda_id)
     login = {"email": EMAIL, "password": PASSWORD}
     assert client.post("/api/v1/auth/token", json=login).status_code == 401
+
+
+def test_an_erased_persons_votes_leave_the_counts(client, zelda_everywhere):
+    """The votes go with the account, and so do they from the counts people see."""
+    from backend.comments.models import Comment
+    from backend.proposals.models import Proposal
+
+    _, headers, ids = zelda_everywhere
+    before = (
+        db.session.get(Case, ids["supported"]).supporters_count,
+        db.session.get(Comment, ids["voted_comment"]).upvotes,
+        db.session.get(Proposal, ids["voted_proposal"]).supports,
+    )
+    assert before == (1, 1, 1)
+    response = client.delete("/api/v1/me", json={"password": PASSWORD}, headers=headers)
+    assert response.status_code == 202
+    db.session.rollback()
+    assert client.get(f"/api/v1/cases/{ids['supported']}").get_json()["supporters"] == 0
+    assert client.get(f"/api/v1/comments/{ids['voted_comment']}").get_json()["score"] == 0
+    proposal = client.get(f"/api/v1/proposals/{ids['voted_proposal']}").get_json()
+    assert (proposal["supports"], proposal["opposes"]) == (0, 0)
 
 
 def test_the_only_head_of_a_department_cannot_delete_themselves(

@@ -125,3 +125,21 @@ def test_sign_out_everywhere_ends_every_session(app, client, make_user, token_fo
 
 def test_sign_out_everywhere_needs_a_signed_in_person(client):
     assert client.post("/api/v1/auth/logout-everywhere").status_code == 401
+
+
+def test_an_admin_signs_a_person_out_everywhere(app, client, make_user, token_for, socket_client):
+    """A lost phone: the admin ends every session and socket of the person, and the audit
+    log says who did it."""
+    from backend.audit.models import AuditEntry
+
+    account = make_user(email="lost@example.org")
+    ended = _sessions_of(app, client, account, token_for, socket_client)
+    admin = make_user("admin")
+    response = client.post(f"/api/v1/admin/users/{account.id}/sign-out", headers=token_for(admin))
+    assert response.status_code == 200 and response.get_json()["id"] == account.id
+    _assert_all_ended(app, client, *ended)
+    db.session.rollback()
+    entry = db.session.query(AuditEntry).filter_by(action="user.signed_out").one()
+    assert (entry.actor_id, entry.target_id) == (admin.id, str(account.id))
+    missing = client.post("/api/v1/admin/users/2147483647/sign-out", headers=token_for(admin))
+    assert missing.status_code == 404

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import api_in, sign_in, sign_up, unique, wait_for_screen
-from tests.browser.support import ADMIN_EMAIL
+from tests.browser.flows import api_in, make_account, sign_in, sign_up, unique, wait_for_screen
+from tests.browser.support import ADMIN_EMAIL, STAFF_EMAIL
 
 pytestmark = pytest.mark.browser
 
@@ -197,3 +197,48 @@ def test_an_anonymous_visitor_reads_proposals_and_the_moderation_log(make_contex
         "GET", "/moderation/log", params={"target_type": "proposal", "target_id": hidden["id"]}
     )
     assert [(e["action"], e["reason"]) for e in log["items"]] == [("hide", reason)]
+
+
+def test_with_review_on_a_volunteer_declines_and_staff_publish_held_proposals(make_context, server):
+    server.admin.ok("PATCH", "/admin/settings", json={"proposal_review": True})
+    try:
+        writer = make_context()
+        sign_up(writer)
+        page = writer.new_page()
+        page.goto("/proposals/new")
+        spam = unique("Buy my scooter")
+        page.get_by_test_id("proposal-title").fill(spam)
+        page.get_by_test_id("proposal-body").fill("Cheap, call me.")
+        page.get_by_test_id("proposal-send").click()
+        expect(page.get_by_test_id("pending-notice")).to_be_visible()  # held, and says so
+        held = int(page.url.rsplit("/", 1)[1])
+        good = publish(writer, title=unique("A water fountain in the square"))
+        assert good["status"] == "pending"
+        assert server.public.call("GET", f"/proposals/{held}").status_code == 404
+
+        volunteer = make_context()
+        sign_in(volunteer, make_account(server, "volunteer"))
+        desk = volunteer.new_page()
+        desk.goto("/moderation")
+        item = desk.locator(f'[data-testid="review-item"][data-proposal-id="{held}"]')
+        item.get_by_test_id("review-decline").click()
+        expect(item.locator(".field-error")).to_be_visible()  # a reason for the author
+        item.get_by_test_id("review-reason").fill("Advertising is not a proposal.")
+        item.get_by_test_id("review-decline").click()
+        expect(item).to_have_count(0)
+        declined = api_in(writer, "GET", f"/proposals/{held}")
+        assert (declined["status"], declined["decline_reason"]) == (
+            "declined",
+            "Advertising is not a proposal.",
+        )
+
+        staff = make_context()
+        sign_in(staff, STAFF_EMAIL)
+        pdesk = staff.new_page()
+        pdesk.goto("/staff/proposals")
+        waiting = pdesk.locator(f'[data-testid="review-item"][data-proposal-id="{good["id"]}"]')
+        waiting.get_by_test_id("review-approve").click()
+        expect(waiting).to_have_count(0)
+        assert server.public.ok("GET", f"/proposals/{good['id']}")["status"] == "published"
+    finally:
+        server.admin.ok("PATCH", "/admin/settings", json={"proposal_review": None})

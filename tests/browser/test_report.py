@@ -80,3 +80,36 @@ def test_the_device_location_is_used_without_a_photo(context, server):
     assert case["lat"] == pytest.approx(DEVICE_POSITION["latitude"], abs=1e-5)
     assert case["lon"] == pytest.approx(DEVICE_POSITION["longitude"], abs=1e-5)
     assert case["photos"] == []
+
+
+def test_a_categorys_notice_shows_and_an_emergency_category_takes_no_report(context, server):
+    stamp = unique("x").split()[-1].replace("-", "")
+    gas = {
+        "code": f"gas{stamp}",
+        "name": f"Gas smell {stamp}",
+        "department": "roads",
+        "sla_hours": 1,
+        "notice": "Leave the building and call 119 now.",
+        "notice_stops": True,
+    }
+    tree = {"code": f"tree{stamp}", "name": f"Fallen tree {stamp}", "department": "roads",
+            "sla_hours": 12, "notice": "If it blocks the road, call 110 first."}  # fmt: skip
+    for body in (gas, tree):
+        server.admin.ok("POST", "/categories", expect=201, json=body)
+    sign_up(context)
+    page = context.new_page()
+    page.goto("/report")
+    page.get_by_test_id("use-my-location").click()
+    page.get_by_test_id("category-search").fill(stamp)
+    page.get_by_test_id(f"category-{gas['code']}").check()
+    expect(page.get_by_test_id("category-notice")).to_have_text(gas["notice"])
+    expect(page.get_by_test_id("send-report")).to_be_disabled()
+
+    page.get_by_test_id(f"category-{tree['code']}").check()
+    expect(page.get_by_test_id("category-notice")).to_have_text(tree["notice"])
+    description = unique("A plane tree lies across the cycle path")
+    page.get_by_test_id("description").fill(description)
+    page.get_by_test_id("send-report").click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(server.url)}/cases/\d+$"))
+    [case] = server.cases_described(description)
+    assert case["category"]["code"] == tree["code"]

@@ -69,6 +69,16 @@ def test_the_desk_works_beside_the_inbox_on_a_wide_screen(make_context, server):
         pane.get_by_test_id("case-desk").locator(".desk-head").get_by_test_id("status-chip")
     ).to_have_attribute("data-status", "rejected")
     expect(card).to_have_count(0)  # no longer open: it leaves the open-cases list
+    assert server.public.ok("GET", f"/cases/{case['id']}")["status"] == "rejected"
+
+    # A laptop: the resident tabs sit in the top bar, nothing covers the bottom of the desk,
+    # and the map view is as tall as the screen, not a strip.
+    tabs = page.locator("#tabbar").bounding_box()
+    top = page.locator(".topbar").bounding_box()
+    assert tabs["y"] == top["y"] and tabs["height"] == top["height"]
+    page.get_by_test_id("view-map").click()
+    box = page.get_by_test_id("inbox-map").bounding_box()
+    assert box["height"] >= DESK["viewport"]["height"] - top["height"] - 32
 
 
 def test_a_volunteer_hides_a_flagged_comment_and_it_disappears_for_residents(make_context, server):

@@ -32,5 +32,10 @@ def test_demo_cases(app):
         assert events[0].action == "submit"
         assert events[-1].to_status == case.status
         assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+    # Assignments are spread: to each person of Roads, and some to a department alone.
+    roads = set(db.session.scalars(select(Case.assignee_id).where(Case.reference.like("RD-%"))))
+    assert len(roads - {None}) == 2, roads
+    waiting = select(Case.id).where(Case.status == Status.ASSIGNED, Case.assignee_id.is_(None))
+    assert db.session.scalar(waiting.limit(1)) is not None
     again = app.test_cli_runner().invoke(args=["demo"])
     assert again.exit_code == 0 and "already" in again.output

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Chinese punctuation in the zh-CN mails)
 """Verification, reset, notification and digest mails through a real SMTP server on
 loopback, in the reader's language, with links that work; SMTP down means retries."""
 

@@ -8,7 +8,7 @@ import { ApiError, create, get, getOnce, newKey, post, request } from '../api.js
 import { statusChip, statusLabel } from '../status.js';
 import { distance, formatDateTime, relativeTime } from '../format.js';
 import { clearFieldErrors, errorMessage, errorState, setBusy, showFieldErrors, skeletonList, toast } from '../ui.js';
-import { caseTitle, itemsOf } from './case-card.js';
+import { caseNumber, caseTitle, itemsOf } from './case-card.js';
 import { flash, timeline } from './timeline.js';
 import { commentsSection } from './comments.js';
 import { photoPicker } from './photo-picker.js';
@@ -123,7 +123,7 @@ export function caseDesk({ id, user, onCase = () => {} }) {
   function renderHead(changed = false) {
     const r = kase.reporter || {};
     replace(head,
-      h('h2', { id: `desk-h-${id}`, class: 'desk-title' }, caseTitle(kase), ' ', h('span', { class: 'muted' }, t('case.number', { id }))),
+      h('h2', { id: `desk-h-${id}`, class: 'desk-title' }, caseTitle(kase), ' ', h('span', { class: 'muted' }, caseNumber(kase))),
       h('div', { class: 'row wrap' }, statusChip(kase.status), slaClock(kase),
         kase.priority === 'urgent' ? h('span', { class: 'tag tag-urgent' }, icon('alert'), t('case.urgent')) : null,
         kase.escalated ? h('span', { class: 'tag tag-urgent', 'data-testid': 'escalated' }, icon('alert'), t('desk.escalated')) : null),

@@ -2,7 +2,7 @@
 import { h, icon, replace } from '../dom.js';
 import { LANGS, getLang, setLang, t, tOr } from '../i18n.js';
 import { get, patch, put } from '../api.js';
-import { logout, updateMe } from '../session.js';
+import { logout, mayAdminister, updateMe } from '../session.js';
 import { clearFieldErrors, errorMessage, field, screenHeader, setBusy, showFieldErrors, toast } from '../ui.js';
 import { dataSection, emailSection } from '../components/account-data.js';
 import { currentSubscription, disablePush, enablePush, pushSupported } from '../push.js';
@@ -100,7 +100,7 @@ export default function account(ctx) {
         h('a', { class: 'btn btn-secondary', href: '/register', 'data-testid': 'go-register' }, t('account.register')))));
   } else {
     ctx.root.append(profileSection(user));
-    if (user.role === 'admin') {
+    if (mayAdminister(user)) {
       ctx.root.append(h('div', { class: 'row' }, h('a', { class: 'btn btn-secondary', href: '/admin', 'data-testid': 'go-admin' }, icon('wrench'), t('account.adminConsole'))));
     }
   }

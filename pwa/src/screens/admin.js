@@ -1,35 +1,32 @@
-// The admin console: departments and categories, through the same admin JSON API as any
-// client. Each row is a small form; a change is saved with its own button and read back.
+// The admin console, through the same admin JSON API as any client: departments, categories,
+// users, API keys, proposal topics, the settings a city changes while running, and the audit log. Each row is a small form; a change is
+// saved with its own button and read back.
 import { h, replace } from '../dom.js';
-import { t, useMessages } from '../i18n.js';
-import { get, patch, post } from '../api.js';
-import { clearFieldErrors, errorState, field, screenHeader, setBusy, showFieldErrors, skeletonList, toast } from '../ui.js';
+import { localName, t, useMessages } from '../i18n.js';
+import { create, get, patch } from '../api.js';
+import { errorState, field, forbiddenState, screenHeader, skeletonList } from '../ui.js';
+import { headOf } from '../session.js';
+import { actionButton, checkbox, input, numberInput, rowForm, zhNames } from '../components/admin-kit.js';
+import { categoryRow } from '../components/admin-categories.js';
+import { keysView, usersView } from '../components/admin-people.js';
 
-const input = (name, value, attrs = {}) => h('input', { name, value: value ?? '', type: 'text', ...attrs });
-
-function rowForm({ testid, fields, onSave, saveLabel = t('action.save') }) {
-  const save = h('button', { type: 'submit', class: 'btn btn-secondary btn-small', 'data-testid': `${testid}-save` }, saveLabel);
-  const form = h('form', { class: 'stack card admin-row', novalidate: true, 'data-testid': testid }, ...fields, save);
-  form.onsubmit = async (e) => {
-    e.preventDefault();
-    clearFieldErrors(form);
-    setBusy(save, true);
-    try { await onSave(); toast(t('account.saved'), { tone: 'success' }); } catch (err) { showFieldErrors(form, err); }
-    setBusy(save, false);
-  };
-  return form;
+/** What the person may run here: everything (admins), or their own departments (heads). */
+function scopeOf(user) {
+  return user.role === 'admin' ? { full: true, heads: null } : { full: false, heads: headOf(user) };
 }
 
-function departmentRow(d, reload) {
+const isMine = (scope, code) => scope.full || scope.heads.includes(code);
+
+function departmentRow(d, reload, scope) {
   const name = input('name', d.name);
   const nameZh = input('names', (d.names || {})['zh-CN'], { lang: 'zh-CN' });
-  const active = h('input', { type: 'checkbox', name: 'active', checked: d.active, id: `dept-active-${d.code}` });
+  const active = scope.full ? checkbox('active', d.active, t('admin.active')) : null;  // the city's to decide
   return rowForm({
     testid: `dept-${d.code}`,
-    fields: [h('h3', null, d.code), field({ label: t('admin.nameEn'), input: name }), field({ label: t('admin.nameZh'), input: nameZh }),
-      h('div', { class: 'check' }, active, h('label', { for: active.id }, t('admin.active')))],
+    fields: [h('h3', null, d.code), field({ label: t('admin.nameEn'), input: name }), field({ label: t('admin.nameZh'), input: nameZh }), active],
     onSave: async () => {
-      await patch(`/departments/${d.code}`, { name: name.value.trim(), names: nameZh.value.trim() ? { 'zh-CN': nameZh.value.trim() } : {}, active: active.checked });
+      const changes = { name: name.value.trim(), names: zhNames(nameZh) };
+      await patch(`/departments/${d.code}`, active ? { ...changes, active: active.input.checked } : changes);
       reload();
     },
   });
@@ -41,60 +38,56 @@ function newDepartment(reload) {
   return rowForm({
     testid: 'new-dept', saveLabel: t('admin.create'),
     fields: [h('h3', null, t('admin.newDepartment')), field({ label: t('admin.code'), input: code }), field({ label: t('admin.nameEn'), input: name })],
-    onSave: async () => { await post('/departments', { code: code.value.trim(), name: name.value.trim() }); reload(); },
+    onSave: async () => { await create('/departments', { code: code.value.trim(), name: name.value.trim() }); reload(); },
   });
 }
 
-function categoryRow(c, departments, reload) {
-  const name = input('name', c.name);
-  const nameZh = input('names', (c.names || {})['zh-CN'], { lang: 'zh-CN' });
-  const sla = input('sla_hours', c.sla_hours, { type: 'number', min: 1, inputmode: 'numeric', 'data-testid': `cat-${c.code}-sla` });
-  const department = h('select', { name: 'department', 'data-testid': `cat-${c.code}-department` },
-    departments.map((d) => h('option', { value: d.code, selected: d.code === c.department }, d.name)));
-  const active = h('input', { type: 'checkbox', name: 'active', checked: c.active, id: `cat-active-${c.code}` });
+function topicRow(topic, reload) {
+  const name = input('name', topic.name);
+  const nameZh = input('names', topic.names?.['zh-CN'], { lang: 'zh-CN' });
+  const position = numberInput('position', topic.position, { min: 0, 'data-testid': `topic-${topic.code}-position` });
+  const active = checkbox('active', topic.active, t('admin.active'), { 'data-testid': `topic-${topic.code}-active` });
   return rowForm({
-    testid: `cat-${c.code}`,
-    fields: [h('h3', null, c.code), field({ label: t('admin.nameEn'), input: name }), field({ label: t('admin.nameZh'), input: nameZh }),
-      field({ label: t('admin.department'), input: department }), field({ label: t('admin.slaHours'), input: sla }),
-      h('div', { class: 'check' }, active, h('label', { for: active.id }, t('admin.active')))],
+    testid: `topic-${topic.code}`,
+    fields: [h('h3', null, localName(topic)), h('p', { class: 'muted small' }, topic.code), field({ label: t('admin.nameEn'), input: name }),
+      field({ label: t('admin.nameZh'), input: nameZh }), field({ label: t('admin.position'), input: position }), active],
     onSave: async () => {
-      await patch(`/categories/${c.code}`, {
-        name: name.value.trim(), names: nameZh.value.trim() ? { 'zh-CN': nameZh.value.trim() } : {},
-        department: department.value, sla_hours: Number(sla.value), active: active.checked,
-      });
+      await patch(`/proposals/topics/${topic.code}`, { name: name.value.trim(), names: zhNames(nameZh), position: Number(position.value) || 0, active: active.input.checked });
       reload();
     },
   });
 }
 
-function userRow(u, reload) {
-  const role = h('select', { name: 'role', 'data-testid': `user-${u.id}-role` },
-    ['resident', 'volunteer', 'staff', 'admin'].map((r) => h('option', { value: r, selected: r === u.role }, t(`role.${r}`))));
-  const blocked = h('input', { type: 'checkbox', name: 'blocked', checked: u.blocked, id: `user-blocked-${u.id}`, 'data-testid': `user-${u.id}-blocked` });
+function newTopic(reload) {
+  const code = input('code', '', { 'data-testid': 'new-topic-code' });
+  const name = input('name', '', { 'data-testid': 'new-topic-name' });
+  const nameZh = input('names', '', { lang: 'zh-CN', 'data-testid': 'new-topic-name-zh' });
   return rowForm({
-    testid: `user-${u.id}`,
-    fields: [h('h3', null, u.display_name), h('p', { class: 'muted small' }, u.email), field({ label: t('admin.role'), input: role }),
-      h('div', { class: 'check' }, blocked, h('label', { for: blocked.id }, t('admin.blocked')))],
-    onSave: async () => { await patch(`/admin/users/${u.id}`, { role: role.value, blocked: blocked.checked }); reload(); },
+    testid: 'new-topic', saveLabel: t('admin.create'),
+    fields: [h('h3', null, t('admin.newTopic')), field({ label: t('admin.code'), input: code }), field({ label: t('admin.nameEn'), input: name }), field({ label: t('admin.nameZh'), input: nameZh })],
+    onSave: async () => { await create('/proposals/topics', { code: code.value.trim(), name: name.value.trim(), names: zhNames(nameZh) }); reload(); },
   });
 }
 
-function usersView(body) {
-  const q = h('input', { name: 'q', type: 'search', 'data-testid': 'user-search' });
-  const results = h('div', { class: 'stack' });
-  let latest = 0;
-  const search = async () => {
-    const mine = ++latest;
-    try {
-      const { items } = await get('/admin/users', { q: q.value.trim() || undefined, per_page: 20 });
-      if (mine === latest) replace(results, ...items.map((u) => userRow(u, search)));
-    } catch (e) { replace(results, errorState(e, { onRetry: search })); }
-  };
-  const form = h('form', { class: 'row', role: 'search' }, field({ label: t('admin.searchUsers'), input: q }),
-    h('button', { type: 'submit', class: 'btn btn-secondary btn-small', 'data-testid': 'user-search-go' }, t('admin.search')));
-  form.onsubmit = (e) => { e.preventDefault(); search(); };
-  replace(body, form, results);
-  search();
+/** A setting the city changes while running: its own save, and a way back to the configured value. */
+function settingRow(item, reload) {
+  const boolean = typeof item.configured === 'boolean';
+  const control = boolean
+    ? checkbox(item.name, item.value, t(`admin.setting.${item.name}`), { 'data-testid': `setting-${item.name}` })
+    : numberInput(item.name, item.value, { min: 0, 'data-testid': `setting-${item.name}` });
+  const read = () => (boolean ? control.input.checked : Number(control.value));
+  const configured = boolean ? t(item.configured ? 'admin.on' : 'admin.off') : String(item.configured);
+  const reset = item.changed
+    ? [actionButton(t('admin.settingReset', { value: configured }), `setting-${item.name}-reset`, async () => { await patch('/admin/settings', { [item.name]: null }); reload(); })]
+    : [];
+  return rowForm({
+    testid: `setting-row-${item.name}`,
+    fields: [boolean ? control : field({ label: t(`admin.setting.${item.name}`), input: control }),
+      h('p', { class: 'hint' }, t(`admin.settingHint.${item.name}`)),
+      h('p', { class: 'muted small', 'data-testid': `setting-${item.name}-source` }, item.changed ? t('admin.settingChanged', { value: configured }) : t('admin.settingConfigured'))],
+    extra: reset,
+    onSave: async () => { await patch('/admin/settings', { [item.name]: read() }); reload(); },
+  });
 }
 
 function auditView(body) {
@@ -104,29 +97,47 @@ function auditView(body) {
     .catch((e) => replace(body, errorState(e)));
 }
 
-const VIEWS = { '/admin': 'departments', '/admin/categories': 'categories', '/admin/users': 'users', '/admin/audit': 'audit' };
-
-export default async function admin(ctx) {
-  await useMessages('staff');
-  if (!ctx.isCurrent()) return;
-  const view = VIEWS[ctx.route.path] || 'departments';
-  const nav = h('nav', { class: 'chips', 'aria-label': t('admin.title') },
-    Object.entries(VIEWS).map(([href, v]) => h('a', { class: 'chip-btn', href, 'aria-current': v === view ? 'page' : null, 'data-testid': `admin-${v}` }, t(`admin.${v}`))));
-  const body = h('div', { class: 'stack' }, skeletonList(3));
-  ctx.root.append(screenHeader(t('admin.title')), nav, body);
-  if (view === 'users') { usersView(body); return; }
-  if (view === 'audit') { auditView(body); return; }
+/** A view whose rows come from the API, read again after each change. */
+function listView(body, loadRows) {
   async function load() {
-    try {
-      const departments = (await get('/departments', { include_inactive: true })).items;
-      if (view === 'departments') {
-        replace(body, newDepartment(load), ...departments.map((d) => departmentRow(d, load)));
-      } else {
-        const categories = (await get('/categories', { include_inactive: true })).items;
-        replace(body, ...categories.map((c) => categoryRow(c, departments, load)));
-      }
-    } catch (e) { replace(body, errorState(e, { onRetry: load })); }
+    try { replace(body, ...(await loadRows(load))); } catch (e) { replace(body, errorState(e, { onRetry: load })); }
   }
   load();
 }
 
+const departmentsOf = async (scope) => (await get('/departments', scope.full ? { include_inactive: true } : null)).items;
+
+const VIEWS = {
+  departments: (body, scope) => listView(body, async (load) => [scope.full ? newDepartment(load) : null,
+    ...(await departmentsOf(scope)).filter((d) => isMine(scope, d.code)).map((d) => departmentRow(d, load, scope))].filter(Boolean)),
+  categories: (body, scope) => listView(body, async (load) => {
+    const [departments, categories] = await Promise.all([departmentsOf(scope), get('/categories', scope.full ? { include_inactive: true, per_page: 100 } : { per_page: 100 })]);
+    return categories.items.filter((c) => isMine(scope, c.department)).map((c) => categoryRow(c, departments, load, scope));
+  }),
+  users: usersView,
+  keys: keysView,
+  topics: (body) => listView(body, async (load) => {
+    const { items } = await get('/proposals/topics', { include_inactive: true });
+    return [newTopic(load), ...items.map((topic) => topicRow(topic, load))];
+  }),
+  settings: (body) => listView(body, async (load) => (await get('/admin/settings')).items.map((item) => settingRow(item, load))),
+  audit: auditView,
+};
+const PATHS = { '/admin': 'departments', '/admin/categories': 'categories', '/admin/users': 'users', '/admin/keys': 'keys', '/admin/topics': 'topics', '/admin/settings': 'settings', '/admin/audit': 'audit' };
+
+// A head's console: their departments and those departments' categories.
+const HEAD_VIEWS = new Set(['departments', 'categories']);
+
+export default async function admin(ctx) {
+  await useMessages('staff');
+  if (!ctx.isCurrent()) return;
+  const scope = scopeOf(ctx.user);
+  if (!scope.full && !scope.heads.length) { ctx.root.append(...forbiddenState()); return; }
+  const paths = Object.entries(PATHS).filter(([, v]) => scope.full || HEAD_VIEWS.has(v));
+  const view = PATHS[ctx.route.path] || 'departments';
+  const nav = h('nav', { class: 'chips', 'aria-label': t('admin.title') },
+    paths.map(([href, v]) => h('a', { class: 'chip-btn', href, 'aria-current': v === view ? 'page' : null, 'data-testid': `admin-${v}` }, t(`admin.${v}`))));
+  const body = h('div', { class: 'stack' }, skeletonList(3));
+  ctx.root.append(screenHeader(t('admin.title')), nav, body);
+  VIEWS[view](body, scope);
+}

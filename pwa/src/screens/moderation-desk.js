@@ -9,6 +9,7 @@ import { caseCard, caseTitle, itemsOf } from '../components/case-card.js';
 import { photoPicker } from '../components/photo-picker.js';
 import { clearFieldErrors, emptyState, errorState, screenHeader, setBusy, showFieldErrors, skeletonList, toast } from '../ui.js';
 import { announcer, deskNav, prepareDesk } from '../components/staff-kit.js';
+import { reviewSection } from '../components/proposal-review.js';
 
 const KINDS = ['all', 'flagged', 'hidden'];
 const keyOf = (item) => `${item.target_type}:${item.target_id}`;
@@ -38,6 +39,7 @@ export default async function moderationDesk(ctx) {
   const verify = h('section', { class: 'verify', 'aria-labelledby': 'verify-h', 'data-testid': 'verify' });
 
   ctx.root.append(screenHeader(t('mod.title')), deskNav(ctx.user, 'moderation') || '', say.el,
+    reviewSection({ signal: ctx.signal }),
     h('section', { 'aria-labelledby': 'queue-h' }, h('div', { class: 'section-head' }, h('h2', { id: 'queue-h' }, t('mod.queue')), liveDot), tabs, bulk, queue),
     verify);
   load();

@@ -1,7 +1,7 @@
 // Report a problem, photo first. Kept as a draft while typed; sent now, or queued in the outbox
 // with its idempotency key when there is no connection (it then sends by itself).
 import { h, icon, debounce, replace } from '../dom.js';
-import { localName, t } from '../i18n.js';
+import { localName, localNotice, t } from '../i18n.js';
 import { ApiError, create, getCategories, newKey } from '../api.js';
 import { clearDraft, loadDraft, loadDraftPhotos, rememberCategory, recentCategories, saveDraft, saveDraftPhotos } from '../drafts.js';
 import { enqueue } from '../outbox.js';
@@ -125,9 +125,21 @@ export default async function report(ctx) {
     dups.update(c.code, draft.loc);
   }
 
+  /** What the city says for the category; one that only diverts (an emergency number)
+   * takes no report, so the form stops here and says why. */
+  function noticeOf(c) {
+    const text = localNotice(c);
+    if (!text) return null;
+    return h('p', { class: `notice category-notice${c.notice_stops ? ' stops' : ''}`, role: c.notice_stops ? 'alert' : 'status', 'data-testid': 'category-notice' },
+      icon(c.notice_stops ? 'alert' : 'info'), h('span', null, text));
+  }
+
   function renderAnswers() {
-    const fields = attributeFields(category(), draft.answers, () => save());
-    replace(answersBox, expectationLine(draft.category), ...(fields ? [h('h3', null, t('report.moreQuestions')), fields] : []));
+    const c = category();
+    sendBtn.disabled = !!c?.notice_stops;
+    if (c?.notice_stops) { replace(answersBox, noticeOf(c)); return; }
+    const fields = attributeFields(c, draft.answers, () => save());
+    replace(answersBox, noticeOf(c) || '', expectationLine(draft.category), ...(fields ? [h('h3', null, t('report.moreQuestions')), fields] : []));
   }
 
   function section(name, heading) {
@@ -139,6 +151,7 @@ export default async function report(ctx) {
     const fields = {};
     if (!draft.loc) fields.location = [t('report.needLocation')];
     if (!draft.category) fields.category = [t('report.needCategory')];
+    else if (category()?.notice_stops) fields.category = [localNotice(category())];
     if (!(draft.description || '').trim()) fields.description = [t('report.needDescription')];
     for (const code of missingAnswers(category(), draft.answers)) fields[`answers.${code}`] = [t('form.requiredField')];
     return fields;

@@ -5,7 +5,7 @@ import { h, icon, nextId, replace } from '../dom.js';
 import { localName, t } from '../i18n.js';
 import { get, getCategories } from '../api.js';
 import { STATUS_FILTERS } from '../status.js';
-import { caseCard, caseTitle, itemsOf } from '../components/case-card.js';
+import { caseCard, caseNumber, caseTitle, itemsOf } from '../components/case-card.js';
 import { backLink, emptyState, errorState, screenHeader, skeletonList } from '../ui.js';
 import { announcer, deskNav, isWide, myDepartments, onWidthChange, prepareDesk, slaClock, tickClocks } from '../components/staff-kit.js';
 import { caseDesk, getDepartments } from '../components/case-desk.js';
@@ -96,7 +96,7 @@ export default async function staffInbox(ctx) {
       h('ul', { class: 'card-list' }, tasks.map((task) => h('li', null,
         h('a', { class: 'card task-card', href: `/staff/cases/${task.case.id}${filterQuery(filters)}`, 'data-testid': 'inbox-task', 'data-case-id': task.case.id,
           onclick: wide ? (e) => { e.preventDefault(); openDesk(task.case.id); } : undefined },
-        h('span', { class: 'card-title' }, caseTitle(task.case), ' ', h('span', { class: 'muted' }, t('case.number', { id: task.case.id }))),
+        h('span', { class: 'card-title' }, caseTitle(task.case), ' ', h('span', { class: 'muted' }, caseNumber(task.case))),
         h('span', { class: 'card-meta' }, t('inbox.taskFor', { department: localName(task.department) || '' }), slaClock(task.case)),
         task.request_note ? h('span', { class: 'small' }, task.request_note) : null)))));
   }
@@ -309,7 +309,7 @@ export default async function staffInbox(ctx) {
     }
     map.layer.clearLayers();
     for (const c of cases.values()) {
-      const marker = statusMarker(map.L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} (${t('case.number', { id: c.id })})` });
+      const marker = statusMarker(map.L, { lat: c.lat, lon: c.lon, status: c.status, title: `${caseTitle(c)} (${caseNumber(c)})` });
       marker.on('click', () => (wide ? openDesk(c.id) : ctx.navigate(`/staff/cases/${c.id}${filterQuery(filters)}`)));
       map.layer.addLayer(marker);
     }

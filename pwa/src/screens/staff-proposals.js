@@ -1,6 +1,7 @@
-// The proposals desk (staff): proposals waiting for an answer (under review first, then
-// published), an official answer that accepts or rejects, and for accepted ones the cases that
-// carry them out. The answer reaches the proposal's followers live (their notification).
+// The proposals desk (staff): those held for review before publishing on top, then proposals
+// waiting for an answer (under review first, then published), an official answer that accepts
+// or rejects, and for accepted ones the cases that carry them out. The answer reaches the
+// proposal's followers live (their notification).
 import { h, icon, nextId, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, post } from '../api.js';
@@ -9,6 +10,7 @@ import { itemsOf } from '../components/case-card.js';
 import { proposalStatus } from '../components/proposal-bits.js';
 import { clearFieldErrors, emptyState, errorState, screenHeader, setBusy, showFieldErrors, skeletonList, toast } from '../ui.js';
 import { deskNav, prepareDesk } from '../components/staff-kit.js';
+import { reviewSection } from '../components/proposal-review.js';
 
 const VIEWS = { review: 'under_review,published', accepted: 'accepted', done: 'implemented,rejected' };
 
@@ -26,7 +28,7 @@ export default async function staffProposals(ctx) {
       load();
     },
   }, t(`pdesk.view.${key}`))));
-  ctx.root.append(screenHeader(t('pdesk.title')), deskNav(ctx.user, 'proposals') || '', tabs, list);
+  ctx.root.append(screenHeader(t('pdesk.title')), deskNav(ctx.user, 'proposals') || '', reviewSection({ signal: ctx.signal }), tabs, list);
   load();
 
   async function load() {

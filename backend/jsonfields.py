@@ -29,3 +29,12 @@ class StrictFloat(fields.Float):
         if not math.isfinite(value):
             raise ValidationError("Use a finite number.")
         return float(value)
+
+
+class StrictInteger(fields.Integer):
+    """A JSON whole number: not a string, not a boolean, not 2.5."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError("Use a whole number.")
+        return super()._deserialize(value, attr, data, **kwargs)
