@@ -74,6 +74,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", "CITYLOOP_DATA_DIR", ROOT / "instance", Path),
     # Unset: SQLite in the data folder.
     Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", None),
+    # A read replica (optional): lists, statistics, exports and Open311 reads select there
+    # (backend.replica); everything else, and every write, uses DATABASE_URL.
+    Setting("DATABASE_READ_URL", "DATABASE_READ_URL", None),
     Setting("REDIS_URL", "REDIS_URL", None),
     # The Redis pub/sub channel that carries Socket.IO events between processes. Channels
     # ignore Redis's database number: two CityLoops sharing a Redis need different names.
@@ -206,6 +209,7 @@ class Config:
             "SMTP_URL",
             "OPEN311_JURISDICTION_ID",
             "METRICS_TOKEN",
+            "DATABASE_READ_URL",
         )
         for key in (*empty_is_unset, *_VAPID):
             setattr(self, key, getattr(self, key) or None)
@@ -254,13 +258,19 @@ class Config:
         if self.REDIS_URL:
             self.RATELIMIT_STORAGE_URI = self.REDIS_URL
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self)
+        if self.DATABASE_READ_URL:
+            url = normalize_database_url(self.DATABASE_READ_URL)
+            self.SQLALCHEMY_BINDS = {REPLICA: {"url": url, **engine_options(self, url)}}
 
 
-def engine_options(config: Config) -> dict:
+REPLICA = "replica"  # the bind key of DATABASE_READ_URL's engine
+
+
+def engine_options(config: Config, url: str | None = None) -> dict:
     """SQLAlchemy engine options: pre-ping everywhere; on PostgreSQL a bounded pool per
     process, a connect timeout and a statement timeout."""
     options: dict = {"pool_pre_ping": True}
-    if config.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+    if (url or config.SQLALCHEMY_DATABASE_URI).startswith("postgresql"):
         options.update(
             pool_size=config.DATABASE_POOL_SIZE,
             max_overflow=config.DATABASE_MAX_OVERFLOW,

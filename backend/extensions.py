@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from backend.errors import ErrorSchema
+from backend.replica import RoutingSession
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,7 +33,7 @@ class CityLoopApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 api = CityLoopApi()
 login_manager = LoginManager()

@@ -1,15 +1,17 @@
 """Case factories: a small city (`city`) and `make_case(status=...)`, which files a case and
-walks it through the real transitions to the status asked for, so its events are real."""
+walks it through the real transitions to the status asked for, so its events are real;
+`varied_cases`, a page's worth of cases with everything a case can carry."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
 
-from backend.cases import service
-from backend.cases.models import Case, Status
+from backend.cases import engagement, service
+from backend.cases.models import Case, CasePhoto, CaseRating, CaseTask, Status
 from backend.extensions import db
 from backend.media.storage import media_storage
 
@@ -25,6 +27,10 @@ PATHS: dict[str, list[str]] = {
     Status.MERGED: ["merge"],
 }
 CENTRE = (31.2304, 121.4737)
+VARIED_CASES = 44
+VARIED_STATUSES = ("submitted", "accepted", "assigned", "in_progress", "resolved", "closed")
+# Two clusters, so that a bounding box holds about half of the varied cases.
+WEST, EAST = (CENTRE[0], CENTRE[1] - 0.05), (CENTRE[0], CENTRE[1] + 0.05)
 
 
 @pytest.fixture
@@ -101,3 +107,54 @@ def make_case(app, city):
 @pytest.fixture
 def storage(app):
     return media_storage(app.config["DATA_DIR"])
+
+
+@pytest.fixture
+def varied_cases(city, make_case, make_user, make_department, make_category):
+    """``VARIED_CASES`` cases over three departments' categories, every status of the walk,
+    several reporters (some anonymous), photos, assignees, tasks, ratings, support (by
+    ``city.resident``) and follows (by ``city.staff``): what an N+1 or a dump would trip on."""
+    parks = make_department("parks", name="Parks")
+    bench = make_category("bench", department=parks, name="Broken bench")
+    categories = itertools.cycle([city.pothole, city.leak, bench])
+    reporters = itertools.cycle([city.reporter, make_user(), make_user(), city.resident])
+    cases = []
+    for n in range(VARIED_CASES):
+        lat, lon = WEST if n % 2 else EAST
+        case = make_case(
+            VARIED_STATUSES[n % len(VARIED_STATUSES)],
+            category=next(categories),
+            reporter=next(reporters),
+            lat=lat + n * 1e-4,
+            lon=lon,
+            anonymous=n % 5 == 0,
+            title=f"Case {n}",
+        )
+        cases.append(case)
+    for n, case in enumerate(cases):
+        for k in range(1 + n % 3):
+            db.session.add(
+                CasePhoto(
+                    case_id=case.id,
+                    key=f"p{n}-{k}.jpg",
+                    thumb_key=f"p{n}-{k}-t.jpg",
+                    width=640,
+                    height=480,
+                )
+            )
+        if case.status in ("assigned", "in_progress"):
+            case.assignee_id = city.staff.id if case.category is city.pothole else None
+        if case.status in ("accepted", "assigned", "in_progress") and n % 2:
+            db.session.add(
+                CaseTask(
+                    case_id=case.id, department_id=city.water.id, requested_by_id=city.admin.id
+                )
+            )
+        if case.status == "closed":
+            db.session.add(CaseRating(case_id=case.id, user_id=case.reporter_id, score=4))
+        if case.status in ("submitted", "accepted") and case.reporter_id != city.resident.id:
+            engagement.support(db.session, case, city.resident)
+        if n % 3 == 0:
+            engagement.add_follower(db.session, case, city.staff.id)
+    db.session.commit()
+    return cases

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, String, func
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defaultload, mapped_column, relationship
 
 from backend.auth.permissions import Role
 from backend.db import TimestampMixin, UTCDateTime, utcnow
@@ -58,6 +58,16 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+def shown_by_name(*people) -> list:
+    """Loader options for relationships to people who are only shown (a name, a role):
+    their memberships, which only the acting user's permission checks read, stay unloaded
+    instead of costing a query for every page of rows that names people. Each of
+    ``people`` is a relationship, or a tuple of them leading to one (``(Case.tasks,
+    CaseTask.done_by)``)."""
+    chains = (p if isinstance(p, tuple) else (p,) for p in people)
+    return [defaultload(*chain).lazyload(User.memberships) for chain in chains]
 
 
 # E-mail addresses are unique whatever their case.

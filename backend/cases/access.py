@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.auth.models import shown_by_name
 from backend.auth.permissions import Permission, has_permission, is_authenticated, is_staff
 from backend.cases.models import Case, CaseTask, person_on_case
 from backend.cases.transitions import lead_handler, reporter
@@ -19,10 +20,16 @@ ID_MIN = 100_000_000  # case numbers are nine or ten digits, below ID_MAX
 
 def get_case(session: Session, case_id: int) -> Case:
     """The case, or :class:`NotFound`. Does not check visibility: see :func:`case_for`."""
-    case = session.get(Case, case_id) if id_in_range(case_id) else None
+    case = session.get(Case, case_id, options=_one_case()) if id_in_range(case_id) else None
     if case is None:
         raise NotFound("No such case.")
     return case
+
+
+def _one_case() -> list:
+    """The people on a case show by name: their memberships (a query each) stay unloaded."""
+    tasks = (Case.tasks, CaseTask.requested_by), (Case.tasks, CaseTask.done_by)
+    return shown_by_name(Case.reporter, Case.assignee, *tasks)
 
 
 @dataclass

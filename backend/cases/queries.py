@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, defaultload, lazyload, selectinload
+from sqlalchemy.orm import Session, defaultload, defer, lazyload, load_only, selectinload
 
-from backend.auth.models import User
+from backend.auth.models import User, shown_by_name
 from backend.auth.permissions import (
     Permission,
     has_permission,
@@ -24,13 +24,15 @@ from backend.auth.permissions import (
     require_user,
 )
 from backend.cases import references
-from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower
+from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower, CaseTask
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180  # mean Earth radius
 DEFAULT_RADIUS_M = 1000
 NEARBY_LIMIT = 5
+
+TASK_PEOPLE_AND_DEPARTMENT = (CaseTask.department, CaseTask.requested_by, CaseTask.done_by)
 
 _SORTS = {
     "created_at": (Case.created_at.asc(), Case.id.asc()),
@@ -60,7 +62,7 @@ def visible_cases(viewer) -> Select:
     """Every case ``viewer`` may see: hidden ones only for their reporter, staff and
     volunteers."""
     # Reporters' memberships are never shown: do not load them with every page.
-    stmt = select(Case).options(defaultload(Case.reporter).lazyload(User.memberships))
+    stmt = select(Case).options(*shown_by_name(Case.reporter))
     if sees_hidden(viewer):
         return stmt
     return stmt.where(~_hidden_from(viewer))
@@ -89,16 +91,46 @@ def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
+# What a list row never shows: the escalation ladder's bookkeeping; and, but to staff, where
+# a report came from and the contact given with it.
+_NEVER_LISTED = ("escalated_at", "admins_alerted")
+_STAFF_ONLY = ("source", *Case.CONTACT_COLUMNS)
+# A person on a row shows by name (to staff, a reporter also by how to reach them), so
+# neither password hashes nor the rest of a user row are read.
+_SHOWN = (User.id, User.display_name)
+_REACHED = (*_SHOWN, User.email, User.phone)
+
+
+def _deferred(*columns: str) -> list:
+    return [defer(getattr(Case, column)) for column in columns]
+
+
 def _dump_options(viewer) -> list:
-    """Staff get the contact of the cases they co-handle (``case_schema_for``): every row's
-    tasks (and assignees) in one query rather than one query a row."""
-    return [selectinload(Case.tasks), selectinload(Case.assignee)] if is_staff(viewer) else []
+    """What dumping the rows for ``viewer`` reads, and no more. Staff get the contact of
+    the cases they co-handle (``case_schema_for``): every row's tasks (and assignees) in one
+    query rather than one query a row. Of a task the list reads only its department and
+    status, and of an assignee the name: not the people on the tasks nor anyone's
+    memberships (a query each)."""
+    if not is_staff(viewer):
+        shown = defaultload(Case.reporter).load_only(*_SHOWN)
+        return [*_deferred(*_NEVER_LISTED, *_STAFF_ONLY), shown]
+    return [
+        *_deferred(*_NEVER_LISTED),
+        defaultload(Case.reporter).load_only(*_REACHED),
+        selectinload(Case.tasks).options(*(lazyload(r) for r in TASK_PEOPLE_AND_DEPARTMENT)),
+        selectinload(Case.assignee).options(load_only(*_SHOWN), lazyload(User.memberships)),
+    ]
+
+
+# A pin: where, which status, a title and the category (``CasePinSchema``).
+_PIN_COLUMNS = (Case.id, Case.status, Case.lat, Case.lon, Case.title, Case.category_id)
 
 
 def page_of_pins(session: Session, viewer, args: dict) -> dict:
-    """``GET /cases/pins``: the same filters and order, without loading what pins never show."""
+    """``GET /cases/pins``: the same filters and order, loading only what pins show."""
     unused = (Case.reporter, Case.department, Case.photos, Case.rating)
-    return page_of_cases(session, viewer, args, options=[lazyload(r) for r in unused])
+    options = [load_only(*_PIN_COLUMNS), *(lazyload(r) for r in unused)]
+    return page_of_cases(session, viewer, args, options=options)
 
 
 def _code_filter(column, model, code: str) -> ColumnElement:
@@ -275,6 +307,7 @@ def nearby(
 def events_of(case: Case, *, after: int = 0, internal: bool = False) -> Select:
     """The case's events after ``after``, oldest first; internal ones only if asked."""
     stmt = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.id > after)
+    stmt = stmt.options(*shown_by_name(CaseEvent.actor))
     if not internal:
         stmt = stmt.where(CaseEvent.internal.is_(False))
     return stmt.order_by(CaseEvent.id)

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend import content
+from backend.auth.models import shown_by_name
 from backend.auth.permissions import is_member
 from backend.auth.personal_data import account_erasing
 from backend.cases import followers, service  # noqa: F401  (followers: its receivers)
@@ -67,7 +68,7 @@ def _on_comment(session: Session, case: Case, comment, actor) -> None:
         actor,
         internal=comment.internal,
         comment_id=comment.id,
-        comment=live_comment(comment),
+        comment=live_comment(comment, target=case),
     )
 
 
@@ -126,7 +127,7 @@ def _missed_case(user, case_id: int, since: int) -> list[dict]:
     if not events:
         return []
     case = get_case(db.session, case_id)
-    comments = _live_comments(events)
+    comments = _live_comments(case, events)
     return [
         event_payload(case, e, internal=e.internal, comment=comments.get(_comment_id(e)))
         for e in events
@@ -139,14 +140,14 @@ def _comment_id(event: CaseEvent) -> int | None:
     return event.details.get("comment_id")
 
 
-def _live_comments(events: list[CaseEvent]) -> dict[int, dict]:
+def _live_comments(case: Case, events: list[CaseEvent]) -> dict[int, dict]:
     """The live view of the comments these events are about, those still shown (not since
     deleted or hidden: their later ``case.comment`` would have taken them away)."""
     ids = {i for i in map(_comment_id, events) if i is not None}
     if not ids:
         return {}
-    found = db.session.scalars(select(Comment).where(Comment.id.in_(ids)))
-    return {c.id: live_comment(c) for c in found if c.visible}
+    stmt = select(Comment).where(Comment.id.in_(ids)).options(*shown_by_name(Comment.author))
+    return {c.id: live_comment(c, target=case) for c in db.session.scalars(stmt) if c.visible}
 
 
 def _department(code: str) -> Department:

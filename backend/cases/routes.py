@@ -15,6 +15,7 @@ from backend.auth.session import user
 from backend.cases import engagement, queries, service
 from backend.cases.effects import Policy
 from backend.cases.schemas import (
+    PIN_DUMP,
     CaseCreateFormSchema,
     CaseCreateSchema,
     CasePinSchema,
@@ -35,6 +36,7 @@ from backend.cases.schemas import (
 )
 from backend.cases.viewer import attach_viewers
 from backend.citysettings import service as citysettings
+from backend.conditional import CONDITIONAL_DOC, ETAG_HEADER, conditional
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.idempotency import idempotent
@@ -43,8 +45,7 @@ from backend.media.storage import media_storage
 from backend.media.uploads import prepare_photos, refused_photo
 from backend.pagination import page_of, paginate
 from backend.ratelimit import creations
-
-PIN_SCHEMA = CasePinSchema()
+from backend.replica import reads_replica
 
 blp = Blueprint(
     "cases", __name__, url_prefix="/api/v1", description="Report city problems and follow them"
@@ -87,8 +88,11 @@ def _spends_budget(response) -> bool:
 
 
 @blp.route("/cases", methods=["GET"])
+@reads_replica
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
-@blp.response(200, page_of(CaseSchema))
+@blp.response(200, page_of(CaseSchema), headers=ETAG_HEADER)
 def list_cases(args):
     """Cases, newest first; filter by status (comma list), category, department, bbox,
     near + radius_m, mine, following, escalated, updated_since, q."""
@@ -99,13 +103,16 @@ def list_cases(args):
 
 
 @blp.route("/cases/pins", methods=["GET"])
+@reads_replica
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
-@blp.response(200, page_of(CasePinSchema))
+@blp.response(200, page_of(CasePinSchema), headers=ETAG_HEADER)
 def list_case_pins(args):
     """The cases `GET /cases` lists, with the same filters, order and paging, each with only
     what a map pin shows: id, status, position, title and category."""
     page = queries.page_of_pins(db.session, user(), args)
-    return _page_response(page, PIN_SCHEMA)
+    return _json({**page, "items": [PIN_DUMP(case) for case in page["items"]]})
 
 
 @blp.route("/cases", methods=["POST"])
@@ -136,7 +143,9 @@ def nearby_cases(args):
 
 
 @blp.route("/cases/<int:case_id>", methods=["GET"])
-@blp.response(200, CaseSchema)
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
+@blp.response(200, CaseSchema, headers=ETAG_HEADER)
 def get_case(case_id):
     """One case, with what the asking user may do with it (`viewer`)."""
     return _case_response(service.case_for(db.session, case_id, user()))

@@ -16,6 +16,7 @@ from backend.cases.access import is_case_handler
 from backend.cases.models import Priority, Status, TaskStatus
 from backend.cases.queries import is_overdue
 from backend.cases.transitions import ACTIONS
+from backend.fastdump import compile_dump
 from backend.ids import EVENT_ID_MAX, ID_MAX, ID_RANGE
 from backend.pagination import PageArgs
 
@@ -331,8 +332,14 @@ def case_schema_for(user, case) -> Schema:
     return STAFF_CASE if is_case_handler(user, case) else COLLEAGUE_CASE
 
 
+# The list's hot path: each schema compiled to one function giving what its dump gives.
+FAST_DUMPS = {schema: compile_dump(schema) for schema in (PUBLIC_CASE, STAFF_CASE, COLLEAGUE_CASE)}
+PIN_DUMP = compile_dump(CasePinSchema())
+
+
 def dump_cases(user, cases) -> list[dict]:
-    return [case_schema_for(user, case).dump(case) for case in cases]
+    """Each case as :func:`case_schema_for` says, without marshmallow's per-field work."""
+    return [FAST_DUMPS[case_schema_for(user, case)](case) for case in cases]
 
 
 def event_schema_for(user, *, handler: bool) -> Schema:

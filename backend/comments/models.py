@@ -85,10 +85,18 @@ class Comment(TimestampMixin, db.Model):
         """Shown with its text and author (not deleted, not hidden by moderation)."""
         return not self.deleted and not self.hidden
 
-    def show_to(self, viewer) -> None:
+    def show_to(self, viewer, *, target=None) -> None:
         """Show the author as ``viewer`` may see them in what is dumped next (the public's
-        view until this is called)."""
+        view until this is called). ``target``: what the comment is on, when the caller has
+        it loaded already (the session holds objects weakly: without this, dumping a page
+        could load it again for every comment)."""
         self._viewer = viewer
+        self._target = target
+
+    def target_or(self, load):
+        """What the comment is on: the one given to :meth:`show_to`, else ``load()``."""
+        target = getattr(self, "_target", None)
+        return load() if target is None else target
 
     @property
     def mine(self) -> bool:

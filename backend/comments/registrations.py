@@ -30,7 +30,8 @@ def _shows_person(comment: Comment, person, viewer):
     kind = content.kind(comment.target_type)
     if kind.shows_person is None:
         return person  # nothing to load: the target shows everyone as they are
-    return kind.person(kind.get(object_session(comment), comment.target_id), person, viewer)
+    target = comment.target_or(lambda: kind.get(object_session(comment), comment.target_id))
+    return kind.person(target, person, viewer)
 
 
 def _describe(comment: Comment, viewer) -> dict:

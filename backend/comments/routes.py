@@ -14,6 +14,7 @@ from backend.comments.schemas import (
     CommentUpdateSchema,
     CommentVoteSchema,
 )
+from backend.conditional import CONDITIONAL_DOC, ETAG_HEADER, conditional
 from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.pagination import page_of
@@ -39,8 +40,10 @@ def _post(target_type: str, target_id: int, data: dict):
 
 
 @blp.route("/cases/<int:case_id>/comments", methods=["GET"])
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CommentListArgs, location="query")
-@blp.response(200, page_of(CommentSchema))
+@blp.response(200, page_of(CommentSchema), headers=ETAG_HEADER)
 def list_case_comments(args, case_id):
     """Public replies on a case, oldest first; the handling staff also get internal notes
     (`internal: true`)."""
@@ -58,8 +61,10 @@ def post_case_comment(data, case_id):
 
 
 @blp.route("/proposals/<int:proposal_id>/comments", methods=["GET"])
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CommentListArgs, location="query")
-@blp.response(200, page_of(CommentSchema))
+@blp.response(200, page_of(CommentSchema), headers=ETAG_HEADER)
 def list_proposal_comments(args, proposal_id):
     """The discussion of a proposal, oldest first."""
     return _list("proposal", proposal_id, args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import String, and_, cast, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from backend.auth.models import shown_by_name
 from backend.auth.permissions import Permission, has_permission, is_admin, require
 from backend.comments.models import Comment, CommentVote
 from backend.comments.schemas import BODY_MAX, live_comment_schema
@@ -101,10 +102,14 @@ def list_comments(
     """
     _kind, rules, obj = _viewable_target(session, target_type, target_id, viewer)
     include_internal = rules.may_read_internal(viewer, obj)
-    stmt = select(Comment).where(
-        Comment.target_type == target_type,
-        Comment.target_id == target_id,
-        _shown_in_lists(include_internal),
+    stmt = (
+        select(Comment)
+        .where(
+            Comment.target_type == target_type,
+            Comment.target_id == target_id,
+            _shown_in_lists(include_internal),
+        )
+        .options(*shown_by_name(Comment.author))
     )
     if not include_internal:
         stmt = stmt.where(Comment.internal.is_(False))
@@ -113,13 +118,14 @@ def list_comments(
     else:
         stmt = stmt.order_by(Comment.created_at, Comment.id)
     result = paginate(session, stmt, page, per_page)
-    mark_my_votes(session, result["items"], viewer)
+    mark_my_votes(session, result["items"], viewer, target=obj)
     return result
 
 
-def mark_my_votes(session: Session, comments: list[Comment], viewer) -> None:
+def mark_my_votes(session: Session, comments: list[Comment], viewer, *, target=None) -> None:
     """Set ``my_vote`` (1, -1 or 0) on each comment for ``viewer``, in one query, and show
-    each author as ``viewer`` may see them (:meth:`Comment.show_to`)."""
+    each author as ``viewer`` may see them (:meth:`Comment.show_to`; ``target``: what they
+    are all on, if loaded)."""
     mine: dict[int, int] = {}
     if comments and getattr(viewer, "is_authenticated", False):
         rows = session.execute(
@@ -131,7 +137,7 @@ def mark_my_votes(session: Session, comments: list[Comment], viewer) -> None:
         mine = dict(rows.all())
     for comment in comments:
         comment.my_vote = mine.get(comment.id, 0)
-        comment.show_to(viewer)
+        comment.show_to(viewer, target=target)
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -170,10 +176,11 @@ def _place(comment: Comment, parent: Comment | None, display_depth: int) -> None
         comment.parent_id, comment.path = parent.parent_id, parent.path
 
 
-def live_comment(comment: Comment) -> dict:
+def live_comment(comment: Comment, *, target=None) -> dict:
     """The comment as live payloads carry it: the same for everyone in the room, the public's
-    view (targets that announce new comments in their own event put this in it)."""
-    comment.show_to(None)
+    view (targets that announce new comments in their own event put this in it). ``target``:
+    what it is on, when the caller has it loaded (see :meth:`Comment.show_to`)."""
+    comment.show_to(None, target=target)
     return live_comment_schema.dump(comment)
 
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend.auth import service as auth_service
 from backend.auth.models import hash_secret
+from backend.conditional import conditional
 from backend.db import utcnow
 from backend.errors import DomainError
 from backend.extensions import db
@@ -17,9 +18,19 @@ from backend.idempotency import idempotent
 from backend.open311 import params, service, updates
 from backend.open311.formats import render, render_error
 from backend.ratelimit import creations
+from backend.replica import mark_request
 
 log = logging.getLogger(__name__)
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+
+
+@bp.before_request
+def _reads_replica():
+    """Its GETs only read: the replica (DATABASE_READ_URL) may answer them."""
+    if request.method == "GET":
+        mark_request()
+
+
 FMT = "<any(xml, json):fmt>"
 # The spec answers with 400, 403 and 404; other failures keep their own HTTP status.
 STATUS_MAP = {401: 403, 422: 400}
@@ -101,6 +112,7 @@ def service_definition(code, fmt):
 
 
 @bp.route(f"/requests.{FMT}")
+@conditional
 def list_requests(fmt):
     query = params.request_query(request.args, utcnow())
     found = service.find_requests(db.session, query)

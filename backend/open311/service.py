@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.auth.models import shown_by_name
 from backend.cases import service as cases
 from backend.cases.models import FINAL_STATUSES, Case, CaseEvent
 from backend.cases.queries import visible_cases
@@ -230,6 +231,7 @@ def _public_events(session: Session, case_ids: list[int]) -> dict[int, list[Case
         select(CaseEvent)
         .where(CaseEvent.case_id.in_(case_ids), CaseEvent.internal.is_(False))
         .order_by(CaseEvent.id)
+        .options(*shown_by_name(CaseEvent.actor))
     )
     for event in session.scalars(stmt):
         by_case[event.case_id].append(event)

@@ -9,10 +9,20 @@ from backend.db import utcnow
 from backend.extensions import db
 from backend.opendata import service
 from backend.opendata.schemas import OpenDataQuerySchema
+from backend.replica import mark_request
 
 blp = Blueprint(
     "opendata", __name__, url_prefix="/api/v1/opendata", description="Open data downloads"
 )
+
+
+@blp.before_request
+def _reads_replica():
+    """Its GETs only read: the replica (DATABASE_READ_URL) may answer them."""
+    if request.method == "GET":
+        mark_request()
+
+
 KINDS = {
     "csv": ("text/csv; charset=utf-8", service.csv_chunks),
     "geojson": ("application/geo+json", service.geojson_chunks),

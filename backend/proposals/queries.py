@@ -7,6 +7,7 @@ import math
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from backend.auth.models import shown_by_name
 from backend.auth.permissions import Permission, has_permission, is_authenticated, require_user
 from backend.departments.models import Category
 from backend.errors import NotFound
@@ -193,6 +194,7 @@ def _listable(viewer):
 def list_proposals(session: Session, viewer, args: dict) -> dict:
     """Proposals the viewer may see in lists (:func:`_listable`)."""
     stmt = select(Proposal).where(*_listable(viewer))
+    stmt = stmt.options(*shown_by_name(Proposal.author, Proposal.answered_by))
     stmt = _sorted(_filtered(stmt, viewer, args), args)
     result = paginate(session, stmt, args["page"], args["per_page"])
     decorate(session, result["items"], viewer)

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from backend.auth.permissions import Permission, require
 from backend.auth.session import user
 from backend.citysettings import service as citysettings
+from backend.conditional import CONDITIONAL_DOC, ETAG_HEADER, conditional
 from backend.extensions import db
 from backend.idempotency import idempotent
 from backend.media.bodies import body_doc, parse_body
@@ -33,6 +34,7 @@ from backend.proposals.schemas import (
     TopicUpdateSchema,
 )
 from backend.ratelimit import limited
+from backend.replica import reads_replica
 
 blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="Proposals")
 
@@ -56,8 +58,11 @@ def _committed(proposal):
 
 
 @blp.route("/proposals", methods=["GET"])
+@reads_replica
+@conditional
+@blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(ProposalListArgs, location="query")
-@blp.response(200, page_of(ProposalSchema))
+@blp.response(200, page_of(ProposalSchema), headers=ETAG_HEADER)
 def list_proposals(args):
     """Proposals: `sort` new (default), supported or near (`near=lat,lon`, `radius_m`);
     filters `status` (comma list), `topic`, `category`, `q`, `mine` (drafts too),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from backend.db import utcnow
 from backend.departments.service import category_by_code, department_by_code
 from backend.errors import NotFound, ValidationFailed
 from backend.extensions import db
+from backend.replica import mark_request
 from backend.stats import expectations as expectation_service
 from backend.stats import hotspots as hotspot_service
 from backend.stats import recurring, service
@@ -31,6 +32,14 @@ from backend.stats.schemas import (
 )
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics (public)")
+
+
+@blp.before_request
+def _reads_replica():
+    """Its GETs only read: the replica (DATABASE_READ_URL) may answer them."""
+    if request.method == "GET":
+        mark_request()
+
 
 DEFAULT_DAYS = 90
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Float, Integer, case, cast, func, literal, select, text
 from sqlalchemy.sql import ColumnElement, Select
 
+from backend.replica import read_bind
+
 
 def hours_between(start, end, dialect: str) -> ColumnElement:
     if dialect == "postgresql":
@@ -32,8 +34,11 @@ SORT_MEMORY = "64MB"
 
 def allow_in_memory_sorts(session) -> None:
     """Raise PostgreSQL's ``work_mem`` for the rest of this transaction (SQLite: nothing)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+    bind = read_bind(session)  # where the statistics' SELECTs go: the replica, if any
+    if bind.dialect.name == "postgresql":
+        session.execute(
+            text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"), bind_arguments={"bind": bind}
+        )
 
 
 def in_aggregate_percentiles(dialect: str) -> bool:

@@ -60,14 +60,34 @@ function markCached(res) {
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
+/** The request, asking the server for "not modified" when a stored copy has an ETag. */
+function revalidating(request, cached) {
+  const etag = cached?.headers.get('ETag');
+  if (!etag || request.method !== 'GET') return request;
+  const headers = new Headers(request.headers);
+  headers.set('If-None-Match', etag);
+  return new Request(request, { headers });
+}
+
 /**
  * API reads: the network first; the cached copy (marked with when it was stored) when the network
- * fails, or when it is slower than `timeoutMs` and a copy exists. Fresh answers refresh the cache.
+ * fails, or when it is slower than `timeoutMs` and a copy exists. Fresh answers refresh the cache;
+ * a stored copy with an ETag is revalidated, and a 304 (nothing changed) answers from it. The
+ * server's ETag hashes the answer itself, so a copy another person left on this device is only
+ * reused when its content is exactly what this person gets.
  */
 export async function networkFirst({ request, event }, cacheName, { timeoutMs = 4000, max = 200 } = {}) {
   const cache = await caches.open(cacheName);
   const cachedPromise = cache.match(request);
-  const network = fetch(request).then(async (res) => {
+  const network = cachedPromise.then((cached) => fetch(revalidating(request, cached))).then(async (res) => {
+    if (res.status === 304) {
+      const stored = await cache.match(request);
+      if (stored) {
+        await cache.put(request, withStoredAt(stored.clone()));
+        return stored;
+      }
+      return fetch(request); // the copy went meanwhile: ask again, unconditionally
+    }
     if (res.ok) {
       await cache.put(request, withStoredAt(res.clone()));
       trim(cacheName, max);
@@ -77,12 +97,12 @@ export async function networkFirst({ request, event }, cacheName, { timeoutMs = 
   event.waitUntil(network.catch(() => {}));
   let timer;
   const slow = new Promise((resolve) => {
-    timer = setTimeout(async () => { const c = await cachedPromise; if (c) resolve(markCached(c)); }, timeoutMs);
+    timer = setTimeout(async () => { const c = await cache.match(request); if (c) resolve(markCached(c)); }, timeoutMs);
   });
   try {
     return await Promise.race([network, slow]);
   } catch {
-    const cached = await cachedPromise;
+    const cached = await cache.match(request);
     return cached ? markCached(cached) : Response.error();
   } finally {
     clearTimeout(timer);

@@ -3,6 +3,8 @@ the app started without one still knows who is signed in and shows what they saw
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -110,3 +112,33 @@ def test_the_app_started_offline_keeps_the_person_and_what_they_saw(context, ser
     [case] = server.cases_described(description)
     assert case["reporter"]["id"] == me["id"]
     assert case["category"]["code"] == "litter"
+
+
+def _answers(server, path: str) -> list[str]:
+    """The status of every answer the server logged for ``path`` (werkzeug's access log,
+    whose 304 lines are coloured)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", server.process.log_path.read_text(errors="replace"))
+    found = re.finditer(rf'"GET {re.escape(path)}[?\s][^"]*" (\d{{3}})', text)
+    return [match.group(1) for match in found]
+
+
+def test_the_worker_revalidates_a_stored_list_and_reuses_it_when_unchanged(context, server):
+
+    api_in_title = unique("Drinking fountains in the parks")
+    server.reporter.ok("POST", "/proposals", expect=201,
+                       json={"title": api_in_title, "body": "Summers are hot."})  # fmt: skip
+    page = context.new_page()
+    page.goto("/proposals")
+    wait_for_worker(page)
+    page.reload()  # now through the worker, which stores the list with its ETag
+    expect(page.get_by_text(api_in_title)).to_be_visible()
+    before = _answers(server, "/api/v1/proposals")
+    page.reload()
+    expect(page.get_by_text(api_in_title)).to_be_visible()  # the stored copy, confirmed
+    assert _answers(server, "/api/v1/proposals")[len(before) :] == ["304"]
+
+    newer = unique("Shade sails over the playground")
+    server.reporter.ok("POST", "/proposals", expect=201, json={"title": newer, "body": "Hot."})
+    page.reload()
+    expect(page.get_by_text(newer)).to_be_visible()  # changed: a full answer, stored again
+    assert _answers(server, "/api/v1/proposals")[-1] == "200"

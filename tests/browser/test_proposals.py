@@ -202,6 +202,7 @@ def test_an_anonymous_visitor_reads_proposals_and_the_moderation_log(make_contex
 def test_with_review_on_a_volunteer_declines_and_staff_publish_held_proposals(make_context, server):
     server.admin.ok("PATCH", "/admin/settings", json={"proposal_review": True})
     try:
+        topic = make_topic(server)
         writer = make_context()
         sign_up(writer)
         page = writer.new_page()
@@ -209,6 +210,7 @@ def test_with_review_on_a_volunteer_declines_and_staff_publish_held_proposals(ma
         spam = unique("Buy my scooter")
         page.get_by_test_id("proposal-title").fill(spam)
         page.get_by_test_id("proposal-body").fill("Cheap, call me.")
+        page.get_by_test_id("proposal-topic").select_option(topic["code"])
         page.get_by_test_id("proposal-send").click()
         expect(page.get_by_test_id("pending-notice")).to_be_visible()  # held, and says so
         held = int(page.url.rsplit("/", 1)[1])

@@ -120,3 +120,18 @@ def test_screenshots_of_the_main_screens(make_context, server, tmp_path):
     expect(chinese.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(chinese.get_by_test_id("case-card").first).to_be_visible()
     save(chinese, "home-zh-CN", directory)
+
+    page.goto("/dashboard")
+    wait_for_screen(page)
+    expect(page.get_by_test_id("dash-scoreboard")).to_be_visible()
+    save(page, "dashboard", directory)
+
+    laptop = make_context(
+        viewport={"width": 1280, "height": 800}, is_mobile=False, has_touch=False,
+        reduced_motion="reduce",
+    )  # fmt: skip
+    wide = laptop.new_page()
+    wide.goto("/")
+    wait_for_screen(wide)
+    expect(wide.get_by_test_id("case-card").first).to_be_visible()
+    save(wide, "home-laptop", directory)
