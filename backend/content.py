@@ -73,6 +73,10 @@ class Commenting:
     can_read_internal: Check | None = None  # None: whoever may write internal notes
     on_comment: Callable[..., None] = _nothing  # (session, obj, comment, actor) once added
     count_changed: Callable[..., None] = _nothing  # (session, obj, delta) a public one left
+    # True: ``on_comment`` announces a new comment in the kind's own live event (a case's
+    # ``comment`` event carries it), so comments send no ``<kind>.comment`` frame for it and
+    # each listener hears of it once. Edits, deletions and moderation still go as those.
+    announces_new: bool = False
 
     def may_read_internal(self, viewer, obj) -> bool:
         return (self.can_read_internal or self.can_write_internal)(viewer, obj)
@@ -84,6 +88,10 @@ class Kind:
     model: type
     load: Callable[[Session, int], Any]  # (session, id) -> obj; raises NotFound
     can_view: Check  # (viewer, obj)
+    # (session, id) -> a light stand-in for the object with only what ``can_view`` (and the
+    # kind's other access rules) read, in one small query: for checks that need nothing else,
+    # such as joining a live room. Raises NotFound. None: ``load`` it.
+    access: Callable[[Session, int], Any] | None = None
     # (obj, person, viewer) -> the person (a User) or a dict standing in for them;
     # None: people show as they are
     shows_person: Callable[[Any, Any, Any], Any] | None = None
@@ -114,9 +122,15 @@ class Kind:
             return person
         return self.shows_person(obj, person, viewer)
 
-    def visible(self, session: Session, obj_id, viewer) -> Any:
-        """The object if ``viewer`` may see it, else a 404 (hidden content does not leak)."""
-        obj = self.get(session, obj_id)
+    def visible(self, session: Session, obj_id, viewer, *, light: bool = False) -> Any:
+        """The object if ``viewer`` may see it, else a 404 (hidden content does not leak).
+        ``light``: its :attr:`access` stand-in, when the kind has one."""
+        if light and self.access is not None:
+            if not id_in_range(obj_id):
+                raise NotFound(f"No {self.name} {obj_id}.")
+            obj = self.access(session, obj_id)
+        else:
+            obj = self.get(session, obj_id)
         if not self.can_view(viewer, obj):
             raise NotFound(f"No {self.name} {obj_id}.")
         return obj

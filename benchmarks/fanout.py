@@ -5,6 +5,7 @@ Run from the repository root:
     .venv/bin/python benchmarks/fanout.py                     # N = 100, 1000, 5000
     .venv/bin/python benchmarks/fanout.py --clients 1000 --server threading
     .venv/bin/python benchmarks/fanout.py --processes 2       # 2 gevent processes + Redis
+    .venv/bin/python benchmarks/fanout.py --clients 100 1000 --rounds 1 --comments 3
 
 It builds a throwaway city (SQLite in a temporary folder), starts the server the way
 production does (gunicorn, gevent worker, one process per port: ``--server gevent``) or the
@@ -13,12 +14,17 @@ embedded one (``python wsgi.py``: ``--server threading``), connects N clients
 POSTs transitions over HTTP. Latency is from just before the POST to each client's receipt
 (so it includes the request itself); memory is the servers' RSS growth while the N clients
 sit idle, divided by N. Clients and server share this machine's cores.
+
+``--comments K`` then POSTs K public replies on the case and counts every frame each client
+receives for each (any event name), after a settle time once all have one: "frames per
+comment" is that count per listener (the contract is one), with the bytes they carried.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import resource
@@ -39,6 +45,7 @@ import socketio  # noqa: E402
 ACTIONS = ["accept", "assign", "start"]  # the rounds: successive transitions of one case
 
 CONNECT_BATCH = 100  # clients connecting at once
+SETTLE_S = 1.0  # after every client has a frame for a comment, how long to wait for more
 
 
 def build_city(data_dir: Path, cases: int) -> tuple[str, list[int], str]:
@@ -55,10 +62,14 @@ def build_city(data_dir: Path, cases: int) -> tuple[str, list[int], str]:
     app = create_app(Config(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
     with app.app_context():
         db.create_all()
-        department_service.create_department(db.session, {"code": "roads", "name": "Roads"})
+        admin = auth_service.create_user(
+            db.session, email="admin@bench.example", password="bench-pass-phrase-1",
+            display_name="Admin", role="admin",
+        )  # fmt: skip
+        department_service.create_department(db.session, admin, {"code": "roads", "name": "Roads"})
         department_service.create_category(
-            db.session, {"code": "pothole", "name": "Pothole", "department": "roads",
-                         "sla_hours": 48, "attributes": []}
+            db.session, admin, {"code": "pothole", "name": "Pothole", "department": "roads",
+                                "sla_hours": 48, "attributes": []}
         )  # fmt: skip
         people = {}
         for role in ("staff", "resident"):
@@ -135,15 +146,22 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
-async def connect_all(urls: list[str], n: int, inbox: list) -> list[socketio.AsyncClient]:
+async def connect_all(
+    urls: list[str], n: int, inbox: list, frames: list
+) -> list[socketio.AsyncClient]:
+    """Connect N clients; ``inbox`` gets (time, event id) for each ``case.event``, ``frames``
+    (time, client index, event name, payload bytes) for every frame whatever its name."""
     clients = []
 
     async def one(i: int) -> socketio.AsyncClient:
         client = socketio.AsyncClient(reconnection=False)
 
-        @client.on("case.event")
-        async def _received(payload):
-            inbox.append((time.perf_counter(), payload["event"]["id"]))
+        @client.on("*")
+        async def _received(event, payload=None):
+            now = time.perf_counter()
+            frames.append((now, i, event, len(json.dumps(payload, separators=(",", ":")))))
+            if event == "case.event":
+                inbox.append((now, payload["event"]["id"]))
 
         await client.connect(urls[i % len(urls)], transports=["websocket"], wait_timeout=60)
         # python-engineio's client gives up after max(ping interval, ping timeout) + 5 s
@@ -186,6 +204,41 @@ async def one_round(http, url, token, case_id, action, clients, inbox, wait_s):
     return sorted((t - started) * 1000 for t, _ in inbox), answered * 1000
 
 
+async def comment_round(http, url, token, case_id, clients, frames, wait_s) -> dict:
+    """POST one public reply; count the frames each connected client gets for it."""
+    frames.clear()
+    expected = sum(1 for c in clients if c.connected)
+    started = time.perf_counter()
+    body = {"body": f"Crew on the way ({started:.0f})."}
+    async with http.post(f"{url}/api/v1/cases/{case_id}/comments", json=body,
+                         headers={"Authorization": f"Bearer {token}"}) as answer:  # fmt: skip
+        assert answer.status == 201, await answer.text()
+        answered = time.perf_counter() - started
+    deadline = time.perf_counter() + wait_s
+    while len({i for _, i, _, _ in frames}) < expected and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(SETTLE_S)  # a second frame for the same comment would arrive by now
+    per_client: dict[int, int] = {}
+    last: dict[int, float] = {}  # when each listener had all it was sent for the comment
+    for t, i, _event, _size in frames:
+        per_client[i] = per_client.get(i, 0) + 1
+        last[i] = t
+    counts = list(per_client.values())
+    latencies = sorted((t - started) * 1000 for t in last.values())
+    return {
+        "frames_per_listener": sum(counts) / max(1, len(counts)),
+        "min": min(counts, default=0),
+        "max": max(counts, default=0),
+        "events": sorted({event for _, _, event, _ in frames}),
+        "bytes_per_listener": sum(size for *_, size in frames) / max(1, len(counts)),
+        "received": len(counts),
+        "expected": expected,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+        "http_ms": answered * 1000,
+    }
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -194,9 +247,10 @@ def percentile(values: list[float], p: float) -> float:
 
 async def run(n: int, args, urls, token, case_id, servers) -> dict:
     inbox: list = []
+    frames: list = []
     before = servers.rss_kb()
     started = time.perf_counter()
-    clients = await connect_all(urls, n, inbox)
+    clients = await connect_all(urls, n, inbox, frames)
     connect_s = time.perf_counter() - started
     await asyncio.sleep(2)  # let the server settle before reading its memory
     per_client_kb = (servers.rss_kb() - before) / n
@@ -211,9 +265,19 @@ async def run(n: int, args, urls, token, case_id, servers) -> dict:
             rounds.append(
                 await one_round(http, urls[0], token, case_id, action, clients, inbox, args.wait)
             )
+        comments = [
+            await comment_round(http, urls[0], token, case_id, clients, frames, args.wait)
+            for _ in range(args.comments)
+        ]
     for i, (lat, answered) in enumerate(rounds, 1):
         print(f"  N={n} round {i}: HTTP {answered:.0f} ms, p50 {percentile(lat, 50):.1f} ms, "
               f"p99 {percentile(lat, 99):.1f} ms, received {len(lat)}/{n}", flush=True)  # fmt: skip
+    for i, c in enumerate(comments, 1):
+        print(f"  N={n} comment {i}: {c['frames_per_listener']:.2f} frames per listener "
+              f"(min {c['min']}, max {c['max']}; {', '.join(c['events'])}), "
+              f"{c['bytes_per_listener'] / 1024:.1f} KB per listener, HTTP {c['http_ms']:.0f} ms, "
+              f"last frame p50 {c['p50']:.1f} ms, p99 {c['p99']:.1f} ms, "
+              f"received {c['received']}/{c['expected']}", flush=True)  # fmt: skip
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     latencies = sorted(x for lat, _ in rounds for x in lat)
     return {
@@ -221,9 +285,13 @@ async def run(n: int, args, urls, token, case_id, servers) -> dict:
         "p50": percentile(latencies, 50),
         "p99": percentile(latencies, 99),
         "max": latencies[-1] if latencies else float("nan"),
-        "delivered": len(latencies) / (n * len(rounds)),
-        "http_ms": statistics.median(a for _, a in rounds),
+        "delivered": len(latencies) / (n * len(rounds)) if rounds else float("nan"),
+        "http_ms": statistics.median(a for _, a in rounds) if rounds else float("nan"),
         "kb_per_client": per_client_kb,
+        "subscribe_s": subscribe_s,
+        "frames_per_comment": (
+            statistics.mean(c["frames_per_listener"] for c in comments) if comments else None
+        ),
     }
 
 
@@ -247,7 +315,13 @@ async def main_async(args, urls, token, case_ids, servers) -> list[dict]:
         print(
             f"N={n:>5}  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
             f"max {result['max']:7.1f} ms  delivered {result['delivered']:.4f}  "
-            f"HTTP {result['http_ms']:.0f} ms  {result['kb_per_client']:.1f} KB/client",
+            f"HTTP {result['http_ms']:.0f} ms  {result['kb_per_client']:.1f} KB/client  "
+            f"subscribe {result['subscribe_s']:.1f} s"
+            + (
+                f"  frames/comment {result['frames_per_comment']:.2f}"
+                if result["frames_per_comment"] is not None
+                else ""
+            ),
             flush=True,
         )
     return results
@@ -260,8 +334,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=1, help="> 1 needs --redis-url")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     parser.add_argument("--port", type=int, default=5810)
-    parser.add_argument("--rounds", type=int, default=3, choices=[1, 2, 3],
+    parser.add_argument("--rounds", type=int, default=3, choices=[0, 1, 2, 3],
                         help="transitions per N")  # fmt: skip
+    parser.add_argument("--comments", type=int, default=0,
+                        help="public replies per N, counting the frames each brings")  # fmt: skip
     parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait per round")
     return parser.parse_args()
 

@@ -86,6 +86,20 @@ def received(connection, name: str) -> list:
     return [e["args"][0] for e in connection.get_received() if e["name"] == name]
 
 
+def comments_heard(connection) -> list[dict]:
+    """``{"change", "comment"}`` for every comment change on a case the test client heard of
+    so far, in order (and forget all it received): a new one arrives in its ``case.event``,
+    later changes as ``case.comment``."""
+    heard = []
+    for frame in connection.get_received():
+        payload = frame["args"][0]
+        if frame["name"] == "case.event" and "comment" in payload:
+            heard.append({"change": "created", "comment": payload["comment"]})
+        elif frame["name"] == "case.comment":
+            heard.append({"change": payload["change"], "comment": payload["comment"]})
+    return heard
+
+
 @pytest.fixture(scope="session")
 def live_server(_schema, database_url, tmp_path_factory):
     """One real server process for the whole run; tests share it and the test database."""

@@ -5,6 +5,11 @@ nowhere else; while moderation hides the case, to ``case:<id>:internal`` instead
 that change who has to act go to the department rooms too: the lead department on new,
 assigned, transferred, reopened and escalated cases, the former lead on a transfer, and a
 co-handling department on its task.
+
+A ``comment`` or ``internal_note`` event carries the comment itself (``"comment"``, as
+``case.comment`` payloads show it): that one frame is how the room hears of a new reply or
+note. Later changes to a comment (edited, deleted, hidden, restored) record no event and
+go as ``case.comment``.
 """
 
 from __future__ import annotations
@@ -33,12 +38,22 @@ def department_room(code: str) -> str:
     return f"department:{code}"
 
 
-def event_payload(case: Case, event: CaseEvent, *, internal: bool = False) -> dict:
-    """The ``case.event`` payload; the live engineer's replay uses the same shape."""
+def event_payload(
+    case: Case, event: CaseEvent, *, internal: bool = False, comment: dict | None = None
+) -> dict:
+    """The ``case.event`` payload; the socket replay uses the same shape. ``comment``: the
+    live view of the comment a ``comment`` or ``internal_note`` event is about."""
     case_schema, event_schema = (
         (STAFF_CASE, STAFF_EVENT) if internal else (PUBLIC_CASE, PUBLIC_EVENT)
     )
-    return {"case_id": case.id, "event": event_schema.dump(event), "case": case_schema.dump(case)}
+    payload = {
+        "case_id": case.id,
+        "event": event_schema.dump(event),
+        "case": case_schema.dump(case),
+    }
+    if comment is not None:
+        payload["comment"] = comment
+    return payload
 
 
 def department_codes(case: Case, event: CaseEvent) -> list[str]:
@@ -63,20 +78,23 @@ def quietly(session: Session) -> Iterator[None]:
         session.info.pop(_QUIET, None)
 
 
-def publish_event(session: Session, case: Case, event: CaseEvent) -> None:
-    """Queue ``case.event`` for every room that should hear of ``event`` (sent after commit)."""
+def publish_event(
+    session: Session, case: Case, event: CaseEvent, *, comment: dict | None = None
+) -> None:
+    """Queue ``case.event`` for every room that should hear of ``event`` (sent after commit);
+    ``comment``: the comment it is about, carried in the payload (:func:`event_payload`)."""
     if session.info.get(_QUIET):
         return
     if event.internal or case.hidden:
         # A hidden case says nothing in its public room: people who subscribed before it
         # was hidden may still sit there. Its handlers hear of it in the internal room.
-        payload = event_payload(case, event, internal=True)
+        payload = event_payload(case, event, internal=True, comment=comment)
         publish(session, case_room(case.id, internal=True), EVENT, payload)
     if event.internal:
         return
     rooms = [] if case.hidden else [case_room(case.id)]
     rooms += [department_room(code) for code in department_codes(case, event)]
-    publish(session, rooms, EVENT, event_payload(case, event))
+    publish(session, rooms, EVENT, event_payload(case, event, comment=comment))
     if event.action == "transfer":  # the old lead's staff no longer handle it
         reset_room(session, case_room(case.id), also=(case_room(case.id, internal=True),))
 

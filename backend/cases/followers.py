@@ -34,12 +34,17 @@ def _case_followers(session: Session, case_id: int) -> list[int]:
 
 @receives(EVENT)
 def on_case_event(session: Session, payload: dict) -> list[Notification]:
-    """A public event on a visible case: its followers hear how it moved."""
+    """A public event on a visible case: its followers hear how it moved, or of a new
+    public reply (its ``comment`` event is the only live news of it)."""
     event = session.get(CaseEvent, payload["event"]["id"])
-    if event is None or event.internal or event.action not in ACTION_TEXT:
+    if event is None or event.internal:
         return []
     case = session.get(Case, event.case_id)
     if case.hidden:
+        return []
+    if event.action == "comment":
+        return _on_reply(session, case, event)
+    if event.action not in ACTION_TEXT:
         return []
     department = case.department.name if case.department is not None else "a department"
     text = f"{case.label} {ACTION_TEXT[event.action].format(department=department)}"
@@ -48,16 +53,12 @@ def on_case_event(session: Session, payload: dict) -> list[Notification]:
                   deliver=False)  # fmt: skip
 
 
-@receives("case.comment")
-def on_case_comment(session: Session, payload: dict) -> list[Notification]:
-    """A new public reply on a case: its followers (moderation tells authors itself when
-    it hides their content, with its reason)."""
-    if payload.get("change") != "created":
-        return []
-    comment = session.get(Comment, (payload.get("comment") or {}).get("id") or 0)
+def _on_reply(session: Session, case: Case, event: CaseEvent) -> list[Notification]:
+    """A new public reply: the case's followers (moderation tells authors itself when it
+    hides their content, with its reason). System comments (no comment row) notify no one."""
+    comment = session.get(Comment, event.details.get("comment_id") or 0)
     if comment is None or comment.internal or comment.target_type != "case":
         return []
-    case = session.get(Case, comment.target_id)
     return notify(session, _case_followers(session, case.id), kind="case_reply",
                   target_type="case", target_id=case.id, deliver=False,
                   text=f"New reply on {case.label}",

@@ -17,13 +17,23 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend import content
+from backend.auth.models import shown_by_name
 from backend.auth.permissions import is_member
 from backend.auth.personal_data import account_erasing
 from backend.cases import followers, service  # noqa: F401  (followers: its receivers)
-from backend.cases.access import can_view_case, get_case, is_case_handler, shows_person
+from backend.cases.access import (
+    CaseAccess,
+    can_view_case,
+    case_access,
+    get_case,
+    is_case_handler,
+    shows_person,
+)
 from backend.cases.broadcast import department_codes, event_payload, visibility_changed
 from backend.cases.models import ANONYMOUS, Case, CaseEvent, CasePhoto, CaseSupporter
 from backend.cases.queries import events_of
+from backend.comments.models import Comment
+from backend.comments.service import live_comment
 from backend.departments.models import Department
 from backend.errors import NotFound
 from backend.extensions import db
@@ -48,11 +58,18 @@ def _can_comment(user, case: Case) -> bool:
 
 
 def _on_comment(session: Session, case: Case, comment, actor) -> None:
-    service.record_comment_event(
-        session, case, actor, internal=comment.internal, comment_id=comment.id
-    )
+    """Count it, then record its event: the event (with the new count) carries the comment,
+    the one frame its room gets (``announces_new``)."""
     if not comment.internal:
         service.adjust_comments_count(session, case, 1)
+    service.record_comment_event(
+        session,
+        case,
+        actor,
+        internal=comment.internal,
+        comment_id=comment.id,
+        comment=live_comment(comment, target=case),
+    )
 
 
 content.register(
@@ -60,6 +77,7 @@ content.register(
     model=Case,
     load=get_case,
     can_view=can_view_case,
+    access=case_access,
     shows_person=shows_person,
     on_visibility=visibility_changed,
     describe=_describe,
@@ -70,6 +88,7 @@ content.register(
         can_write_internal=is_case_handler,
         on_comment=_on_comment,
         count_changed=service.adjust_comments_count,
+        announces_new=True,
     ),
     photos=content.showing_photo(Case, CasePhoto),
 )
@@ -78,31 +97,57 @@ content.register(
 # --- live rooms ---------------------------------------------------------------------------
 
 
-def _visible_case(user, case_id: int) -> Case:
-    """The case if ``user`` may see it (else NotFound), loaded once per socket event:
-    authorize, extra_rooms and missed all ask for it."""
+def _case_access(user, case_id: int) -> CaseAccess:
+    """What the access rules read of the case, if ``user`` may see it (else NotFound):
+    one light query per socket event, shared by authorize, extra_rooms and missed."""
     loaded = g.setdefault("live_cases", {})
     key = (case_id, getattr(user, "id", None))
     if key not in loaded:
-        loaded[key] = content.kind("case").visible(db.session, case_id, user)
+        loaded[key] = content.kind("case").visible(db.session, case_id, user, light=True)
     return loaded[key]
 
 
 def _authorize_case(user, case_id: int) -> bool:
-    _visible_case(user, case_id)
+    _case_access(user, case_id)
     return True
 
 
 def _internal_room(user, case_id: int) -> list[str]:
-    case = _visible_case(user, case_id)
-    return [f"case:{case_id}:internal"] if is_case_handler(user, case) else []
+    access = _case_access(user, case_id)
+    return [f"case:{case_id}:internal"] if is_case_handler(user, access) else []
 
 
 def _missed_case(user, case_id: int, since: int) -> list[dict]:
-    """What ``GET /cases/<id>/events?after=<since>`` lists, shaped like ``case.event``."""
-    case = _visible_case(user, case_id)
-    stmt = events_of(case, after=since, internal=is_case_handler(user, case)).limit(MAX_MISSED)
-    return [event_payload(case, e, internal=e.internal) for e in db.session.scalars(stmt)]
+    """What ``GET /cases/<id>/events?after=<since>`` lists, shaped like ``case.event``
+    (a comment's event with the comment, while it is still shown). The whole case is
+    loaded only when something was missed."""
+    access = _case_access(user, case_id)
+    stmt = events_of(access, after=since, internal=is_case_handler(user, access))
+    events = list(db.session.scalars(stmt.limit(MAX_MISSED)))
+    if not events:
+        return []
+    case = get_case(db.session, case_id)
+    comments = _live_comments(case, events)
+    return [
+        event_payload(case, e, internal=e.internal, comment=comments.get(_comment_id(e)))
+        for e in events
+    ]
+
+
+def _comment_id(event: CaseEvent) -> int | None:
+    if event.action not in ("comment", "internal_note"):
+        return None
+    return event.details.get("comment_id")
+
+
+def _live_comments(case: Case, events: list[CaseEvent]) -> dict[int, dict]:
+    """The live view of the comments these events are about, those still shown (not since
+    deleted or hidden: their later ``case.comment`` would have taken them away)."""
+    ids = {i for i in map(_comment_id, events) if i is not None}
+    if not ids:
+        return {}
+    stmt = select(Comment).where(Comment.id.in_(ids)).options(*shown_by_name(Comment.author))
+    return {c.id: live_comment(c, target=case) for c in db.session.scalars(stmt) if c.visible}
 
 
 def _department(code: str) -> Department:

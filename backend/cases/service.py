@@ -349,15 +349,19 @@ def record_comment_event(
     *,
     internal: bool,
     comment_id: int | None = None,
+    comment: dict | None = None,
     now: datetime | None = None,
 ) -> CaseEvent:
     """A ``comment`` (public reply) or ``internal_note`` event; the status does not change.
 
-    Internal notes are published to ``case:<id>:internal`` only.
+    Published to ``case:<id>`` (internal notes to ``case:<id>:internal`` only), carrying
+    ``comment`` (its live view) when given: the one frame the room gets for a new comment.
     """
     details = {"comment_id": comment_id} if comment_id is not None else {}
     action = "internal_note" if internal else "comment"
-    return record_event(session, case, actor, action, now=now, details=details, internal=internal)
+    event = log_event(session, case, actor, action, now=now, details=details, internal=internal)
+    publish_event(session, case, event, comment=comment)
+    return event
 
 
 def adjust_comments_count(session: Session, case: Case, delta: int) -> int:

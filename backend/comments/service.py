@@ -176,6 +176,14 @@ def _place(comment: Comment, parent: Comment | None, display_depth: int) -> None
         comment.parent_id, comment.path = parent.parent_id, parent.path
 
 
+def live_comment(comment: Comment, *, target=None) -> dict:
+    """The comment as live payloads carry it: the same for everyone in the room, the public's
+    view (targets that announce new comments in their own event put this in it). ``target``:
+    what it is on, when the caller has it loaded (see :meth:`Comment.show_to`)."""
+    comment.show_to(None, target=target)
+    return live_comment_schema.dump(comment)
+
+
 def publish_comment(session: Session, comment: Comment, change: str) -> None:
     """Tell the target's room (its internal room for internal notes) about the comment.
     Once hidden, a comment's only public news is that it was hidden: its later edits and
@@ -185,11 +193,10 @@ def publish_comment(session: Session, comment: Comment, change: str) -> None:
     room = f"{comment.target_type}:{comment.target_id}"
     if comment.internal:
         room += ":internal"
-    comment.show_to(None)  # the room's payload is the same for everyone in it: the public's
     payload = {
         f"{comment.target_type}_id": comment.target_id,
         "change": change,
-        "comment": live_comment_schema.dump(comment),
+        "comment": live_comment(comment),
     }
     publish(session, room, f"{comment.target_type}.comment", payload)
 
@@ -225,7 +232,8 @@ def add_comment(
     _place(comment, parent, display_depth)
     session.add(comment)
     session.flush()
-    publish_comment(session, comment, "created")
+    if not rules.announces_new:  # else on_comment's own event carries it: one frame
+        publish_comment(session, comment, "created")
     rules.on_comment(session, obj, comment, actor)
     comment.my_vote = 0
     comment.show_to(actor)

@@ -25,13 +25,16 @@ def real_session(session: Session | scoped_session) -> Session:
     return session() if isinstance(session, scoped_session) else session
 
 
-def _emit(event: str, payload: dict, room: str) -> None:
-    socketio.emit(event, payload, to=room)
+def _emit(event: str, payload: dict, rooms: tuple[str, ...]) -> None:
+    # One emit for all the rooms: the packet is encoded once, and a socket in several of
+    # them (a case and its department) gets one frame, not one per room.
+    socketio.emit(event, payload, to=list(rooms))
 
 
 def publish(session: Session, room: str | Iterable[str], event: str, payload: dict) -> None:
-    """Send ``event`` with ``payload`` to ``room`` (or to each of several rooms) once
-    ``session`` commits. Receivers of :data:`published` hear of it once, with every room.
+    """Send ``event`` with ``payload`` to ``room`` (or to several rooms, each socket in
+    them once) once ``session`` commits. Receivers of :data:`published` hear of it once,
+    with every room.
 
     Rooms are named as in the contract: ``case:<id>``, ``department:<code>``,
     ``proposal:<id>``, ``moderation``, ``user:<id>``; staff-only traffic of a case goes
@@ -42,8 +45,7 @@ def publish(session: Session, room: str | Iterable[str], event: str, payload: di
     if not rooms:
         return
     published.send(session, rooms=rooms, event=event, payload=payload)
-    for name in rooms:
-        after_commit(session, _emit, event, payload, name)
+    after_commit(session, _emit, event, payload, rooms)
 
 
 RESET = "room.reset"

@@ -394,13 +394,15 @@ def unfollow(session: Session, proposal_id: int, actor) -> Proposal:
 
 
 def comments_changed(session: Session, proposal: Proposal, delta: int) -> None:
+    """Keep the count exact. The room already hears of the comment itself
+    (``proposal.comment``), so no ``proposal.updated`` goes with it: one frame per change."""
     session.execute(
         update(Proposal)
         .where(Proposal.id == proposal.id)
         .values(comments_count=Proposal.comments_count + delta)
         .execution_options(synchronize_session=False)
     )
-    publish_update(session, proposal, "comments")
+    session.expire(proposal, ["comments_count"])
 
 
 def on_comment(session: Session, proposal: Proposal, comment, actor) -> None:

@@ -28,9 +28,9 @@ def published():
 
 @pytest.fixture
 def emitted(monkeypatch):
-    """What actually went out to Socket.IO (after commit)."""
-    sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(live, "_emit", lambda event, payload, room: sent.append((room, event)))
+    """What actually went out to Socket.IO (after commit): (rooms, event), one emit each."""
+    sent: list[tuple[tuple[str, ...], str]] = []
+    monkeypatch.setattr(live, "_emit", lambda event, payload, rooms: sent.append((rooms, event)))
     return sent
 
 
@@ -52,7 +52,8 @@ def test_a_new_case_goes_to_its_room_and_its_department(
     assert payload["event"]["action"] == "submit"
     assert payload["case"]["id"] == case_id
     assert "email" not in payload["case"]["reporter"]  # public payload
-    assert [(f"case:{case_id}", "case.event"), ("department:roads", "case.event")] == [
+    # one emit to both rooms: encoded once, and a desk in both gets one frame
+    assert [((f"case:{case_id}", "department:roads"), "case.event")] == [
         sent for sent in emitted if sent[1] == "case.event"
     ]
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.fixtures_live import received, subscribe
+from tests.fixtures_live import comments_heard, subscribe
 from tests.helpers import error_of
 
 NOTE = "Internal: contractor overcharged, do not tell the reporter"
@@ -116,13 +116,17 @@ def test_live_notes_go_to_the_internal_room_only(
     url = f"/api/v1/cases/{case.id}/comments"
     client.post(url, json={"body": NOTE, "internal": True}, headers=handler)
     client.post(url, json={"body": "Public answer"}, headers=handler)
-    comment_events = [(room, p) for room, event, p in published if event == "case.comment"]
+    # a new comment is announced once, inside its case event; no case.comment frame
+    assert [event for _room, event, _p in published if event == "case.comment"] == []
+    comment_events = [(room, p) for room, event, p in published if "comment" in p]
     assert [(room, p["comment"]["internal"]) for room, p in comment_events] == [
         (f"case:{case.id}:internal", True),
         (f"case:{case.id}", False),
     ]
+    note_event, reply_event = (p["event"] for _room, p in comment_events)
+    assert (note_event["action"], reply_event["action"]) == ("internal_note", "comment")
     assert comment_events[1][1]["case_id"] == case.id
-    assert comment_events[1][1]["change"] == "created"
+    assert comment_events[1][1]["case"]["comments"] == 1  # the count includes it
     public_rooms = [p for room, _, p in published if not room.endswith(":internal")]
     assert NOTE not in json.dumps(public_rooms, default=str)
 
@@ -139,8 +143,8 @@ def test_a_subscribed_resident_never_receives_a_note(
     url = f"/api/v1/cases/{case.id}/comments"
     client.post(url, json={"body": NOTE, "internal": True}, headers=token_for(handler_user))
     client.post(url, json={"body": "Public answer"}, headers=token_for(handler_user))
-    staff_got = [c["comment"]["body"] for c in received(staff, "case.comment")]
-    resident_got = [c["comment"]["body"] for c in received(resident, "case.comment")]
+    staff_got = [c["comment"]["body"] for c in comments_heard(staff)]
+    resident_got = [c["comment"]["body"] for c in comments_heard(resident)]
     assert staff_got == [NOTE, "Public answer"]
     assert resident_got == ["Public answer"]
 

@@ -4,7 +4,7 @@ replays, and that internal traffic reaches the handling staff only."""
 import pytest
 
 from backend.cases.models import Status
-from tests.fixtures_live import received, subscribe
+from tests.fixtures_live import comments_heard, received, subscribe
 from tests.helpers import hide
 
 PEOPLE = ["anonymous", "reporter", "resident", "volunteer", "staff", "water_staff", "admin"]
@@ -93,7 +93,7 @@ def test_internal_notes_reach_the_handling_staff_only(client, socket_client, cit
     assert client.post(f"/api/v1/cases/{case.id}/comments", json=reply,
                        headers=headers).status_code == 201  # fmt: skip
     for who, connection in people.items():
-        comments = [c["comment"]["body"] for c in received(connection, "case.comment")]
+        comments = [c["comment"]["body"] for c in comments_heard(connection)]
         if who in ("staff", "admin"):
             assert comments == ["Crew says Tuesday.", "We will fix it on Tuesday."], who
         else:

@@ -77,11 +77,15 @@ def test_a_resident_gets_no_staff_rooms_and_no_internal_notes(live_server, live_
     comments = f"/api/v1/cases/{case.id}/comments"
     assert http(comments, city.staff, {"body": "Internal: crew Tuesday", "internal": True}).ok
     assert http(comments, city.staff, {"body": "Fixing it Tuesday."}).ok
-    staff.wait_for("case.comment", lambda p: p["comment"]["internal"])
-    staff.wait_for("case.comment", lambda p: not p["comment"]["internal"])
+    # A new comment arrives inside its case event (one frame), never also as case.comment.
+    staff.wait_for("case.event", lambda p: "comment" in p and p["comment"]["internal"])
+    staff.wait_for("case.event", lambda p: "comment" in p and not p["comment"]["internal"])
     # Events reach a client in the order they were sent: once the public reply is here,
     # an internal note sent before it would have arrived already.
-    resident.wait_for("case.comment", lambda p: p["comment"]["body"] == "Fixing it Tuesday.")
+    resident.wait_for(
+        "case.event", lambda p: p.get("comment", {}).get("body") == "Fixing it Tuesday."
+    )
+    assert [name for name, _data in staff.seen + resident.seen if name == "case.comment"] == []
     leaked = [(name, data) for name, data in resident.seen if "internal" in repr(data).lower()
               and "Internal: crew" in repr(data)]  # fmt: skip
     assert leaked == []

@@ -3,12 +3,12 @@ is emptied (its members told `room.reset`) and access is checked again on re-sub
 
 from backend.cases.models import Status
 from backend.extensions import socketio
-from tests.fixtures_live import received, subscribe
+from tests.fixtures_live import comments_heard, received, subscribe
 from tests.helpers import hide
 
 
 def _bodies(connection) -> list:
-    return [c["comment"]["body"] for c in received(connection, "case.comment")]
+    return [c["comment"]["body"] for c in comments_heard(connection)]
 
 
 def test_a_transfer_takes_the_old_departments_staff_out_of_the_internal_room(

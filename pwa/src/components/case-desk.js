@@ -88,10 +88,13 @@ export function caseDesk({ id, user, onCase = () => {} }) {
   function onLive(type, data) {
     if (type === 'case.event') {
       if (data.event) tl.add(data.event, { highlight: true });
+      // A new reply or note comes only inside its event (one frame); later changes as case.comment.
+      if (data.comment) comments.apply({ change: 'created', comment: data.comment });
       const byMe = data.event?.actor?.id != null && String(data.event.actor.id) === String(user.id);
       refresh({ byOther: !byMe });
     } else if (type === 'missed') {
       data.forEach((item) => item.event && tl.add(item.event, { highlight: true }));
+      data.forEach((item) => item.comment && comments.apply({ change: 'created', comment: item.comment }));
       refresh({ byOther: true });
     } else if (type === 'case.comment') {
       comments.apply(data.comment ? data : { change: 'created', comment: data });

@@ -151,12 +151,20 @@ export default async function caseScreen(ctx) {
     liveDot.textContent = s === 'connected' ? t('live.on') : t('live.off');
   }));
   ctx.onCleanup(live.subscribe(`case:${id}`, (type, data) => {
-    if (type === 'case.event') {
+    if (type === 'case.event' && data.comment) {
+      // A new reply or note comes only inside its event (one frame; later changes as case.comment).
+      // It moves nothing this person may do, so no refetch: a reply to a case a thousand people
+      // watch would otherwise cost two thousand requests.
+      if (data.event) tl.add(data.event, { highlight: true });
+      comments.apply({ change: 'created', comment: data.comment });
+      if (data.case) kase = { ...kase, comments: data.case.comments, updated_at: data.case.updated_at };
+    } else if (type === 'case.event') {
       // The live payload is the public view, without `viewer`: fetch what this person may do now.
       if (data.case) applyCase(data.case);
       if (data.event) tl.add(data.event, { highlight: true });
       catchUp();
     } else if (type === 'missed') {
+      data.forEach((item) => item.comment && comments.apply({ change: 'created', comment: item.comment }));
       catchUp(data.map((item) => item.event || item));
     } else if (type === 'case.comment') {
       comments.apply(data.comment ? data : { change: 'created', comment: data });
