@@ -75,7 +75,12 @@ def test_a_change_holds_at_once_and_null_goes_back_to_the_configuration(
     created = client.post("/api/v1/proposals", json=NEW, headers=author)
     assert created.get_json()["status"] == "published"
 
-    entries = db.session.query(AuditEntry).filter_by(target_type="city_settings").all()
+    entries = (
+        db.session.query(AuditEntry)
+        .filter_by(target_type="city_settings")
+        .order_by(AuditEntry.id)
+        .all()
+    )
     assert [e.action for e in entries] == ["setting.created", "setting.deleted"]
     assert entries[0].after["value"] is True
 
