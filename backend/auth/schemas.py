@@ -128,7 +128,7 @@ class TokenOnlySchema(Schema):
 
 
 class PasswordResetRequestSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
 
 
 class PasswordResetConfirmSchema(Schema):

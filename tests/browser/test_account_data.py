@@ -57,6 +57,8 @@ def test_a_forgotten_password_is_reset_from_the_mailed_link(page, context, serve
     page.goto("/login")
     wait_for_screen(page)
     page.get_by_test_id("forgot-password").click()
+    expect(page).to_have_url(f"{server.url}/reset-password")
+    expect(page.locator("#main h1")).to_have_text("Reset password")  # not the sign-in form any more
     page.get_by_test_id("email").fill(me["email"])
     page.get_by_test_id("submit").click()
     expect(page.get_by_test_id("reset-status")).to_contain_text("a link is on its way")

@@ -264,3 +264,9 @@ class TestSmtpDown:
                 break
             time.sleep(0.1)
         assert failed_at is not None and attempts == 3
+
+
+def test_a_reset_request_without_an_address_is_refused(client):
+    for email in ("", "not-an-address"):
+        response = client.post("/api/v1/auth/password-reset", json={"email": email})
+        assert response.status_code == 422, email

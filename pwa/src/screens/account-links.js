@@ -5,11 +5,18 @@ import { post } from '../api.js';
 import { loadMe } from '../session.js';
 import { clearFieldErrors, errorMessage, field, screenHeader, setBusy, showFieldErrors } from '../ui.js';
 
+// A token is used once: the screen is drawn again when the session changes (the address is now
+// confirmed), and must show the first answer, not a second "already used".
+const verified = new Map();
+
 function verify(ctx) {
   const status = h('p', { role: 'status', 'data-testid': 'verify-status' }, t('state.loading'));
   ctx.root.append(screenHeader(t('account.verifyTitle'), { back: '/account' }), h('section', { class: 'card' }, status));
-  post('/auth/verify', { token: ctx.query.get('token') || '' })
-    .then(() => { status.textContent = t('account.verifyDone'); return loadMe().catch(() => {}); })
+  const token = ctx.query.get('token') || '';
+  const first = !verified.has(token);
+  if (first) verified.set(token, post('/auth/verify', { token }));
+  verified.get(token)
+    .then(() => { status.textContent = t('account.verifyDone'); return first ? loadMe().catch(() => {}) : null; })
     .catch((e) => { status.textContent = errorMessage(e); });
 }
 
