@@ -1,5 +1,6 @@
 """Constants and small helpers shared by tests (fixtures live in conftest.py)."""
 
+import contextlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,3 +25,23 @@ def hide(client, headers, target_type: str, target_id: int, reason: str = "Spam"
     response = client.post("/api/v1/moderation/actions", json=body, headers=headers)
     assert response.status_code == 200, response.get_json()
     return response
+
+
+@contextlib.contextmanager
+def sql_statements(engine=None):
+    """The SQL ``engine`` (default: the app's) sends inside the block, in order."""
+    from sqlalchemy import event
+
+    from backend.extensions import db
+
+    engine = engine if engine is not None else db.engine
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

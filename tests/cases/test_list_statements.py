@@ -1,26 +1,10 @@
 """A case list sends the same SQL statements however long its page (no query a row)."""
 
-import contextlib
-
 import pytest
-from sqlalchemy import event
 
 from backend.cases import engagement
 from backend.extensions import db
-
-
-@contextlib.contextmanager
-def statements():
-    sent = []
-
-    def record(conn, cursor, statement, *args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.helpers import sql_statements
 
 
 @pytest.mark.parametrize("who", ["resident", "staff", "water_staff", "admin", None])
@@ -33,7 +17,7 @@ def test_the_statement_count_does_not_grow_with_the_page(client, city, make_case
     headers = token_for(getattr(city, who)) if who else {}
     counts = []
     for per_page in (2, 12):
-        with statements() as sent:
+        with sql_statements() as sent:
             response = client.get(f"/api/v1/cases?per_page={per_page}", headers=headers)
         assert response.status_code == 200
         items = response.get_json()["items"]

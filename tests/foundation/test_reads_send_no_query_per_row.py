@@ -14,12 +14,10 @@ the longer answer sent more often than the shorter one.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import Counter
 
 import pytest
-from sqlalchemy import event
 
 from backend.cases import service as case_service
 from backend.comments import service as comment_service
@@ -27,6 +25,7 @@ from backend.extensions import db
 from backend.proposals import service as proposal_service
 from backend.proposals import topics
 from tests.fixtures_cases import CENTRE, VARIED_CASES, WEST
+from tests.helpers import sql_statements
 
 ROWS = VARIED_CASES  # more than the longer page, so both pages are full
 SMALL, LARGE = 5, 40
@@ -34,25 +33,11 @@ VIEWERS = ("anonymous", "resident", "staff", "admin")
 WEST_BOX = f"{WEST[1] - 0.01},{WEST[0] - 0.01},{WEST[1] + 0.01},{WEST[0] + 0.01}"
 
 
-@contextlib.contextmanager
-def statements():
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 def _get(client, url: str, headers: dict):
     """The answer and the statements it took (after a first, unmeasured request, so that
     one-off work such as a token's last-use stamp is not counted)."""
     client.get(url, headers=headers)
-    with statements() as sent:
+    with sql_statements() as sent:
         response = client.get(url, headers=headers)
     assert response.status_code == 200, (url, response.get_data(as_text=True)[:300])
     return response, sent

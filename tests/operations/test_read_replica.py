@@ -8,7 +8,7 @@ import contextlib
 import re
 
 import pytest
-from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
@@ -16,6 +16,7 @@ from backend.cases.models import Case
 from backend.config import REPLICA
 from backend.extensions import db
 from backend.replica import mark_request
+from tests.helpers import sql_statements
 
 pytestmark = pytest.mark.postgresql_only
 READER = "cityloop_reader"
@@ -45,19 +46,8 @@ def app_overrides(database_url):
 @pytest.fixture
 def statements(app):
     """The SQL each engine ran, by engine: ``{"primary": [...], "replica": [...]}``."""
-    seen = {"primary": [], "replica": []}
-    engines = {"primary": db.engine, "replica": db.engines[REPLICA]}
-    listeners = []
-    for name, engine in engines.items():
-
-        def record(_conn, _cursor, statement, *_args, name=name):
-            seen[name].append(statement)
-
-        event.listen(engine, "before_cursor_execute", record)
-        listeners.append((engine, record))
-    yield seen
-    for engine, record in listeners:
-        event.remove(engine, "before_cursor_execute", record)
+    with sql_statements() as primary, sql_statements(db.engines[REPLICA]) as replica:
+        yield {"primary": primary, "replica": replica}
 
 
 def _reads_of_cases(sql: list[str]) -> list[str]:
