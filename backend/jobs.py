@@ -33,7 +33,17 @@ QUEUE_NAME = "cityloop"
 RESULT_TTL = 300  # seconds a finished job's record is kept
 FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay inspectable for a week
 JOB_TIMEOUT = 300
-_RQ_OPTIONS = {"result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL, "job_timeout": JOB_TIMEOUT}
+# A worker killed mid-job (SIGKILL, out of memory, power) leaves the job in RQ's started
+# registry. RQ 2.x finds it there once its entry expires (JOB_TIMEOUT + 60 s after it began:
+# a SimpleWorker sends no heartbeat during a job) at a worker's next maintenance pass, and
+# moves it to the failed registry unless it has retries left, when it is queued again
+# (``StartedJobRegistry.cleanup``). So every job is enqueued with a Retry, and jobs are
+# written to be run twice (push keeps a per-device send record). The first retry is queued
+# at once (not through the scheduler, whose lock a killed worker's scheduler may hold for
+# another minute); the same Retry re-runs a job that raised: at once, after a minute, then
+# after 10 minutes.
+RETRY_INTERVALS = (0, 60, 600)
+MAINTENANCE_SECONDS = 60  # how often a worker looks for abandoned jobs (RQ's default: 10 min)
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -69,6 +79,14 @@ def redis_connection(url: str) -> Redis:
     return client
 
 
+def _rq_options() -> dict:
+    from rq import Retry
+
+    retry = Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS))
+    return {"result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL, "job_timeout": JOB_TIMEOUT,
+            "retry": retry}  # fmt: skip
+
+
 def job_queue(app: Flask) -> Queue:
     """The RQ queue of ``app`` (only meaningful when ``REDIS_URL`` is set)."""
     from rq import Queue
@@ -83,7 +101,7 @@ def enqueue(func: Callable, *args, **kwargs) -> None:
         _run_in_context(app, func, args, kwargs)
         return
     if app.config["REDIS_URL"]:
-        job_queue(app).enqueue(func, args=args, kwargs=kwargs, **_RQ_OPTIONS)
+        job_queue(app).enqueue(func, args=args, kwargs=kwargs, **_rq_options())
         return
     _pool().submit(_run_in_context, app, func, args, kwargs)
 
@@ -97,7 +115,7 @@ def enqueue_in(delay: float, func: Callable, *args, **kwargs) -> None:
     app = current_app._get_current_object()
     if app.config["REDIS_URL"] and not app.config["JOBS_EAGER"]:
         when = timedelta(seconds=delay)
-        job_queue(app).enqueue_in(when, func, args=args, kwargs=kwargs, **_RQ_OPTIONS)
+        job_queue(app).enqueue_in(when, func, args=args, kwargs=kwargs, **_rq_options())
         return
     timer = threading.Timer(delay, _pool().submit, (_run_in_context, app, func, args, kwargs))
     timer.daemon = True
@@ -135,6 +153,9 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
     if not app.config["REDIS_URL"]:
         raise RuntimeError("REDIS_URL is not set: jobs run inside the web process.")
     worker = _worker_class()(
-        [job_queue(app)], connection=redis_connection(app.config["REDIS_URL"]), app=app
+        [job_queue(app)],
+        connection=redis_connection(app.config["REDIS_URL"]),
+        app=app,
+        maintenance_interval=MAINTENANCE_SECONDS,
     )
     return worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])

@@ -4,6 +4,8 @@ It does what a real push service and browser do between them: checks the VAPID J
 (RFC 8292: ES256 signature by the key in ``k``, ``aud`` = its own origin, ``exp`` within
 24 hours, ``sub`` a mailto:/https: URL) and decrypts the aes128gcm body (RFC 8291) with the
 browser's private key and auth secret. Each endpoint answers with the status set for it.
+A held endpoint keeps its next request waiting until released; one whose sender has gone
+meanwhile (a killed job worker) is dropped, as a real service drops an unfinished request.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import queue
 import secrets
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -93,6 +96,8 @@ class FakePushService:
         self.errors: list[str] = []
         self._keys: dict[str, BrowserKeys] = {}
         self._status: dict[str, int] = {}
+        self._held: dict[str, tuple[threading.Event, threading.Event]] = {}
+        self.dropped: list[str] = []  # tokens of held requests whose sender went away
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.origin = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -107,6 +112,19 @@ class FakePushService:
 
     def set_status(self, endpoint: str, status: int) -> None:
         self._status[endpoint.rsplit("/", 1)[1]] = status
+
+    def hold(self, endpoint: str) -> None:
+        """Keep the next request to ``endpoint`` waiting until :meth:`release`."""
+        self._held[endpoint.rsplit("/", 1)[1]] = (threading.Event(), threading.Event())
+
+    def wait_held(self, endpoint: str, timeout: float = WAIT) -> None:
+        """Return once a request to the held ``endpoint`` is waiting."""
+        arrived, _ = self._held[endpoint.rsplit("/", 1)[1]]
+        assert arrived.wait(timeout), f"no request to the held endpoint within {timeout}s"
+
+    def release(self, endpoint: str) -> None:
+        _, released = self._held.pop(endpoint.rsplit("/", 1)[1])
+        released.set()
 
     def wait(self, timeout: float = WAIT) -> Delivery:
         try:
@@ -140,12 +158,27 @@ class FakePushService:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 token = self.path.rsplit("/", 1)[-1]
+                held = service._held.get(token)
+                if held is not None:
+                    held[0].set()
+                    held[1].wait(60)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if held is not None and self._sender_gone():
+                    service.dropped.append(token)
+                    return
                 status = service._receive(token, self.headers, body)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def _sender_gone(self) -> bool:
+                try:
+                    return self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+                except BlockingIOError:
+                    return False
+                except OSError:
+                    return True
 
             def log_message(self, *_args):
                 pass

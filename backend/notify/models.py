@@ -73,3 +73,18 @@ class PushSubscription(db.Model):
     auth: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PushDelivery(db.Model):
+    """One notification pushed to one device. A push job run again (its worker was killed
+    mid-job, ``backend/jobs.py``) skips the devices it already reached."""
+
+    __tablename__ = "push_deliveries"
+
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

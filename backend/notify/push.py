@@ -24,7 +24,7 @@ from backend.db import utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.notify import vapid
-from backend.notify.models import Notification, PushSubscription
+from backend.notify.models import Notification, PushDelivery, PushSubscription
 from backend.notify.redaction import redact
 
 log = logging.getLogger(__name__)
@@ -134,9 +134,17 @@ def _subscription_info(subscription: PushSubscription) -> dict:
 
 def send(session: Session, subscription: PushSubscription, payload: dict) -> bool:
     """Send one push; False when the subscription is gone (and so deleted)."""
+    outcome = _post(_subscription_info(subscription), payload, subscription.id)
+    _keep_outcome(session, subscription, outcome)
+    return outcome != "gone"
+
+
+def _post(info: dict, payload: dict, subscription_id: int) -> str:
+    """POST one push (no database work): "sent", "failed" (the push service refused or was
+    unreachable: try again next time) or "gone" (the subscription has ended)."""
     try:
         webpush(
-            _subscription_info(subscription),
+            info,
             data=json.dumps(payload, separators=(",", ":")),
             vapid_private_key=vapid.vapid_key(),
             vapid_claims={"sub": vapid.subject()},
@@ -146,15 +154,20 @@ def send(session: Session, subscription: PushSubscription, payload: dict) -> boo
     except WebPushException as exc:
         status = getattr(exc.response, "status_code", None)
         if status in GONE:
-            session.delete(subscription)
-            return False
-        log.warning("push to subscription %s failed: %s", subscription.id, status)
-        return True
+            return "gone"
+        log.warning("push to subscription %s failed: %s", subscription_id, status)
+        return "failed"
     except requests.RequestException as exc:
-        log.warning("push to subscription %s failed: %s", subscription.id, type(exc).__name__)
-        return True
-    subscription.last_success_at = utcnow()
-    return True
+        log.warning("push to subscription %s failed: %s", subscription_id, type(exc).__name__)
+        return "failed"
+    return "sent"
+
+
+def _keep_outcome(session: Session, subscription: PushSubscription, outcome: str) -> None:
+    if outcome == "gone":
+        session.delete(subscription)
+    elif outcome == "sent":
+        subscription.last_success_at = utcnow()
 
 
 def has_devices(session: Session, user_id: int) -> bool:
@@ -182,13 +195,42 @@ def payload_of(notification: Notification) -> dict:
 
 
 def send_notification(notification_id: int) -> None:
-    """Job: push one notification to its owner's devices (skipped once read)."""
-    notification = db.session.get(Notification, notification_id)
+    """Job: push one notification to its owner's devices (skipped once read).
+
+    Each device's send is recorded and committed at once, so the job run again after its
+    worker was killed (``backend/jobs.py``) skips the devices already reached. A kill in
+    the moment between a push service's answer and that commit repeats that one push; the
+    browser then replaces the first with it (same ``tag``). No transaction stays open
+    while a push service answers (on SQLite it would hold the write lock)."""
+    session = db.session
+    notification = session.get(Notification, notification_id)
     if notification is None or notification.read_at is not None:
         return
-    redact(db.session, [notification])
-    send_to_user(db.session, notification.user_id, payload_of(notification))
-    db.session.commit()
+    redact(session, [notification])
+    payload = payload_of(notification)
+    devices = [(s.id, _subscription_info(s)) for s in _devices_not_yet_sent(session, notification)]
+    session.commit()
+    for subscription_id, info in devices:
+        outcome = _post(info, payload, subscription_id)
+        subscription = session.get(PushSubscription, subscription_id)
+        if subscription is not None:
+            _keep_outcome(session, subscription, outcome)
+            if outcome == "sent":
+                session.add(
+                    PushDelivery(notification_id=notification_id, subscription_id=subscription_id)
+                )
+        session.commit()
+
+
+def _devices_not_yet_sent(session: Session, notification: Notification) -> list[PushSubscription]:
+    sent = select(PushDelivery.subscription_id).where(
+        PushDelivery.notification_id == notification.id
+    )
+    return session.scalars(
+        select(PushSubscription)
+        .where(PushSubscription.user_id == notification.user_id, PushSubscription.id.not_in(sent))
+        .order_by(PushSubscription.id)
+    ).all()
 
 
 def mail_digest(session: Session, user_id: int, count: int) -> None:

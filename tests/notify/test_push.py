@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.notify import push, service, vapid
-from backend.notify.models import PushSubscription
+from backend.notify.models import PushDelivery, PushSubscription
 from tests.helpers import error_of
 from tests.push_service import BrowserKeys
 
@@ -75,6 +75,33 @@ def test_a_push_service_error_keeps_the_subscription(client, make_user, token_fo
     assert _subscribe(client, token_for(alice), failing).status_code == 201
     _notify(alice)
     assert _subscriptions() == 1
+
+
+def _tokens_pushed(push_service) -> list[str]:
+    tokens = []
+    while not push_service.deliveries.empty():
+        tokens.append(push_service.deliveries.get().token)
+    return sorted(tokens)
+
+
+def test_a_push_job_run_again_skips_the_devices_it_reached(client, make_user, token_for,
+                                                           push_service):  # fmt: skip
+    """What a job re-run after its worker was killed does (tests/operations has the kill)."""
+    alice = make_user()
+    phone = push_service.subscription(BrowserKeys())
+    tablet = push_service.subscription(BrowserKeys(), status=503)
+    for device in (phone, tablet):
+        assert _subscribe(client, token_for(alice), device).status_code == 201
+    note = _notify(alice)
+    assert _tokens_pushed(push_service) == [phone["endpoint"].rsplit("/", 1)[1]]
+    push.send_notification(note.id)  # again: the phone is skipped, the tablet tried again
+    assert _tokens_pushed(push_service) == []
+    push_service.set_status(tablet["endpoint"], 201)
+    push.send_notification(note.id)
+    assert _tokens_pushed(push_service) == [tablet["endpoint"].rsplit("/", 1)[1]]
+    push.send_notification(note.id)
+    assert _tokens_pushed(push_service) == []
+    assert db.session.scalar(select(func.count()).select_from(PushDelivery)) == 2
 
 
 def test_live_only_preferences_send_no_push(client, make_user, token_for, push_service):

@@ -1,16 +1,22 @@
-"""Faults on demand: a TCP relay that can drop PostgreSQL, and a Redis of our own to stop."""
+"""Faults on demand: a TCP relay that can drop PostgreSQL, a Redis of our own to stop, and
+a job worker to kill."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import redis
 
+from tests.helpers import ROOT
 from tests.live_support import free_port
 
 
@@ -110,3 +116,50 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+class JobWorker:
+    """``flask --app wsgi worker`` as deployed (not ``--burst``), in a session of its own:
+    RQ forks a scheduler process from it, which a SIGKILL of the worker leaves running."""
+
+    def __init__(self, env: dict, log_path: Path):
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115  (kept open for the child's life)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def kill(self) -> None:
+        """SIGKILL the worker alone, mid-job: no handler runs, nothing is cleaned up."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """End the worker and whatever it left in its session (an orphaned scheduler),
+        with SIGTERM first, so that a scheduler gives its Redis lock back for later tests."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while self._group_alive() and time.monotonic() < deadline:
+            time.sleep(0.1)  # the scheduler's stop: nothing to wait on but the process
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self._log.close()
+
+    def _group_alive(self) -> bool:
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
