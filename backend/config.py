@@ -110,6 +110,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_MAX_OVERFLOW", "DATABASE_MAX_OVERFLOW", 10, int),
     Setting("DATABASE_POOL_TIMEOUT", "DATABASE_POOL_TIMEOUT", 10, int),
     Setting("DATABASE_STATEMENT_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS", 30000, int),
+    # An Idempotency-Key claimed this many seconds ago by a request that never answered (its
+    # process was killed) is free again, so the client's retry runs (backend.idempotency).
+    Setting("IDEMPOTENCY_PENDING_SECONDS", "CITYLOOP_IDEMPOTENCY_PENDING_SECONDS", 120, int),
     # /metrics answers loopback and private networks, or anyone with this bearer token.
     Setting("METRICS_TOKEN", "CITYLOOP_METRICS_TOKEN", None),
     # "json": one JSON object a line, with the request id; "text": for a terminal.

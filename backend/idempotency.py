@@ -4,6 +4,10 @@ The key is claimed in its own short transaction before the work starts, so two c
 of a request racing each other cannot both create: the second sees the claim (409 while
 the first is running, the stored response once it is done). A key reused with another
 body is a 422. Keys live 24 hours per user (or per address for anonymous clients).
+
+A claim whose request never answered (its process was killed mid-request: its own
+transaction rolled back, nothing of it was written) is taken over by a retry once it is
+``IDEMPOTENCY_PENDING_SECONDS`` old, longer than any request runs.
 """
 
 from __future__ import annotations
@@ -69,11 +73,14 @@ def _request_hash() -> str:
 def _claim(scope: str, key: str, request_hash: str) -> IdempotencyKey | None:
     """Claim the key; return the earlier record instead when it is already claimed."""
     session = db.session
+    now = utcnow()
+    abandoned = now - timedelta(seconds=current_app.config["IDEMPOTENCY_PENDING_SECONDS"])
     session.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.scope == scope,
             IdempotencyKey.key == key,
-            IdempotencyKey.created_at < utcnow() - TTL,
+            (IdempotencyKey.created_at < now - TTL)
+            | (IdempotencyKey.status_code.is_(None) & (IdempotencyKey.created_at < abandoned)),
         )
     )
     acting = user()
@@ -102,7 +109,9 @@ def _replay(earlier: IdempotencyKey, request_hash: str):
             fields={HEADER: ["Use a new key for a new request."]},
         )
     if earlier.status_code is None:
-        raise Conflict("The same request is still being processed; retry shortly.")
+        raise Conflict(
+            "The same request is still being processed; retry shortly.", code="request_in_progress"
+        )
     response = jsonify(earlier.response_body)
     response.status_code = earlier.status_code
     response.headers["Idempotent-Replayed"] = "true"

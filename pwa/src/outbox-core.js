@@ -29,6 +29,10 @@ function errorOf(status, data) {
   return { status, code: err.code || `http_${status}`, message: err.message || '', fields: err.fields || {} };
 }
 
+// The same key's first send is still running, or its server process died mid-request (the
+// server frees such a key after a while): send again later, never drop the entry.
+const inProgress = (status, data) => status === 409 && data?.error?.code === 'request_in_progress';
+
 const isCsrf = (status, data) => (status === 400 || status === 403)
   && /csrf/i.test(`${data?.error?.code} ${data?.error?.message}`);
 
@@ -93,7 +97,7 @@ export async function replay({ store, fetchImpl, csrf, whoami, now = Date.now, n
     if (res.status === 401) {
       entry.state = 'signin';
       result.stopped = 'signin';
-    } else if (res.status === 408 || res.status === 429 || res.status >= 500) {
+    } else if (res.status === 408 || res.status === 429 || res.status >= 500 || inProgress(res.status, data)) {
       entry.state = 'waiting';
       result.stopped = 'retry';
       result.retryAfter = Number(res.headers.get('Retry-After')) || 0;

@@ -57,10 +57,10 @@ test('a network failure keeps the entry at the front and stops; the retry reuses
   assert.deepEqual(g.calls.map((c) => c.key), ['k1', 'k2']);
 });
 
-test('5xx, 408 and 429 keep the entry and stop (with Retry-After)', async () => {
-  for (const [status, headers] of [[503, {}], [408, {}], [429, { 'Retry-After': '30' }]]) {
+test('5xx, 408, 429 and a 409 request_in_progress keep the entry and stop (with Retry-After)', async () => {
+  for (const [status, headers, code = 'x'] of [[503, {}], [408, {}], [429, { 'Retry-After': '30' }], [409, {}, 'request_in_progress']]) {
     const store = memoryStore([{ key: 'a' }, { key: 'b' }]);
-    const f = fakeFetch([json(status, { error: { code: 'x', message: 'busy' } }, headers)]);
+    const f = fakeFetch([json(status, { error: { code, message: 'busy' } }, headers)]);
     const result = await replay(deps(store, f.fn));
     assert.equal(result.stopped, 'retry', String(status));
     assert.equal(store.rows.get(1).state, 'waiting');

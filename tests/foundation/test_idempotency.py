@@ -1,9 +1,12 @@
 """Idempotency-Key on creating POSTs (checked here on an admin create; cases reuse it)."""
 
 import threading
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from backend import idempotency
+from backend.db import utcnow
 from backend.departments.models import Department
 from backend.extensions import db
 from tests.helpers import error_of
@@ -76,3 +79,37 @@ def test_concurrent_double_submit_creates_one(app, as_role):
     assert _count() == 1
     assert results.count(201) >= 1
     assert set(results) <= {201, 409}
+
+
+def _claim_left_by_a_killed_request(app, admin, body: dict, key: str, age: timedelta) -> None:
+    """The row a request claims before its work, as a process killed mid-request leaves it:
+    claimed (its own short transaction committed), never answered."""
+    with app.test_request_context("/api/v1/departments", method="POST", json=body):
+        request_hash = idempotency._request_hash()
+    db.session.add(
+        idempotency.IdempotencyKey(scope=f"user:{admin.id}", key=key, request_hash=request_hash,
+                                   user_id=admin.id, created_at=utcnow() - age)
+    )  # fmt: skip
+    db.session.commit()
+
+
+def test_a_claim_whose_request_died_is_taken_over_by_a_retry(app, client, make_user, token_for):
+    admin = make_user("admin")
+    body = {"code": "a", "name": "A"}
+    headers = {**token_for(admin), "Idempotency-Key": "k-5"}
+    pending = timedelta(seconds=app.config["IDEMPOTENCY_PENDING_SECONDS"])
+    _claim_left_by_a_killed_request(app, admin, body, "k-5", pending - timedelta(seconds=5))
+    waiting = client.post("/api/v1/departments", json=body, headers=headers)
+    assert waiting.status_code == 409
+    assert error_of(waiting)["code"] == "request_in_progress"
+    assert _count() == 0
+
+    db.session.execute(update(idempotency.IdempotencyKey).values(created_at=utcnow() - pending))
+    db.session.commit()
+    retried = client.post("/api/v1/departments", json=body, headers=headers)
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried.headers
+    assert _count() == 1
+    again = client.post("/api/v1/departments", json=body, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _count() == 1
