@@ -44,16 +44,17 @@ class ScaledCity:
     """``scripts/run-scaled`` with two app processes on free ports, in its own session
     (so that stopping it reaches every process it started)."""
 
-    def __init__(self, database_url: str, tmp: Path, processes: int = 2):
+    def __init__(self, database_url: str, tmp: Path, processes: int = 2, **extra_env: str):
         self.port = free_port()
         self.app_ports = [free_port() for _ in range(processes)]
         self.url = f"http://127.0.0.1:{self.port}"
         self.app_urls = [f"http://127.0.0.1:{port}" for port in self.app_ports]
         self.run_dir = tmp / "run"
         self.log_path = tmp / "run-scaled.log"
+        self.data_dir = tmp / "data"
         env = server_env(
             database_url,
-            tmp / "data",
+            self.data_dir,
             REDIS_URL=REDIS_URL,
             PORT=str(self.port),
             CITYLOOP_PROCESSES=str(processes),
@@ -63,6 +64,7 @@ class ScaledCity:
             # The public origin, and the app ports' own for the test's direct sockets
             # (websocket-client always sends the Origin of the URL it connects to).
             CITYLOOP_ALLOWED_ORIGINS=",".join([self.url, *self.app_urls]),
+            **extra_env,
         )
         self._log = open(self.log_path, "wb")  # noqa: SIM115  (kept open for the child's life)
         self.process = subprocess.Popen(
@@ -103,6 +105,22 @@ class ScaledCity:
                 self.process.wait(timeout=5)
         self._log.close()
         return self.process.returncode
+
+    def serving_pid(self, index: int) -> int:
+        """The gunicorn worker that serves app port ``index`` (the child of that port's
+        gunicorn master): the process holding its requests and sockets."""
+        out = subprocess.run(
+            ["ps", "-ww", "-o", "pid=,ppid=,args=", "-s", str(self.process.pid)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        bind = f"127.0.0.1:{self.app_ports[index]}"
+        rows = [line.split(None, 2) for line in out.stdout.splitlines()]
+        gunicorns = {
+            int(pid): int(ppid) for pid, ppid, args in rows if "gunicorn" in args and bind in args
+        }
+        workers = [pid for pid, ppid in gunicorns.items() if ppid in gunicorns]
+        assert len(workers) == 1, out.stdout
+        return workers[0]
 
     def leftovers(self) -> list[str]:
         """Processes of its session still alive after :meth:`stop`."""
