@@ -1,4 +1,4 @@
-"""`flask --app wsgi worker`: run queued jobs (push delivery, photo renditions, sweeps)."""
+"""`flask --app wsgi worker`: run queued jobs (push and mail delivery, account erasure)."""
 
 from __future__ import annotations
 
