@@ -69,6 +69,7 @@ POST_BODY = {
     "category": "pothole",
     "lat": CENTRE[0] + 0.001,
     "lon": CENTRE[1] + 0.001,
+    "answers": {"size": "medium"},  # the demo's pothole asks it (the ceiling ignores it)
 }
 
 
