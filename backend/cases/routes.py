@@ -34,7 +34,7 @@ from backend.cases.schemas import (
     dump_cases,
     event_schema_for,
 )
-from backend.cases.viewer import attach_viewers
+from backend.cases.viewer import attach_viewers, viewer_of
 from backend.citysettings import service as citysettings
 from backend.conditional import CONDITIONAL_DOC, ETAG_HEADER, conditional
 from backend.errors import NotFound
@@ -126,8 +126,12 @@ def create_case():
     data, uploads = parse_body(CaseCreateSchema, CaseCreateFormSchema)
     images = prepare_photos(db.session, _storage(), uploads)
     case = service.create_case(db.session, acting, data, images=images, storage=_storage())
+    # The answer is made before the commit, from what is in hand: after it, every row would
+    # be read again. The reporter follows the new case; nobody supports it yet.
+    case.viewer = viewer_of(acting, case, following=True, supporting=False)
+    body = case_schema_for(acting, case).dump(case)
     db.session.commit()
-    return _case_response(case, 201)
+    return _json(body, 201)
 
 
 @blp.route("/cases/nearby", methods=["GET"])

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, is_staff, require, require_user
-from backend.cases import cohandling, engagement, escalation, photos, references
+from backend.cases import cohandling, escalation, photos, references
 from backend.cases.access import (
     ID_MIN,
     can_comment,
@@ -27,7 +27,7 @@ from backend.cases.access import (
 from backend.cases.broadcast import publish_event
 from backend.cases.effects import EFFECTS, Policy, Step
 from backend.cases.history import claim, log_event, record_event
-from backend.cases.models import Case, CaseEvent, Priority, Status
+from backend.cases.models import Case, CaseEvent, CaseFollower, Priority, Status
 from backend.cases.transitions import TRANSITIONS, Transition
 from backend.cases.validation import clean_answers
 from backend.db import utcnow
@@ -80,7 +80,8 @@ def create_case(
     case.source = source
     session.add(case)
     session.flush()
-    engagement.add_follower(session, case, actor.id)
+    # written with the event's flush; a new case has no follower to collide with
+    session.add(CaseFollower(case_id=case.id, user_id=actor.id))
     return _submitted(session, case, actor, images, storage, now, extra_departments)
 
 
@@ -144,6 +145,10 @@ def _new_case(session: Session, actor, category: Category, data: dict, position,
         anonymous=bool(data.get("anonymous")),
         created_at=now,
         updated_at=now,
+        # known to be empty: loading them after the INSERT would be three more SELECTs
+        photos=[],
+        tasks=[],
+        rating=None,
     )
     # Last: the counter row stays locked until this transaction ends.
     case.reference = references.next_reference(

@@ -1,10 +1,10 @@
 """The per-case summary rows the statistics read (:class:`CaseSummary`).
 
-A row is recomputed from the case, its event log and its rating whenever a flush adds,
-changes or deletes any of them, and after a bulk ``UPDATE`` of the columns it copies from
-cases (moderation hides a case that way), in that transaction: the figures never lag behind
-the transitions, and there is one computation to trust (the same SELECT backfills the
-table, :func:`backfill`).
+A row is recomputed from the case, its event log and its rating when a transaction that
+added, changed or deleted any of them commits (once, however many flushes it made), and
+after a bulk ``UPDATE`` of the columns it copies from cases (moderation hides a case that
+way), in that transaction: the figures never lag behind the transitions, and there is one
+computation to trust (the same SELECT backfills the table, :func:`backfill`).
 """
 
 from __future__ import annotations
@@ -158,13 +158,30 @@ def _after_bulk_update(state) -> None:
     return result
 
 
+DUE = "case_summaries_due"  # session.info: ids of the cases whose rows the commit rewrites
+
+
 @event.listens_for(Session, "after_flush")
-def _keep_summaries(session: Session, _context) -> None:
-    touched = {
-        case_id
-        for objects in (session.new, session.dirty, session.deleted)
-        for obj in objects
-        if (case_id := _case_id(obj)) is not None
-    }
+def _note_touched(session: Session, _context) -> None:
+    touched = session.info.setdefault(DUE, set())
+    for objects in (session.new, session.dirty, session.deleted):
+        touched.update(case_id for obj in objects if (case_id := _case_id(obj)) is not None)
+
+
+@event.listens_for(Session, "before_commit")
+def _keep_summaries(session: Session) -> None:
+    """Rewrite the rows of every case the transaction touched, last: a case filed with its
+    event and its follower costs one refresh, not one per flush. Refreshing a case whose
+    change a savepoint undid rewrites the same row: harmless."""
+    if session.in_nested_transaction():  # a savepoint: the outer commit will
+        return
+    session.flush()
+    touched = session.info.pop(DUE, None)
     if touched:
         refresh(session.connection(), touched)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_touched(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(DUE, None)

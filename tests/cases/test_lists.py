@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.cases import service
+from backend.cases import engagement, service
 from backend.cases.models import Case
 from backend.extensions import db
 from tests.helpers import error_of, hide
@@ -148,7 +148,7 @@ def test_sorting_and_pagination(make_case, listed, client):
 def test_sort_by_supporters_and_due(make_case, city, listed):
     quiet = make_case("assigned")
     popular = make_case("assigned", reporter=city.resident)
-    service.engagement.support(db.session, db.session.get(Case, popular.id), city.reporter)
+    engagement.support(db.session, db.session.get(Case, popular.id), city.reporter)
     db.session.commit()
     assert listed("sort=-supporters")[0] == popular.id
     unassigned = make_case()

@@ -1,0 +1,335 @@
+"""CityLoop's hot requests against the bare-Flask ceiling, served alike, timed with wrk in turn.
+
+Run from the repository root (PostgreSQL on ``BENCH_POSTGRES_URL``; wrk from Debian, installed
+when missing):
+
+    .venv/bin/python benchmarks/http_ceiling.py [--cases 100000] [--duration 20] [--rounds 2]
+
+It seeds a scratch PostgreSQL database with ``--cases`` cases (benchmarks/list_queries.py's
+seeder), starts CityLoop with ``scripts/serve-production`` (one gevent process, production
+settings, rate limits off) and ``benchmarks/ceiling_app.py`` with the same gunicorn flags, saves
+CityLoop's answer to each request so the ceiling sends the very same bytes, then runs wrk on
+the ceiling and on CityLoop in turn (A B A B ...) for each request, and prints requests per
+second, p50 and p99, timeouts and the ratio CityLoop / ceiling with the load average. For
+``POST /api/v1/cases`` the ceiling validates a JSON body and inserts one row with SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, select, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+import list_queries  # noqa: E402  (the seeder of the sibling benchmark)
+
+from backend import create_app  # noqa: E402
+from backend.cases.models import Case  # noqa: E402
+from backend.config import TestingConfig  # noqa: E402
+from backend.demo import CENTRE  # noqa: E402
+from backend.extensions import db  # noqa: E402
+
+# scripts/serve-production's gunicorn flags; checked against the script at start.
+GUNICORN_FLAGS = [
+    "--worker-class",
+    "gevent",
+    "--workers",
+    "1",
+    "--worker-connections",
+    "10000",
+    "--no-control-socket",
+    "--graceful-timeout",
+    "30",
+    "--timeout",
+    "60",
+    "--forwarded-allow-ips",
+    "127.0.0.1",
+    "--access-logfile",
+    "-",
+    "--error-logfile",
+    "-",
+]
+POST_BODY = {
+    "title": "Pothole by the bus stop",
+    "description": "About 30 cm wide, deep enough to trip a cyclist.",
+    "category": "pothole",
+    "lat": CENTRE[0] + 0.001,
+    "lon": CENTRE[1] + 0.001,
+    "answers": {"size": "medium"},  # the demo's pothole asks it (the ceiling ignores it)
+}
+
+
+def check_flags() -> None:
+    script = (ROOT / "scripts/serve-production").read_text()
+    missing = [flag for flag in GUNICORN_FLAGS if flag.startswith("--") and flag not in script]
+    if missing:
+        sys.exit(f"scripts/serve-production no longer passes {missing}: update GUNICORN_FLAGS")
+
+
+def ensure_wrk() -> str:
+    if not shutil.which("wrk"):
+        subprocess.run(
+            ["bash", "-c", "source scripts/lib.sh && debian_install 'wrk for benchmarks' wrk"],
+            cwd=ROOT,
+            check=True,
+        )
+    return shutil.which("wrk") or sys.exit("wrk is not installed")
+
+
+# --- the database -----------------------------------------------------------------------------
+
+
+def seed_database(url: str, count: int, data_dir: Path) -> dict:
+    """Tables, demo city and ``count`` cases; returns a resident's token and a case id."""
+    app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        seeded = list_queries.seed(db.session, count)
+        print(f"seeded {count:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM ANALYZE")
+            )
+        token = list_queries._headers(seeded)["resident"]["Authorization"]
+        case_id = db.session.scalar(select(Case.id).order_by(Case.created_at.desc()).limit(1))
+        db.session.remove()
+        db.engine.dispose()
+    return {"authorization": token, "case_id": case_id}
+
+
+def requests_to_time(seeded: dict) -> list[tuple[str, str]]:
+    """(name, path) of the reads a phone sends most."""
+    lat, lon = CENTRE
+    bbox = f"{lon - 0.01:.5f},{lat - 0.009:.5f},{lon + 0.01:.5f},{lat + 0.009:.5f}"
+    open_statuses = "submitted,accepted,assigned,in_progress,resolved"
+    return [
+        ("list", "/api/v1/cases?per_page=20"),
+        ("case", f"/api/v1/cases/{seeded['case_id']}"),
+        ("home-list", f"/api/v1/cases?bbox={bbox}&status={open_statuses}&per_page=20"),
+        ("pins", f"/api/v1/cases/pins?bbox={bbox}&status={open_statuses}"),
+    ]
+
+
+# --- the servers ------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict, port: int, log: Path):
+        self.name, self.url = name, f"http://127.0.0.1:{port}"
+        self._log = open(log, "wb")  # noqa: SIM115  (open for the child's life)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        self._wait(log)
+
+    def _wait(self, log: Path, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"{self.name} exited:\n{log.read_text()[-3000:]}")
+            try:
+                requests.get(self.url + "/", timeout=5)
+                return
+            except requests.RequestException:  # not listening yet, or still loading
+                time.sleep(0.2)
+        sys.exit(f"{self.name} did not start:\n{log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, 15)
+        self.process.wait(30)
+        self._log.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _base_env() -> dict:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("CITYLOOP_", "REDIS_"))}
+
+
+def start_cityloop(url: str, folder: Path) -> Server:
+    port = free_port()
+    env = _base_env() | {
+        "DATABASE_URL": url,
+        "CITYLOOP_PORTS": str(port),
+        "CITYLOOP_MIGRATE": "0",
+        "CITYLOOP_DATA_DIR": str(folder / "data"),
+        "SECRET_KEY": secrets.token_hex(32),
+        "CITYLOOP_PUBLIC_URL": "https://bench.example",
+        "CITYLOOP_ALLOWED_ORIGINS": "https://bench.example",
+        "RATELIMIT_ENABLED": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    return Server("CityLoop", ["scripts/serve-production"], env, port, folder / "cityloop.log")
+
+
+def start_ceiling(url: str, folder: Path) -> Server:
+    port = free_port()
+    env = _base_env() | {"DATABASE_URL": url, "CEILING_BODIES": str(folder / "bodies")}
+    command = [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN_FLAGS]
+    command += ["--bind", f"127.0.0.1:{port}", "benchmarks.ceiling_app:app"]
+    return Server("ceiling", command, env, port, folder / "ceiling.log")
+
+
+def save_bodies(cityloop: Server, reads: list, folder: Path) -> dict:
+    """CityLoop's answer to each read, for the ceiling to send; their sizes."""
+    (folder / "bodies").mkdir()
+    sizes = {}
+    for name, path in reads:
+        answer = requests.get(cityloop.url + path, timeout=30)
+        answer.raise_for_status()
+        (folder / "bodies" / f"{name}.json").write_bytes(answer.content)
+        sizes[name] = len(answer.content)
+    return sizes
+
+
+# --- wrk --------------------------------------------------------------------------------------
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * UNITS[unit]
+
+
+def wrk(binary: str, url: str, args: argparse.Namespace, connections: int, script=None) -> dict:
+    command = [binary, "-t", "2", "-c", str(connections), "-d", f"{args.duration}s", "--latency"]
+    command += ["--timeout", "5s"] + (["-s", str(script)] if script else []) + [url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s*(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    if len(latency) != 2:
+        sys.exit(f"wrk answered no latency for {url}:\n{output}")
+    timeouts = re.search(r"timeout (\d+)", output)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _ms(latency["50"]),
+        "p99": _ms(latency["99"]),
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
+        "errors": int(bad.group(1)) if bad else 0,
+    }
+
+
+def lua_script(folder: Path, name: str, method: str, body: dict | None, headers: dict) -> Path:
+    lines = [f'wrk.method = "{method}"']
+    for key, value in headers.items():
+        lines.append(f"wrk.headers[{json.dumps(key)}] = {json.dumps(value)}")
+    if body is not None:
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+        lines.append(f"wrk.body = {json.dumps(json.dumps(body))}")
+    path = folder / f"{name}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def compare(binary, name, ceiling_url, cityloop_url, args, connections, scripts) -> list[str]:
+    lines = []
+    for round_ in range(1, args.rounds + 1):
+        bare = wrk(binary, ceiling_url, args, connections, scripts[0])
+        ours = wrk(binary, cityloop_url, args, connections, scripts[1])
+        ratio = ours["rps"] / bare["rps"] if bare["rps"] else 0.0
+        lines.append(
+            f"| {name} | {round_} | {bare['rps']:,.0f} | {bare['p50']:.1f} / {bare['p99']:.1f} "
+            f"| {ours['rps']:,.0f} | {ours['p50']:.1f} / {ours['p99']:.1f} "
+            f"| {ours['timeouts']} / {ours['errors']} | {ratio:.3f} | {load()} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
+def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
+    binary = ensure_wrk()
+    seeded = seed_database(url, args.cases, folder / "seed")
+    reads = requests_to_time(seeded)
+    cityloop = start_cityloop(url, folder)
+    ceiling = None
+    try:
+        headers = {"Authorization": seeded["authorization"]}
+        sizes = save_bodies(cityloop, reads, folder)
+        ceiling = start_ceiling(url, folder)
+        print(f"bodies: {sizes}; load average {load()}", flush=True)
+        lines = []
+        for name, path in reads:
+            lines += compare(
+                binary, f"GET {name} ({sizes[name]:,} B)", f"{ceiling.url}/page/{name}",
+                cityloop.url + path, args, args.connections, (None, None),
+            )  # fmt: skip
+        scripts = (
+            lua_script(folder, "bare-post", "POST", POST_BODY, {}),
+            lua_script(folder, "post", "POST", POST_BODY, headers),
+        )
+        lines += compare(
+            binary, "POST /api/v1/cases (JSON)", f"{ceiling.url}/insert",
+            f"{cityloop.url}/api/v1/cases", args, args.write_connections, scripts,
+        )  # fmt: skip
+        return lines
+    finally:
+        for server in (ceiling, cityloop):
+            if server is not None:
+                server.stop()
+
+
+def with_database(args: argparse.Namespace) -> list[str]:
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+    name = args.pg_database or f"cityloop_ceiling_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            return run(args, f"{server}/{name}", Path(scratch))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="A B pairs per request")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--write-connections", type=int, default=10)
+    parser.add_argument("--pg-database", help="name of the scratch database (must not exist)")
+    args = parser.parse_args()
+    check_flags()
+    print(f"machine: {list_queries.machine()}; load average {load()}", flush=True)
+    lines = with_database(args)
+    print()
+    print(
+        "| request | round | ceiling req/s | ceiling p50 / p99 ms | CityLoop req/s "
+        "| CityLoop p50 / p99 ms | timeouts / non-2xx | ratio | load average |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
