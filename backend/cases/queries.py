@@ -12,7 +12,7 @@ import math
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, defaultload, defer, lazyload, load_only, selectinload
 
 from backend.auth.models import User, shown_by_name
@@ -23,7 +23,7 @@ from backend.auth.permissions import (
     is_staff,
     require_user,
 )
-from backend.cases import references
+from backend.cases import references, search
 from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower, CaseTask
 from backend.db import utcnow
 from backend.departments.models import Category, Department
@@ -157,27 +157,6 @@ def within(lat: float, lon: float, radius_m: float) -> ColumnElement:
     )
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _search(q: str) -> ColumnElement:
-    pattern = _like(q.strip())
-    matches = [
-        Case.title.ilike(pattern, escape="\\"),
-        Case.description.ilike(pattern, escape="\\"),
-        Case.address.ilike(pattern, escape="\\"),
-        Case.reference.ilike(pattern, escape="\\"),
-    ]
-    reference = references.normalise(q)
-    if reference is not None:  # as read over the phone: "rd 2412 42"
-        matches.append(Case.reference == reference)
-    if q.strip().isdigit() and len(q.strip()) <= 10:
-        matches.append(Case.id == int(q.strip()))
-    return or_(*matches)
-
-
 def id_by_reference(session: Session, typed: str) -> int | None:
     """The id of the case with this reference (as typed: any case, spaces, short number)."""
     reference = references.normalise(typed)
@@ -230,8 +209,9 @@ def _overdue(overdue: bool) -> ColumnElement:
     return or_(Case.status.not_in(OPEN_STATUSES), Case.due_at.is_(None), Case.due_at >= now)
 
 
-def filters(viewer, args: dict) -> list[ColumnElement]:
-    """The WHERE conditions of a list request (see ``CaseQuerySchema``)."""
+def filters(viewer, args: dict, *, text: bool = True) -> list[ColumnElement]:
+    """The WHERE conditions of a list request (see ``CaseQuerySchema``); ``text``: with
+    the text search's (a list by relevance joins the matches instead)."""
     conditions = _viewer_filters(viewer, args)
     if args.get("status"):
         conditions.append(Case.status.in_(args["status"]))
@@ -257,25 +237,41 @@ def filters(viewer, args: dict) -> list[ColumnElement]:
     if args.get("near"):
         lat, lon = args["near"]
         conditions.append(within(lat, lon, args.get("radius_m") or DEFAULT_RADIUS_M))
-    if args.get("q"):
-        conditions.append(_search(args["q"]))
+    if text and args.get("q"):
+        conditions.append(search.condition(args["q"]))
     return conditions
 
 
 def default_sort(args: dict) -> str:
-    """Nearest first around a point; most recently changed first when syncing changes
-    (so the ``updated_at`` index serves both the filter and the order); else newest."""
+    """Best match first for a text search; nearest first around a point; most recently
+    changed first when syncing changes (so the ``updated_at`` index serves both the filter
+    and the order); else newest."""
+    if args.get("q"):
+        return "relevance"
     if args.get("near"):
         return "distance"
     return "-updated_at" if args.get("updated_since") else "-created_at"
 
 
 def list_cases(viewer, args: dict) -> Select:
-    stmt = visible_cases(viewer).where(*filters(viewer, args))
     sort = args.get("sort") or default_sort(args)
+    if sort == "relevance":
+        return _by_relevance(viewer, args)
+    stmt = visible_cases(viewer).where(*filters(viewer, args))
     if sort == "distance":
         return stmt.order_by(distance_squared(*args["near"]), Case.id)
     return stmt.order_by(*_SORTS[sort])
+
+
+def _by_relevance(viewer, args: dict) -> Select:
+    """The matches of ``q``, best first (then newest): the text index's matches joined to
+    the cases the other filters keep."""
+    stmt = visible_cases(viewer).where(*filters(viewer, args, text=False))
+    matched = search.hits(args["q"])
+    if matched is None:
+        return stmt.where(false())
+    stmt = stmt.join(matched, matched.c.case_id == Case.id)
+    return stmt.order_by(matched.c.rank.desc(), Case.created_at.desc(), Case.id.desc())
 
 
 def nearby(

@@ -20,7 +20,7 @@ from backend import content
 from backend.auth.models import shown_by_name
 from backend.auth.permissions import is_member
 from backend.auth.personal_data import account_erasing
-from backend.cases import followers, service  # noqa: F401  (followers: its receivers)
+from backend.cases import followers, search, service  # noqa: F401  (followers: receivers)
 from backend.cases.access import (
     CaseAccess,
     can_view_case,
@@ -32,6 +32,7 @@ from backend.cases.access import (
 from backend.cases.broadcast import department_codes, event_payload, visibility_changed
 from backend.cases.models import ANONYMOUS, Case, CaseEvent, CasePhoto, CaseSupporter
 from backend.cases.queries import events_of
+from backend.cases.sla import beat
 from backend.comments.models import Comment
 from backend.comments.service import live_comment
 from backend.departments.models import Department
@@ -234,3 +235,9 @@ def _withdraw_support(session: Session, *, user_id: int) -> None:
         .values(supporters_count=counted)
         .execution_options(synchronize_session=False)
     )
+
+
+@beat.connect
+def _index_for_search(app, now=None) -> None:
+    """On the periodic sweep's beat: cases filed past the ORM get their search index rows."""
+    search.catch_up(app, now)

@@ -33,6 +33,7 @@ SORTS = [
     "supporters",
     "-supporters",
     "distance",
+    "relevance",
 ]
 LAT = validate.Range(min=-90, max=90)
 LON = validate.Range(min=-180, max=180)
@@ -505,12 +506,17 @@ class CaseQuerySchema(PageArgs):
     escalated = fields.Boolean()
     updated_since = fields.AwareDateTime(default_timezone=UTC)
     q = fields.String(
-        validate=validate.Length(min=1, max=100),
+        validate=validate.Length(min=1, max=2000),
         metadata={
-            "description": "Words in the title, description or address; a case id or reference."
+            "description": "Words (English stemmed, the last also as a prefix; Chinese of two "
+            "or more characters, or one as a prefix) in the title, description or address, "
+            "all of them; a case id or reference. Sorts by relevance unless sort is given."
         },
     )
-    sort = fields.String(validate=validate.OneOf(SORTS))
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "distance needs near, relevance needs q."},
+    )
 
     @validates_schema
     def _geography(self, data, **_kwargs):
@@ -526,6 +532,8 @@ class CaseQuerySchema(PageArgs):
             raise ValidationError("radius_m needs near.", "radius_m")
         if data.get("sort") == "distance" and "near" not in data:
             raise ValidationError("Sorting by distance needs near.", "sort")
+        if data.get("sort") == "relevance" and "q" not in data:
+            raise ValidationError("Sorting by relevance needs q.", "sort")
 
 
 class NearbyQuerySchema(Schema):

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from backend import config, create_app
+from backend.cases.search import not_search_table
 from backend.extensions import db
 from tests.services import POSTGRES_URL, TEST_DB
 
@@ -49,7 +50,8 @@ pytestmark = [
 
 def _schema_diff():
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": not_search_table}
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, db.metadata)
 
 
