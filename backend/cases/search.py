@@ -96,9 +96,8 @@ fts_table = Table(
     *(Column(name, Text) for name in (*TEXT_COLUMNS, "reference")),
 )
 # bm25 weights of title, description, address and reference+id on SQLite; on PostgreSQL the
-# same order of importance is A, B, C, A (setweight).
+# same order of importance: setweight A, C, B, A (ts_rank's 1.0, 0.2, 0.4, 1.0).
 FTS_WEIGHTS = (4.0, 1.0, 2.0, 4.0)
-PG_WEIGHTS = ("A", "B", "C", "A")
 # The tables (and SQLite's shadow tables) that Alembic's comparison leaves alone.
 TABLES = frozenset(
     {"case_search", "case_search_fts"}
@@ -265,8 +264,8 @@ def condition(q: str) -> ColumnElement:
 PG_WRITE = sql_text(
     "INSERT INTO case_search (case_id, document)"
     " SELECT t.id, setweight(to_tsvector('english', t.title), 'A')"
-    " || setweight(to_tsvector('english', t.description), 'B')"
-    " || setweight(to_tsvector('english', t.address), 'C')"
+    " || setweight(to_tsvector('english', t.description), 'C')"
+    " || setweight(to_tsvector('english', t.address), 'B')"
     " || setweight(to_tsvector('english', t.reference), 'A')"
     " FROM unnest(CAST(:id AS integer[]), CAST(:title AS text[]),"
     " CAST(:description AS text[]), CAST(:address AS text[]), CAST(:reference AS text[]))"
@@ -441,3 +440,13 @@ def _create(_metadata, connection: Connection, **_kwargs) -> None:
 def _drop(_metadata, connection: Connection, **_kwargs) -> None:
     for statement in drop_statements(connection.dialect.name):
         connection.execute(DDL(statement))
+
+
+def indexed_text(connection: Connection) -> dict[int, str]:
+    """Every index row as text, by case id (what the index holds, for checks and tests)."""
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(sql_text("SELECT case_id, document::text FROM case_search"))
+        return dict(rows.all())
+    columns = ", ".join(FIELDS[1:])
+    rows = connection.execute(sql_text(f"SELECT rowid, {columns} FROM case_search_fts"))
+    return {row[0]: " ".join(filter(None, row[1:])) for row in rows}

@@ -42,8 +42,8 @@ PG_INDEX = "CREATE INDEX CONCURRENTLY ix_case_search_document ON case_search USI
 PG_WRITE = sa.text(
     "INSERT INTO case_search (case_id, document)"
     " SELECT t.id, setweight(to_tsvector('english', t.title), 'A')"
-    " || setweight(to_tsvector('english', t.description), 'B')"
-    " || setweight(to_tsvector('english', t.address), 'C')"
+    " || setweight(to_tsvector('english', t.description), 'C')"
+    " || setweight(to_tsvector('english', t.address), 'B')"
     " || setweight(to_tsvector('english', t.reference), 'A')"
     " FROM unnest(CAST(:id AS integer[]), CAST(:title AS text[]),"
     " CAST(:description AS text[]), CAST(:address AS text[]), CAST(:reference AS text[]))"

@@ -5,10 +5,12 @@ account's, and ends sessions, tokens and devices. Both scanned over every table.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import JSON, String, Text, select
 
+from backend.cases import search
 from backend.cases.models import Case, Status
 from backend.extensions import db
 from backend.notify.models import PushSubscription
@@ -52,6 +54,18 @@ def scan(user_id: int) -> dict[tuple[str, tuple], list[str]]:
             if hits:
                 key = tuple(row._mapping[c.name] for c in table.primary_key.columns)
                 found[(table.name, key)] = hits
+    found.update(_in_search_index())
+    return found
+
+
+def _in_search_index() -> dict[tuple[str, tuple], list[str]]:
+    """The text search's index rows (outside the models) holding the person's name or
+    e-mail address, as tokens."""
+    wanted = set(search.tokens(f"{NAME} {EMAIL}").split()) - {"example", "org"}
+    found = {}
+    for case_id, text in search.indexed_text(db.session.connection()).items():
+        if wanted & set(re.findall(r"[^\W_]+", text.lower())):
+            found[("case_search", (case_id,))] = ["document"]
     return found
 
 

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from backend import config, create_app
@@ -133,3 +133,60 @@ def test_case_references_are_backfilled_in_filing_order(fresh_app):
         400000000: "RD-2501-0001",
     }
     assert counters == {("RD", "2412", 2), ("WT", "2412", 1), ("RD", "2501", 1)}
+
+
+def _insert_case(connection, case_id: int, description: str, reference: str) -> None:
+    now = "CURRENT_TIMESTAMP"
+    connection.execute(
+        text(
+            "INSERT INTO cases (id, reference, category_id, department_id, status, priority,"
+            " lat, lon, description, answers, anonymous, escalated, admins_alerted,"
+            " supporters_count, comments_count, reopen_count, hidden, version, source,"
+            f" created_at, updated_at) VALUES (:id, :ref, 1, 1, 'submitted', 'normal', 31.2,"
+            f" 121.4, :d, '{{}}', false, false, false, 0, 0, 0, false, 1, 'app', {now}, {now})"
+        ),
+        {"id": case_id, "ref": reference, "d": description},
+    )
+
+
+def _matches(q: str) -> set[int]:
+    from backend.cases import search
+
+    with db.engine.connect() as connection:
+        hits = search.hits(q, connection.dialect.name)
+        return set(connection.scalars(select(hits.c.case_id)))
+
+
+def test_case_search_is_backfilled_and_goes_on_downgrade(fresh_app):
+    """0017 indexes the cases already there, in batches; downgrading drops the index."""
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0018"]).exit_code == 0
+    now = "CURRENT_TIMESTAMP"
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO departments (id, code, name, names, active, created_at,"
+                f" updated_at) VALUES (1, 'roads', 'Roads', '{{}}', true, {now}, {now})"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO categories (id, code, name, names, description, department_id,"
+                " sla_hours, active, attributes, keywords, created_at, updated_at) VALUES"
+                f" (1, 'pothole', 'Pothole', '{{}}', '', 1, 48, true, '[]', '', {now}, {now})"
+            )
+        )
+        _insert_case(connection, 100000001, "Potholes all along the road", "RD-2412-0001")
+        _insert_case(connection, 100000002, "学校门口的路灯不亮", "RD-2412-0002")
+        for n in range(3, 2503):  # more than one batch
+            _insert_case(connection, 100000000 + n, f"case {n}", f"RD-2412-{n:04d}")
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert _matches("pothole") == {100000001}
+    assert _matches("路灯") == {100000002}
+    assert _matches("rd 2412 2") == {100000002}
+    assert len(_matches("case")) == 2500
+    assert runner.invoke(args=["db", "downgrade", "0018"]).exit_code == 0
+    names = set(inspect(db.engine).get_table_names())
+    assert not names & {"case_search", "case_search_fts"}, names
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert _matches("路灯") == {100000002}

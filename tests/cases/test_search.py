@@ -1,0 +1,282 @@
+"""Full-text search of cases (``q=``) on both databases: English (stemmed, the last word as
+a prefix), Chinese (bigrams), references and ids, mixed queries, ranking, hostile input,
+and an index that follows every write (new cases, edits, bulk updates, hides, deletions)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, update
+
+from backend.cases import search, service
+from backend.cases.models import Case
+from backend.extensions import db
+from tests.helpers import error_of, hide
+
+
+@pytest.fixture
+def found(client):
+    """The ids a search lists, in order (``path``: the list or the pins)."""
+
+    def run(q: str, headers=None, path="/api/v1/cases", **params) -> list[int]:
+        response = client.get(path, query_string={"q": q, **params}, headers=headers or {})
+        assert response.status_code == 200, (q, response.get_json())
+        body = response.get_json()
+        items = [item["id"] for item in body["items"]]
+        assert body["total"] == len(items), (q, body["total"], items)
+        return items
+
+    return run
+
+
+@pytest.fixture
+def corpus(make_case):
+    def file(title=None, description="Something is broken.", address=None):
+        return make_case(title=title, description=description, address=address)
+
+    return {
+        "pothole": file("Potholes on the ring road", "Two deep holes, cars swerve."),
+        "lamp": file("Street lamp out", "The lamp by the school has been dark for a week."),
+        "路灯": file("大路灯坏了", "学校门口的路灯一直不亮，晚上很危险。", "人民大道200号"),
+        "井盖": file("井盖丢失", "人行道上的井盖不见了 manhole cover missing"),
+        "café": file("Litter outside the Café", "Bins overflowing again."),
+    }
+
+
+def test_english_words_match_stemmed_and_as_a_prefix(corpus, found):
+    pothole = corpus["pothole"].id
+    assert found("pothole") == [pothole]  # the title says "Potholes"
+    assert found("POTHOLES") == [pothole]
+    assert found("poth") == [pothole]  # the last word also as a prefix
+    assert found("deep hole") == [pothole]  # "holes": stemmed
+    assert found("swerving cars") == [pothole]
+    assert found("pothole lamp") == []  # every word must match
+    assert set(found("broken")) == set()  # the corpus overrides the default description
+    assert found("cafe") == found("CAFÉ") == [corpus["café"].id]  # accents folded
+
+
+def test_chinese_words_of_two_or_more_characters(corpus, found):
+    lamp, cover = corpus["路灯"].id, corpus["井盖"].id
+    assert found("路灯") == [lamp]
+    assert found("路灯坏了") == [lamp]
+    assert found("不亮") == [lamp]
+    assert found("人民大道") == [lamp]  # the address
+    assert found("井盖") == [cover]
+    assert found("灯坏了很") == []  # the characters must follow each other
+    assert found("大道路灯") == []
+    assert found("灯") == [lamp]  # one character: as the start of a pair, or the last one
+    assert found("\uff23\uff2f\uff36\uff25\uff32") == [cover]  # full-width Latin folds to ASCII
+
+
+def test_mixed_queries(corpus, found):
+    cover = corpus["井盖"].id
+    assert found("井盖 manhole") == [cover]
+    assert found("manhole 井盖") == [cover]
+    assert found("井盖manhole") == [cover]
+    assert found("井盖 lamp") == []
+
+
+def test_references_and_ids(corpus, found):
+    case = corpus["lamp"]
+    reference = case.reference  # e.g. RD-2612-0002
+    prefix, period, number = reference.split("-")
+    assert found(reference) == [case.id]
+    assert found(reference.lower()) == [case.id]
+    assert found(f"{prefix} {period} {int(number)}") == [case.id]  # as read over the phone
+    assert found(f"{prefix}{period}{number}") == [case.id]
+    assert found(str(case.id)) == [case.id]
+    assert found(f"{prefix}-{period}-9999") == []
+
+
+def test_relevance_is_the_default_order_with_q(make_case, found, client):
+    in_description = make_case(description="A flooded underpass after the storm.")
+    in_title = make_case(title="Flooded road", description="Water everywhere.")
+    in_address = make_case(description="Blocked drain.", address="Flooded Lane 3")
+    everywhere = make_case(title="Flooded", description="Flooded, flooded.", address="Flood St")
+    ranked = found("flooded")
+    # everywhere first, the title next; the address and description weigh less (their
+    # order is the database's ranking function's, not ours)
+    assert ranked[:2] == [everywhere.id, in_title.id]
+    assert set(ranked[2:]) == {in_address.id, in_description.id}
+    assert found("flooded", sort="relevance") == found("flooded")
+    newest_first = [everywhere.id, in_address.id, in_title.id, in_description.id]
+    assert found("flooded", sort="-created_at") == newest_first
+    response = client.get("/api/v1/cases?sort=relevance")
+    assert response.status_code == 422 and "sort" in error_of(response)["fields"]
+
+
+def test_pins_search_the_same_way(corpus, found):
+    assert found("路灯", path="/api/v1/cases/pins") == [corpus["路灯"].id]
+    assert found("pothole", path="/api/v1/cases/pins") == [corpus["pothole"].id]
+
+
+HOSTILE = [
+    "' OR 1=1 --",
+    '"',
+    "'",
+    '"unclosed phrase',
+    "a & b | !c",
+    "(((",
+    "foo:*",
+    "*",
+    "**pothole**",
+    "pothole*",
+    "NEAR(pothole lamp)",
+    "title:pothole",
+    "pothole AND OR NOT",
+    "- + ^ ~ < > <-> <2>",
+    "\\",
+    "%_%",
+    "🕳️🚧",
+    "\u200b\u200d",
+    "x" * 2000,
+    "路" * 2000,
+    "pothole " * 250,
+    "Ω" + "é" * 500,
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE, ids=range(len(HOSTILE)))
+def test_any_string_is_a_valid_query(corpus, client, q):
+    for path in ("/api/v1/cases", "/api/v1/cases/pins"):
+        response = client.get(path, query_string={"q": q})
+        assert response.status_code == 200, (q, response.get_data(as_text=True)[:300])
+    export = client.get("/api/v1/opendata/cases.csv", query_string={"q": q}, buffered=True)
+    assert export.status_code == 200
+
+
+def test_hostile_strings_match_only_their_words(corpus, found):
+    assert found("**pothole**") == found("pothole*") == [corpus["pothole"].id]
+    assert found("' OR 1=1 --") == []
+    assert found("*") == [] and found("%_%") == []  # nothing searchable: no case
+    assert found("pothole " * 250) == [corpus["pothole"].id]
+
+
+def test_a_longer_query_is_refused(client):
+    response = client.get("/api/v1/cases", query_string={"q": "x" * 2001})
+    assert response.status_code == 422 and "q" in error_of(response)["fields"]
+
+
+def test_edits_and_bulk_updates_are_searchable_at_once(corpus, found):
+    lamp = corpus["lamp"]
+    lamp.description = "Now a fallen tree blocks the path."
+    db.session.commit()
+    assert found("fallen tree") == [lamp.id]
+    assert found("school") == []
+    db.session.execute(
+        update(Case)
+        .where(Case.id == lamp.id)
+        .values(title="倒下的大树", description="树枝挡路")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    assert found("大树") == [lamp.id]
+    assert found("树枝") == [lamp.id]
+    assert found("fallen") == [] and found("street lamp") == []
+
+
+def test_a_rolled_back_filing_leaves_no_index_row(city):
+    data = {"category": "pothole", "lat": 31.23, "lon": 121.47, "description": "Rolled back"}
+    service.create_case(db.session, city.reporter, data)
+    db.session.flush()
+    assert len(search.indexed_text(db.session.connection())) == 1
+    db.session.rollback()
+    assert search.indexed_text(db.session.connection()) == {}
+
+
+def test_hidden_cases_leave_public_searches_at_once(client, corpus, found, city, token_for):
+    lamp = corpus["路灯"]
+    hide(client, token_for(city.admin), "case", lamp.id)
+    assert found("路灯") == []
+    assert found("路灯", headers=token_for(city.staff)) == [lamp.id]
+    assert found("路灯", headers=token_for(city.reporter)) == [lamp.id]  # their own
+    assert found("路灯", headers=token_for(city.resident)) == []
+
+
+def test_a_deleted_case_leaves_the_index(corpus, found):
+    pothole = corpus["pothole"]
+    pothole_id = pothole.id
+    db.session.delete(pothole)
+    db.session.commit()
+    assert pothole_id not in search.indexed_text(db.session.connection())
+    assert found("pothole") == []
+    assert len(search.indexed_text(db.session.connection())) == len(corpus) - 1
+
+
+def test_the_index_holds_no_contact_of_a_report(city, found):
+    """A report filed for someone without an account keeps their contact for staff: the
+    index holds the case's own text only (erasure: tests/auth/test_personal_data.py)."""
+    data = {"category": "pothole", "lat": 31.23, "lon": 121.47, "description": "Cracked kerb"}
+    contact = {"name": "Wilhelmina Qorvath", "email": "wq@example.org", "phone": "+8613700001"}
+    case = service.create_external_case(db.session, data, source="open311", contact=contact)
+    db.session.commit()
+    text = " ".join(search.indexed_text(db.session.connection()).values())
+    assert "kerb" in text or "cracked" in text
+    assert not {"wilhelmina", "qorvath", "wq", "8613700001"} & set(text.replace("'", " ").split())
+    assert found("Qorvath") == [] and found("kerb") == [case.id]
+
+
+def test_cases_written_past_the_orm_are_caught_up(app, make_case, found):
+    case_id = make_case(description="Graffiti on the bridge").id
+    db.session.rollback()  # the test's own transaction would hold SQLite's write lock
+    with db.engine.begin() as connection:
+        for statement in search.drop_statements(connection.dialect.name):
+            connection.exec_driver_sql(statement)
+        for statement in search.create_statements(connection.dialect.name):
+            connection.exec_driver_sql(statement)
+    assert found("graffiti") == []
+    assert search.catch_up(app) == 1
+    assert found("graffiti") == [case_id]
+    assert search.catch_up(app) == 0
+
+
+@pytest.fixture
+def sent_with_parameters(app):
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", capture)
+
+
+@pytest.mark.parametrize("q", ["lamp", "路灯", "井盖 manhole"])
+def test_the_list_reads_the_text_index_not_every_case(client, corpus, sent_with_parameters, q):
+    """Through the index on both databases: FTS5's on SQLite, the GIN index on PostgreSQL
+    (asked with sequential scans off: the test table is tiny); the page and its count."""
+    sent_with_parameters.clear()
+    assert client.get("/api/v1/cases", query_string={"q": q}).status_code == 200
+    searches = [(s, p) for s, p in sent_with_parameters if "case_search" in s]
+    assert len(searches) >= 2, searches  # the page and its count
+    for statement, parameters in searches:
+        plan = _plan(statement, parameters)
+        if db.engine.dialect.name == "postgresql":
+            assert "ix_case_search_document" in plan, plan
+            assert "Seq Scan on cases" not in plan, plan
+        else:
+            assert "VIRTUAL TABLE INDEX" in plan, plan
+            assert "SCAN cases\n" not in plan + "\n", plan
+
+
+def _plan(statement: str, parameters) -> str:
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if db.engine.dialect.name == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            connection.rollback()
+            return plan
+        cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+        return "\n".join(row[-1] for row in cursor.fetchall())
+    finally:
+        connection.close()
+
+
+def test_the_search_tables_follow_create_all(app):
+    names = set(db.inspect(db.engine).get_table_names())
+    expected = "case_search" if db.engine.dialect.name == "postgresql" else "case_search_fts"
+    assert expected in names
+    assert db.session.scalar(select(Case.id).limit(1)) is None
