@@ -12,7 +12,7 @@ import math
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, defaultload, defer, lazyload, load_only, selectinload
 
 from backend.auth.models import User, shown_by_name
@@ -84,11 +84,32 @@ def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict
     """The list envelope for ``GET /cases``; ``options`` are loader options for the rows
     (by default, what dumping them for ``viewer`` reads)."""
     page, per_page = args["page"], args["per_page"]
-    stmt = list_cases(viewer, args).limit(per_page).offset((page - 1) * per_page)
-    stmt = stmt.options(*(_dump_options(viewer) if options is None else options))
-    items = list(session.scalars(stmt))
-    total = count_cases(session, viewer, args)
+    options = _dump_options(viewer) if options is None else options
+    if (args.get("sort") or default_sort(args)) == "relevance":
+        items, total = _page_by_relevance(session, viewer, args, options)
+    else:
+        stmt = list_cases(viewer, args).limit(per_page).offset((page - 1) * per_page)
+        items = list(session.scalars(stmt.options(*options)))
+        total = count_cases(session, viewer, args)
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def _page_by_relevance(session: Session, viewer, args: dict, options) -> tuple[list, int]:
+    """The matches of ``q`` best first (then newest): their ids and total in one statement
+    on the text index (``search.ranked_page``), then those cases."""
+    page, per_page = args["page"], args["per_page"]
+    hidden = None if sees_hidden(viewer) else select(Case.id).where(_hidden_from(viewer))
+    conditions = filters(viewer, args, text=False)
+    stmt = search.ranked_page(args["q"], conditions, hidden, per_page, (page - 1) * per_page)
+    if stmt is None:
+        return [], 0
+    top = session.execute(stmt).all()
+    if not top:  # nothing matches, or a page past the last: count without a page
+        return [], count_cases(session, viewer, args) if page > 1 else 0
+    ids = [case_id for case_id, _total in top]
+    loaded = session.scalars(visible_cases(viewer).where(Case.id.in_(ids)).options(*options))
+    by_id = {case.id: case for case in loaded}
+    return [by_id[i] for i in ids if i in by_id], top[0].total
 
 
 # What a list row never shows: the escalation ladder's bookkeeping; and, but to staff, where
@@ -254,24 +275,12 @@ def default_sort(args: dict) -> str:
 
 
 def list_cases(viewer, args: dict) -> Select:
-    sort = args.get("sort") or default_sort(args)
-    if sort == "relevance":
-        return _by_relevance(viewer, args)
+    """The list in any order but relevance (see :func:`page_of_cases`)."""
     stmt = visible_cases(viewer).where(*filters(viewer, args))
+    sort = args.get("sort") or default_sort(args)
     if sort == "distance":
         return stmt.order_by(distance_squared(*args["near"]), Case.id)
     return stmt.order_by(*_SORTS[sort])
-
-
-def _by_relevance(viewer, args: dict) -> Select:
-    """The matches of ``q``, best first (then newest): the text index's matches joined to
-    the cases the other filters keep."""
-    stmt = visible_cases(viewer).where(*filters(viewer, args, text=False))
-    matched = search.hits(args["q"])
-    if matched is None:
-        return stmt.where(false())
-    stmt = stmt.join(matched, matched.c.case_id == Case.id)
-    return stmt.order_by(matched.c.rank.desc(), Case.created_at.desc(), Case.id.desc())
 
 
 def nearby(

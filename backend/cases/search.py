@@ -14,10 +14,11 @@ miss a word a segmenter would cut differently, and cost about one token per char
 The space-separated tokens then go to each database's English tokenizer, which stems the
 Latin words ("potholes" and "pothole" both become "pothol"): PostgreSQL's ``english``
 configuration (Snowball) and FTS5's ``porter unicode61``. Bigrams pass through both as
-they are. Every query term is AND-ed; the last Latin word also matches as a prefix, so
-"poth" finds "Potholes". A reference typed in any spelling ("rd 2412 42") is matched
-through its canonical form. What a query can hold is only these tokens, quoted by this
-module: no user text ever reaches either database's query syntax.
+they are. Every query term is AND-ed; a word typed with a trailing ``*`` matches as a
+prefix ("poth*" finds "Potholes"; ``*`` anywhere else means nothing). A reference typed
+in any spelling ("rd 2412 42") is matched through its canonical form. What a query can
+hold is only these tokens, quoted by this module: no user text ever reaches either
+database's query syntax.
 
 The index rows are written with the cases (:func:`_index_flushed`, on flush: a new case or
 a changed title, description or address; :func:`_after_bulk_update`, an ``UPDATE cases``
@@ -35,7 +36,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     DDL,
@@ -43,6 +44,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     MetaData,
+    Select,
     Table,
     Text,
     bindparam,
@@ -75,7 +77,7 @@ _NOT_CJK = re.compile(rf"[^{_CJK}]+")
 _ALL_CJK = re.compile(rf"[{_CJK}]+")
 MAX_TOKENS = 64  # of a query; the rest is ignored (a 2,000-character query still works)
 MAX_TOKEN_CHARS = 100  # longer ones are cut (they match nothing then, as no word is so long)
-PREFIX_MIN = 3  # a shorter last word matches whole, not as the start of every word
+PREFIX_MIN = 2  # "a*" would match as the start of nearly every word: it matches whole
 
 TEXT_COLUMNS = ("title", "description", "address")  # and the reference, which never changes
 CONFIG = literal_column("'english'")  # the PostgreSQL text search configuration
@@ -88,12 +90,14 @@ pg_table = Table(
     _metadata,
     Column("case_id", Integer, primary_key=True),
     Column("document", TSVECTOR, nullable=False),
+    Column("filed", Integer, nullable=False),
 )
 fts_table = Table(
     "case_search_fts",
     _metadata,
     Column("rowid", Integer, primary_key=True),
     *(Column(name, Text) for name in (*TEXT_COLUMNS, "reference")),
+    Column("filed", Integer),
 )
 # bm25 weights of title, description, address and reference+id on SQLite; on PostgreSQL the
 # same order of importance: setweight A, C, B, A (ts_rank's 1.0, 0.2, 0.4, 1.0).
@@ -146,15 +150,21 @@ def tokens(text: str | None) -> str:
     return " ".join(out)
 
 
-def documents(case_id: int, title, description, address, reference) -> dict:
-    """The four indexed fields of a case, tokenized (the id goes with the reference)."""
+def documents(case_id: int, title, description, address, reference, created_at) -> dict:
+    """The four indexed fields of a case, tokenized (the id goes with the reference), and
+    when it was filed (seconds since 1970: equal matches list newest first)."""
     return {
         "id": case_id,
         "title": tokens(title),
         "description": tokens(description),
         "address": tokens(address),
         "reference": f"{tokens(reference)} {case_id}",
+        "filed": int(_aware(created_at).timestamp()),
     }
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -165,7 +175,9 @@ class Term:
     prefix: bool = False
 
 
-def _chunk_terms(chunk: str) -> list[Term]:
+def _chunk_terms(chunk: str, *, starts: bool = False) -> list[Term]:
+    """The terms of a word as typed; ``starts``: it ended with ``*``, so its last Latin part
+    matches as the start of a word ("poth*")."""
     terms: list[Term] = []
     latin: list[str] = []  # letters and digits split only by punctuation: "wi-fi", a reference
     for cjk, word in _RUNS.findall(chunk):
@@ -177,7 +189,8 @@ def _chunk_terms(chunk: str) -> list[Term]:
             latin = []
         terms.append(Term((cjk,), prefix=True) if len(cjk) == 1 else Term(tuple(_bigrams(cjk))))
     if latin:
-        terms.append(Term(tuple(latin)))
+        prefix = starts and len(latin[-1]) >= PREFIX_MIN and not latin[-1].isdigit()
+        terms.append(Term(tuple(latin), prefix=prefix))
     return terms
 
 
@@ -188,7 +201,7 @@ def parse(q: str) -> list[Term]:
         q = reference
     terms, used = [], 0
     for chunk in fold(q).split():
-        for term in _chunk_terms(chunk):
+        for term in _chunk_terms(chunk, starts=chunk.endswith("*")):
             room = MAX_TOKENS - used
             if room <= 0:
                 return terms
@@ -196,10 +209,6 @@ def parse(q: str) -> list[Term]:
             term = Term(cut, term.prefix and len(term.tokens) <= room)
             terms.append(term)
             used += len(term.tokens)
-    if terms and not terms[-1].prefix:
-        last = terms[-1].tokens[-1]
-        if len(last) >= PREFIX_MIN and not last.isdigit() and not _ALL_CJK.fullmatch(last):
-            terms[-1] = Term(terms[-1].tokens, prefix=True)
     return terms
 
 
@@ -230,8 +239,8 @@ def _dialect() -> str:
 
 
 def hits(q: str, dialect: str | None = None):
-    """A subquery of the matching cases: ``case_id`` and ``rank`` (higher is better), or None
-    when the query holds nothing searchable ("!!!")."""
+    """A subquery of the matching cases: ``case_id``, ``rank`` (higher is better) and
+    ``filed``, or None when the query holds nothing searchable ("!!!")."""
     terms = parse(q)
     if not terms:
         return None
@@ -239,22 +248,50 @@ def hits(q: str, dialect: str | None = None):
         query = func.to_tsquery(CONFIG, tsquery_text(terms))
         document = pg_table.c.document
         rank = func.ts_rank(document, query)
-        stmt = select(pg_table.c.case_id, rank.label("rank")).where(document.op("@@")(query))
-    else:
-        fts = literal_column(fts_table.name)
-        rank = -func.bm25(fts, *FTS_WEIGHTS)
-        stmt = select(fts_table.c.rowid.label("case_id"), rank.label("rank")).where(
-            fts.op("MATCH")(fts_query_text(terms))
-        )
-    return stmt.subquery("hits")
+        columns = (pg_table.c.case_id, rank.label("rank"), pg_table.c.filed)
+        return select(*columns).where(document.op("@@")(query)).subquery("hits")
+    fts = literal_column(fts_table.name)
+    rank = -func.bm25(fts, *FTS_WEIGHTS)
+    columns = (fts_table.c.rowid.label("case_id"), rank.label("rank"), fts_table.c.filed)
+    return select(*columns).where(fts.op("MATCH")(fts_query_text(terms))).subquery("hits")
+
+
+def matching_ids(q: str, dialect: str | None = None) -> Select | None:
+    """The ids of the cases matching ``q`` (no ranking), or None: nothing searchable."""
+    terms = parse(q)
+    if not terms:
+        return None
+    if (dialect or _dialect()) == "postgresql":
+        query = func.to_tsquery(CONFIG, tsquery_text(terms))
+        return select(pg_table.c.case_id).where(pg_table.c.document.op("@@")(query))
+    fts = literal_column(fts_table.name)
+    return select(fts_table.c.rowid).where(fts.op("MATCH")(fts_query_text(terms)))
 
 
 def condition(q: str) -> ColumnElement:
     """``cases.id`` among the matches of ``q`` (false when it holds nothing searchable)."""
+    ids = matching_ids(q)
+    if ids is None:
+        return Case.id.is_(None)  # the key is never NULL: no case
+    return Case.id.in_(ids)
+
+
+def ranked_page(q: str, conditions: list, hidden: Select | None, limit: int, offset: int):
+    """One statement for a page by relevance: the matches' ``case_id`` best first (then
+    newest), each row with the ``total`` of matches. The matches are read from the index
+    alone, with ``hidden`` (the ids the viewer may not see: few) left out; only other
+    filters (``conditions`` on cases) join the cases. None: nothing searchable."""
     matched = hits(q)
     if matched is None:
-        return Case.id.is_(None)  # the key is never NULL: no case
-    return Case.id.in_(select(matched.c.case_id))
+        return None
+    total = func.count().over().label("total")
+    stmt = select(matched.c.case_id, total)
+    if conditions:
+        stmt = stmt.join(Case, Case.id == matched.c.case_id).where(*conditions)
+    if hidden is not None:
+        stmt = stmt.where(matched.c.case_id.not_in(hidden))
+    order = (matched.c.rank.desc(), matched.c.filed.desc(), matched.c.case_id.desc())
+    return stmt.order_by(*order).limit(limit).offset(offset)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -262,17 +299,17 @@ def condition(q: str) -> ColumnElement:
 
 # One statement a batch, however many rows: the tokens travel as arrays.
 PG_WRITE = sql_text(
-    "INSERT INTO case_search (case_id, document)"
-    " SELECT t.id, setweight(to_tsvector('english', t.title), 'A')"
+    "INSERT INTO case_search (case_id, filed, document)"
+    " SELECT t.id, t.filed, setweight(to_tsvector('english', t.title), 'A')"
     " || setweight(to_tsvector('english', t.description), 'C')"
     " || setweight(to_tsvector('english', t.address), 'B')"
     " || setweight(to_tsvector('english', t.reference), 'A')"
     " FROM unnest(CAST(:id AS integer[]), CAST(:title AS text[]),"
-    " CAST(:description AS text[]), CAST(:address AS text[]), CAST(:reference AS text[]))"
-    " AS t (id, title, description, address, reference)"
-    " ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document"
+    " CAST(:description AS text[]), CAST(:address AS text[]), CAST(:reference AS text[]),"
+    " CAST(:filed AS bigint[])) AS t (id, title, description, address, reference, filed)"
+    " ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document, filed = EXCLUDED.filed"
 )
-FIELDS = ("id", *TEXT_COLUMNS, "reference")
+FIELDS = ("id", *TEXT_COLUMNS, "reference", "filed")
 
 
 def write(connection: Connection, rows: list[dict], *, new: bool = False) -> None:
@@ -290,7 +327,7 @@ def write(connection: Connection, rows: list[dict], *, new: bool = False) -> Non
     connection.execute(stmt, rows)
 
 
-_SOURCE = (Case.id, Case.title, Case.description, Case.address, Case.reference)
+_SOURCE = (Case.id, Case.title, Case.description, Case.address, Case.reference, Case.created_at)
 
 
 def reindex(connection: Connection, case_ids: Iterable[int]) -> None:
@@ -358,7 +395,10 @@ def _index_flushed(session: Session, _context) -> None:
         return
     connection = session.connection()
     for cases, fresh in ((new, True), (changed, False)):
-        rows = [documents(c.id, c.title, c.description, c.address, c.reference) for c in cases]
+        rows = [
+            documents(c.id, c.title, c.description, c.address, c.reference, c.created_at)
+            for c in cases
+        ]
         write(connection, rows, new=fresh)
 
 
@@ -402,7 +442,8 @@ def catch_up(app, now: datetime | None = None) -> int | None:
 # --- schema -----------------------------------------------------------------------------------
 
 PG_CREATE = (
-    "CREATE TABLE case_search (case_id INTEGER NOT NULL, document TSVECTOR NOT NULL,"
+    "CREATE TABLE case_search (case_id INTEGER NOT NULL, filed BIGINT NOT NULL,"
+    " document TSVECTOR NOT NULL,"
     " CONSTRAINT pk_case_search PRIMARY KEY (case_id),"
     " CONSTRAINT fk_case_search_case_id_cases FOREIGN KEY (case_id)"
     " REFERENCES cases (id) ON DELETE CASCADE)"
@@ -410,7 +451,7 @@ PG_CREATE = (
 PG_INDEX = "CREATE INDEX {how} ix_case_search_document ON case_search USING gin (document)"
 SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE case_search_fts USING fts5(title, description, address, reference,"
-    " tokenize = 'porter unicode61 remove_diacritics 2')",
+    " filed UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2')",
     # a deleted case leaves the index with it (FTS5 tables have no foreign keys)
     "CREATE TRIGGER case_search_fts_delete AFTER DELETE ON cases BEGIN"
     " DELETE FROM case_search_fts WHERE rowid = old.id; END",
@@ -447,6 +488,6 @@ def indexed_text(connection: Connection) -> dict[int, str]:
     if connection.dialect.name == "postgresql":
         rows = connection.execute(sql_text("SELECT case_id, document::text FROM case_search"))
         return dict(rows.all())
-    columns = ", ".join(FIELDS[1:])
+    columns = ", ".join(FIELDS[1:-1])  # not when it was filed
     rows = connection.execute(sql_text(f"SELECT rowid, {columns} FROM case_search_fts"))
     return {row[0]: " ".join(filter(None, row[1:])) for row in rows}

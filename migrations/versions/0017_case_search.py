@@ -34,43 +34,49 @@ LOCK_TIMEOUT = "SET LOCAL lock_timeout = '10s'"
 
 PG_TABLE = (
     "CREATE TABLE IF NOT EXISTS case_search (case_id INTEGER NOT NULL,"
-    " document TSVECTOR NOT NULL, CONSTRAINT pk_case_search PRIMARY KEY (case_id),"
+    " filed BIGINT NOT NULL, document TSVECTOR NOT NULL, CONSTRAINT pk_case_search PRIMARY KEY (case_id),"
     " CONSTRAINT fk_case_search_case_id_cases FOREIGN KEY (case_id)"
     " REFERENCES cases (id) ON DELETE CASCADE)"
 )
 PG_INDEX = "CREATE INDEX CONCURRENTLY ix_case_search_document ON case_search USING gin (document)"
 PG_WRITE = sa.text(
-    "INSERT INTO case_search (case_id, document)"
-    " SELECT t.id, setweight(to_tsvector('english', t.title), 'A')"
+    "INSERT INTO case_search (case_id, filed, document)"
+    " SELECT t.id, t.filed, setweight(to_tsvector('english', t.title), 'A')"
     " || setweight(to_tsvector('english', t.description), 'C')"
     " || setweight(to_tsvector('english', t.address), 'B')"
     " || setweight(to_tsvector('english', t.reference), 'A')"
     " FROM unnest(CAST(:id AS integer[]), CAST(:title AS text[]),"
-    " CAST(:description AS text[]), CAST(:address AS text[]), CAST(:reference AS text[]))"
-    " AS t (id, title, description, address, reference)"
-    " ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document"
+    " CAST(:description AS text[]), CAST(:address AS text[]), CAST(:reference AS text[]),"
+    " CAST(:filed AS bigint[])) AS t (id, title, description, address, reference, filed)"
+    " ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document, filed = EXCLUDED.filed"
 )
 SQLITE_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_search_fts USING fts5(title, description,"
-    " address, reference, tokenize = 'porter unicode61 remove_diacritics 2')"
+    " address, reference, filed UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2')"
 )
 SQLITE_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS case_search_fts_delete AFTER DELETE ON cases BEGIN"
     " DELETE FROM case_search_fts WHERE rowid = old.id; END"
 )
 SQLITE_WRITE = sa.text(
-    "INSERT INTO case_search_fts (rowid, title, description, address, reference)"
-    " VALUES (:id, :title, :description, :address, :reference)"
+    "INSERT INTO case_search_fts (rowid, title, description, address, reference, filed)"
+    " VALUES (:id, :title, :description, :address, :reference, :filed)"
 )
-SOURCE = "SELECT id, title, description, address, reference FROM cases"
+# seconds since 1970 of the filing, as backend.cases.search.documents writes it
+FILED = {
+    "postgresql": "CAST(FLOOR(EXTRACT(EPOCH FROM created_at)) AS BIGINT)",
+    "sqlite": "CAST(strftime('%s', created_at) AS INTEGER)",
+}
+SOURCE = "SELECT id, title, description, address, reference, {filed} FROM cases"
 MISSING = {
     "postgresql": "NOT EXISTS (SELECT 1 FROM case_search AS s WHERE s.case_id = cases.id)",
     "sqlite": "NOT EXISTS (SELECT 1 FROM case_search_fts AS s WHERE s.rowid = cases.id)",
 }
 
 
-def _document(case_id, title, description, address, reference) -> dict:
+def _document(case_id, title, description, address, reference, filed) -> dict:
     return {
+        "filed": int(filed),
         "id": case_id,
         "title": tokens(title),
         "description": tokens(description),
@@ -82,7 +88,7 @@ def _document(case_id, title, description, address, reference) -> dict:
 def _write(connection, rows) -> None:
     documents = [_document(*row) for row in rows]
     if connection.dialect.name == "postgresql":
-        columns = ("id", "title", "description", "address", "reference")
+        columns = ("id", "title", "description", "address", "reference", "filed")
         connection.execute(PG_WRITE, {c: [d[c] for d in documents] for c in columns})
     else:
         ids = ", ".join(str(int(d["id"])) for d in documents)
@@ -92,7 +98,8 @@ def _write(connection, rows) -> None:
 
 def backfill(engine, batch: int = BATCH) -> int:
     """Index every case, ``batch`` at a time in id order, one transaction each."""
-    page = sa.text(f"{SOURCE} WHERE id > :last ORDER BY id LIMIT :n")
+    source = SOURCE.format(filed=FILED[engine.dialect.name])
+    page = sa.text(f"{source} WHERE id > :last ORDER BY id LIMIT :n")
     done, last = 0, 0
     while True:
         with engine.begin() as connection:
@@ -106,7 +113,8 @@ def backfill(engine, batch: int = BATCH) -> int:
 def catch_up(engine, batch: int = BATCH) -> int:
     """Index the cases that have no index row yet (filed by the running version behind the
     backfill's batches)."""
-    page = sa.text(f"{SOURCE} WHERE {MISSING[engine.dialect.name]} LIMIT :n")
+    source = SOURCE.format(filed=FILED[engine.dialect.name])
+    page = sa.text(f"{source} WHERE {MISSING[engine.dialect.name]} LIMIT :n")
     done = 0
     while True:
         with engine.begin() as connection:

@@ -1,0 +1,234 @@
+"""Latency of ``GET /api/v1/cases?q=...`` with 100,000 cases, on SQLite and PostgreSQL: the
+full-text index against the ILIKE scan it replaced, in the same run, interleaved.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/search_queries.py [--cases 100000] [--runs 60] [--db both]
+
+The cases are seeded as in ``benchmarks/list_queries.py`` (a scratch SQLite file and a
+scratch PostgreSQL database on ``BENCH_POSTGRES_URL``), with descriptions a city would get:
+two in three in English, one in three in Chinese, the problems' words roughly Zipf-
+distributed (so "pothole" is common and "hydrant" rare). The index is then built with the
+migration's batched backfill (timed). Each query is asked ``--runs`` times through the
+Flask test client as an anonymous visitor, the full-text way (the default order with
+``q``: relevance) and the ILIKE way (the code before migration 0017: a ``%q%`` ILIKE over
+title, description, address and reference, newest first) in turn, so both meet the same
+machine load. Each figure includes routing, the SQL (page and count) and the JSON dump of a
+20-item page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import list_queries as base
+from sqlalchemy import or_, text
+
+from backend import create_app
+from backend.cases import search
+from backend.cases.models import Case
+from backend.config import TestingConfig
+from backend.extensions import db
+
+# A noun's weight falls with its rank (Zipf): the first is about a fifth of the reports.
+NOUNS = [
+    "pothole", "streetlight", "bin", "drain", "pavement", "tree", "graffiti", "sign",
+    "bench", "kerb", "traffic light", "bus stop", "manhole cover", "fence", "railing",
+    "puddle", "crossing", "bollard", "playground", "fountain", "cycle lane", "wall",
+    "noise", "parking", "smell", "leak", "flooding", "litter", "hedge", "hydrant",
+]  # fmt: skip
+STATES = ["broken", "blocked", "missing", "damaged", "overflowing", "flooded", "dark",
+          "leaning", "loose", "cracked", "dangerous", "dirty"]  # fmt: skip
+PLACES = ["near the school", "outside the station", "on the main road", "by the market",
+          "at the corner", "behind the library", "next to the park", "in front of my house",
+          "on Nanjing Road", "by the bridge"]  # fmt: skip
+FILLER = ["It has been like this for a week.", "Cars swerve around it.", "Please fix it soon.",
+          "Children walk here every day.", "It gets worse when it rains.", ""]  # fmt: skip
+ZH_THINGS = ["路灯", "井盖", "垃圾桶", "下水道", "红绿灯", "人行道", "树木", "公交站牌",
+             "护栏", "消防栓", "座椅", "路面"]  # fmt: skip
+ZH_STATES = ["不亮", "丢失", "堵塞", "破损", "倒了", "漏水", "满了", "松动", "坏了"]
+ZH_PLACES = ["学校门口", "人民路上", "小区东门", "地铁站出口", "公园旁边", "菜市场附近",
+             "十字路口", "医院对面"]  # fmt: skip
+ZH_FILLER = ["已经好几天了。", "晚上很危险。", "请尽快处理。", "老人和孩子经常经过这里。", ""]
+NOUN_WEIGHTS = [1 / (rank + 1) for rank in range(len(NOUNS))]
+ZH_WEIGHTS = [1 / (rank + 1) for rank in range(len(ZH_THINGS))]
+
+
+def english(rng: random.Random) -> str:
+    noun = rng.choices(NOUNS, NOUN_WEIGHTS)[0]
+    plural = "s" if rng.random() < 0.3 and not noun.endswith("s") else ""
+    return (
+        f"{rng.choice(STATES).capitalize()} {noun}{plural} {rng.choice(PLACES)}. "
+        f"{rng.choice(FILLER)} {rng.choice(FILLER)}"
+    ).strip()
+
+
+def chinese(rng: random.Random) -> str:
+    thing = rng.choices(ZH_THINGS, ZH_WEIGHTS)[0]
+    return (
+        f"{rng.choice(ZH_PLACES)}的{thing}{rng.choice(ZH_STATES)}，"
+        f"{rng.choice(ZH_FILLER)}{rng.choice(ZH_FILLER)}"
+    )
+
+
+_plain_row = base._case_row
+
+
+def _case_row(rng, case_id, status, reporter, category) -> dict:
+    row = _plain_row(rng, case_id, status, reporter, category)
+    row["description"] = english(rng) if rng.random() < 2 / 3 else chinese(rng)
+    return row
+
+
+QUERIES = [
+    ("English, common: pothole", "pothole"),
+    ("English, rare: hydrant", "hydrant"),
+    ("English, two words: broken streetlight", "broken streetlight"),
+    ("Chinese, common: 路灯", "路灯"),
+    ("Chinese, rare: 消防栓", "消防栓"),
+    ("Chinese, four characters: 井盖丢失", "井盖丢失"),
+    ("mixed: 路灯 school", "路灯 school"),
+]
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _ilike_condition(q: str):
+    """The search before migration 0017 (backend/cases/queries.py's ``_search``)."""
+    pattern = _like(q.strip())
+    columns = (Case.title, Case.description, Case.address, Case.reference)
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
+@contextmanager
+def ilike_search():
+    """Lists search with ILIKE meanwhile (and are asked newest first, the old default)."""
+    indexed = search.condition
+    search.condition = _ilike_condition
+    try:
+        yield
+    finally:
+        search.condition = indexed
+
+
+def measure_pair(client, q: str, runs: int) -> dict:
+    """Full-text and ILIKE answers for ``q``, one after the other, ``runs`` times each."""
+    paths = {
+        "index": f"/api/v1/cases?q={quote(q)}",
+        "ilike": f"/api/v1/cases?q={quote(q)}&sort=-created_at",
+    }
+    times: dict = {"index": [], "ilike": []}
+    totals = {}
+    for way, path in paths.items():  # warm up, and note how many cases match
+        with ilike_search() if way == "ilike" else _nothing():
+            response = client.get(path)
+            assert response.status_code == 200, response.get_json()
+            totals[way] = response.get_json()["total"]
+    for _ in range(runs):
+        for way, path in paths.items():
+            with ilike_search() if way == "ilike" else _nothing():
+                start = time.perf_counter()
+                response = client.get(path)
+                times[way].append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200
+    return {"times": times, "totals": totals}
+
+
+@contextmanager
+def _nothing():
+    yield
+
+
+def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str]:
+    app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
+    app.config["RATELIMIT_ENABLED"] = False
+    base._case_row = _case_row
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        base.seed(db.session, count)
+        seeded = time.perf_counter() - started
+        db.session.remove()
+        started = time.perf_counter()
+        indexed = search.backfill(db.engine)
+        backfill = time.perf_counter() - started
+        _analyze()
+    print(
+        f"{label}: seeded {count:,} cases in {seeded:.1f} s, indexed {indexed:,} in "
+        f"{backfill:.1f} s (batched backfill); load average {base._load()}",
+        flush=True,
+    )
+    client = app.test_client()
+    lines = []
+    for name, q in QUERIES:
+        result = measure_pair(client, q, runs)
+        index, ilike = result["times"]["index"], result["times"]["ilike"]
+        lines.append(
+            f"| {label} | {name} | {result['totals']['index']:,} "
+            f"| {statistics.median(index):.1f} | {base.percentile(index, 0.99):.1f} "
+            f"| {result['totals']['ilike']:,} | {statistics.median(ilike):.1f} "
+            f"| {base.percentile(ilike, 0.99):.1f} |"
+        )
+        print(lines[-1], flush=True)
+    with app.app_context():
+        db.engine.dispose()
+    return lines
+
+
+def _analyze() -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            autocommit.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=60, help="timed requests per query and way")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--pg-database", help="name of the scratch PostgreSQL database")
+    args = parser.parse_args()
+    base.run = run  # with_postgres() calls run(): this module's
+    print(f"machine: {base.machine()}")
+    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {base._load()}")
+    lines = []
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        if args.db in ("sqlite", "both"):
+            url = f"sqlite:///{folder / 'bench.db'}"
+            lines += run(url, "SQLite", args.cases, args.runs, folder / "sqlite")
+        if args.db in ("postgresql", "both"):
+            lines += base.with_postgres(
+                args.cases, args.runs, folder / "postgresql", args.pg_database
+            )
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {base._load()}")
+    print()
+    print(
+        "| database | query | matches | full-text p50 ms | p99 ms "
+        "| ILIKE matches | ILIKE p50 ms | p99 ms |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
