@@ -21,7 +21,7 @@ from tests.fixtures_cases import CENTRE
 
 LAT, LON = CENTRE
 SINCE = (datetime.now(UTC) - timedelta(hours=6)).isoformat()
-# filter -> the index it should use (the `q` text search scans: see docs/performance.md)
+# filter -> the index it should use (`q` reads the text index: tests/cases/test_search.py)
 FILTERS = {
     "": "ix_cases_created_at",
     "status=submitted,accepted": "ix_cases_status_created_at",
