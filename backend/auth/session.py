@@ -66,12 +66,13 @@ def _csrf_guard():
     if request.headers.get("Authorization"):
         # Browsers never attach this header cross-site without a CORS preflight we refuse.
         return
-    if not _has_session_cookie() and request.path not in SESSION_STARTERS:
+    if not has_session_cookie() and request.path not in SESSION_STARTERS:
         return  # nothing to forge: the request is anonymous and will be refused as such
     csrf.protect()
 
 
-def _has_session_cookie() -> bool:
+def has_session_cookie() -> bool:
+    """The request carries a session or remember cookie (it may be signed in)."""
     config = current_app.config
     names = (config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"])
     return any(name in request.cookies for name in names)
