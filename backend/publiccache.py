@@ -35,7 +35,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
 from sqlalchemy import event
@@ -280,11 +279,17 @@ def answer_changes_at(when: datetime) -> None:
 def request_key() -> str | None:
     """The copy's name for this request, or None if it may not use a copy (not a GET, or
     it may be signed in)."""
-    if request.method != "GET" or "Authorization" in request.headers or has_session_cookie():
+    environ = request.environ
+    if request.method != "GET" or "HTTP_AUTHORIZATION" in environ or has_session_cookie():
         return None
-    query = urlencode(sorted(request.args.items(multi=True), key=lambda item: item[0]))
-    gzip = "gz" if request.accept_encodings.quality("gzip") > 0 else "id"
-    return f"{gzip} {request.host}{request.path}?{query}"
+    # parameters in name order (a stable sort: repeated names keep their order), as sent
+    query = "&".join(sorted(environ.get("QUERY_STRING", "").split("&"), key=_name))
+    accepts = "HTTP_ACCEPT_ENCODING" in environ and request.accept_encodings.quality("gzip") > 0
+    return f"{'gz' if accepts else 'id'} {request.host}{request.path}?{query}"
+
+
+def _name(parameter: str) -> str:
+    return parameter.partition("=")[0]
 
 
 def cached(make: Callable[[], Response]) -> Response:
