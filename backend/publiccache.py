@@ -27,6 +27,7 @@ passing its due time becomes ``overdue``: see :func:`answer_changes_at`). Memory
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
@@ -195,9 +196,43 @@ class Entries:
         self._bytes -= len(self._entries.pop(key).body)
 
 
+FLIGHT_WAIT = 2.0  # seconds a request waits for another making the same copy
+
+
+class Flights:
+    """The copies being made, so that a burst of requests for a missing copy makes it once
+    (under gevent, threading's Event and Lock are the cooperative ones)."""
+
+    def __init__(self, entries: Entries) -> None:
+        self._entries = entries
+        self._making: dict[tuple[str, str], threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, key: str, version: str) -> Entry | None:
+        """The copy another request is making, once made; None if nobody is making it (or it
+        was not kept, or took too long): the caller makes it."""
+        made = self._making.get((key, version))
+        if made is None or not made.wait(FLIGHT_WAIT):
+            return None
+        return self._entries.get(key, version)
+
+    @contextlib.contextmanager
+    def making(self, key: str, version: str):
+        with self._lock:
+            made = self._making.setdefault((key, version), threading.Event())
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._making.get((key, version)) is made:
+                    del self._making[(key, version)]
+            made.set()
+
+
 class PublicCache:
     def __init__(self, max_bytes: int, seconds: float, redis_url: str | None) -> None:
         self.entries = Entries(max_bytes)
+        self.flights = Flights(self.entries)
         self.seconds = seconds
         self.version = (
             RedisVersion(redis_url, on_failure=self.entries.clear) if redis_url else LocalVersion()
@@ -294,19 +329,24 @@ def _name(parameter: str) -> str:
 
 def cached(make: Callable[[], Response]) -> Response:
     """The copy of this request's answer if there is a valid one; else ``make()``'s answer,
-    kept when it may be (a 200 for an anonymous request)."""
+    kept when it may be (a 200 for an anonymous request). While one request makes a copy,
+    the others asking for the same one wait for it (up to ``FLIGHT_WAIT`` seconds) instead
+    of all making it at once."""
     cache = cache_of(current_app)
     key = request_key() if cache is not None else None
     version = cache.version.current() if key is not None else None
     if version is None:
         return make()
     entry = cache.entries.get(key, version)
+    if entry is None:
+        entry = cache.flights.wait(key, version)
     if entry is not None:
         return entry.response()
-    response = make()
-    kept = _entry(response, version, cache.seconds)
-    if kept is not None:
-        cache.entries.put(key, kept)
+    with cache.flights.making(key, version):
+        response = make()
+        kept = _entry(response, version, cache.seconds)
+        if kept is not None:
+            cache.entries.put(key, kept)
     return response
 
 

@@ -5,6 +5,8 @@ sharing Redis see each other's changes, and Redis going away only turns the copi
 from __future__ import annotations
 
 import io
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -300,6 +302,26 @@ def test_memory_is_bounded():
     assert entries.get("a", "1") is None and entries.get("c", "1") is entry
     entries.put("big", publiccache.Entry("1", float("inf"), b"x" * 101, ()))
     assert entries.get("big", "1") is None
+
+
+def test_a_burst_of_misses_makes_the_copy_once():
+    entries = publiccache.Entries(max_bytes=100)
+    flights = publiccache.Flights(entries)
+    entry = publiccache.Entry("1", float("inf"), b"made once", ())
+    started = threading.Event()
+
+    def make():
+        with flights.making("key", "1"):
+            started.set()
+            time.sleep(0.2)
+            entries.put("key", entry)
+
+    maker = threading.Thread(target=make)
+    maker.start()
+    started.wait()
+    assert flights.wait("key", "1") is entry  # waited for it instead of making it again
+    maker.join()
+    assert flights.wait("key", "2") is None  # nobody makes that version: make it
 
 
 # --- Redis ------------------------------------------------------------------------------------
