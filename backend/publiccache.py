@@ -70,7 +70,7 @@ PRIVATE_TABLES = frozenset(
 _READING = ("SELECT", "SHOW", "SET", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEASE")
 _WROTE = "cityloop.public_cache.wrote"
 _COMMITTED = "cityloop.public_cache.committed"
-_EXTENSION = "cityloop.public_cache"
+EXTENSION = "cityloop.public_cache"
 _CHANGES_AT = "public_cache_changes_at"
 # What a kept answer keeps of its headers (the rest is per request: its id, limits, cookies).
 _KEPT_HEADERS = frozenset({"content-type", "etag", "cache-control", "vary", "content-encoding"})
@@ -251,12 +251,12 @@ def init_app(app: Flask, engine: Engine) -> None:
     cache = PublicCache(
         config["PUBLIC_CACHE_BYTES"], config["PUBLIC_CACHE_SECONDS"], config["REDIS_URL"]
     )
-    app.extensions[_EXTENSION] = cache
+    app.extensions[EXTENSION] = cache
     _watch(engine, cache)
 
 
 def cache_of(app: Flask) -> PublicCache | None:
-    return app.extensions.get(_EXTENSION)
+    return app.extensions.get(EXTENSION)
 
 
 # --- what bumps it ----------------------------------------------------------------------------
