@@ -16,13 +16,15 @@ Over-invalidating is cheap; missing a table would serve a stale city.
   dropped so that none made before the outage comes back.
 - Without Redis (one process: the embedded mode) the version is a counter in the process.
 
-Only anonymous requests use the cache, and only when they carry neither an Authorization
-header nor a session or remember cookie: any other request is answered as before and its
-answer is not kept. Two bounds cover what no bump sees (a write by another program, a CLI
-command without Redis, an answer read from a lagging replica): an entry lives at most
-``PUBLIC_CACHE_SECONDS``, and never past the moment its answer changes by itself (a case
-passing its due time becomes ``overdue``: see :func:`answer_changes_at`). Memory is bounded:
-``PUBLIC_CACHE_BYTES`` of bodies per process, least recently used out first.
+Only anonymous requests use the cache: no Authorization header (valid or not), no remember
+cookie, no cookie session naming a user (a visitor's session holding only a CSRF token is
+anonymous). Any other request is answered as before and its answer is not kept.
+
+Two bounds cover what no bump sees (a write by another program, a CLI command without Redis,
+an answer read from a lagging replica): an entry lives at most ``PUBLIC_CACHE_SECONDS``, and
+never past the moment its answer changes by itself (a case passing its due time becomes
+``overdue``: see :func:`answer_changes_at`). Memory is bounded: ``PUBLIC_CACHE_BYTES`` of
+bodies per process, least recently used out first.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from backend.auth.session import has_session_cookie
+from backend.auth.session import may_be_signed_in
 from backend.compression import compress_json
 
 log = logging.getLogger(__name__)
@@ -314,9 +316,9 @@ def answer_changes_at(when: datetime) -> None:
 def request_key() -> str | None:
     """The copy's name for this request, or None if it may not use a copy (not a GET, or
     it may be signed in)."""
-    environ = request.environ
-    if request.method != "GET" or "HTTP_AUTHORIZATION" in environ or has_session_cookie():
+    if request.method != "GET" or may_be_signed_in():
         return None
+    environ = request.environ
     # parameters in name order (a stable sort: repeated names keep their order), as sent
     query = "&".join(sorted(environ.get("QUERY_STRING", "").split("&"), key=_name))
     accepts = "HTTP_ACCEPT_ENCODING" in environ and request.accept_encodings.quality("gzip") > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
 from backend.auth import service
@@ -66,13 +66,23 @@ def _csrf_guard():
     if request.headers.get("Authorization"):
         # Browsers never attach this header cross-site without a CORS preflight we refuse.
         return
-    if not has_session_cookie() and request.path not in SESSION_STARTERS:
+    if not _has_session_cookie() and request.path not in SESSION_STARTERS:
         return  # nothing to forge: the request is anonymous and will be refused as such
     csrf.protect()
 
 
-def has_session_cookie() -> bool:
-    """The request carries a session or remember cookie (it may be signed in)."""
+def may_be_signed_in() -> bool:
+    """Whether the request may be a signed-in user's: a bearer token (valid or not), a
+    remember cookie, or a cookie session that names a user (an anonymous visitor's session,
+    holding only a CSRF token, does not)."""
+    if "Authorization" in request.headers:
+        return True
+    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies or (
+        "_user_id" in session
+    )
+
+
+def _has_session_cookie() -> bool:
     config = current_app.config
     names = (config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"])
     return any(name in request.cookies for name in names)

@@ -116,6 +116,16 @@ def test_a_cookie_session_gets_no_copy(client, case, city, csrf):
     assert mine.headers["Cache-Control"] == "private, no-cache"
 
 
+def test_an_anonymous_cookie_session_still_gets_the_copy(client, case, csrf):
+    url = f"/api/v1/cases/{case.id}"
+    csrf()  # the visitor's browser now holds a session cookie, with a CSRF token only
+    assert client.get_cookie("cityloop_session") is not None
+    _get(client, url)
+    again, statements = _get(client, url)
+    assert statements == 0
+    assert again.get_json()["viewer"]["can"]["follow"] is False
+
+
 # --- every kind of change is seen by the next read --------------------------------------------
 
 
