@@ -77,9 +77,7 @@ def may_be_signed_in() -> bool:
     holding only a CSRF token, does not)."""
     if "Authorization" in request.headers:
         return True
-    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies or (
-        "_user_id" in session
-    )
+    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies or ("_user_id" in session)
 
 
 def _has_session_cookie() -> bool:
