@@ -233,26 +233,46 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans:
     app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
     app.config["RATELIMIT_ENABLED"] = False
     with app.app_context():
-        db.create_all()
-        started = time.perf_counter()
-        seed(db.session, count)
-        seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        with db.engine.begin() as connection:  # what migration 0013 does to an existing city
-            if label == "PostgreSQL":
-                connection.execute(text("SET LOCAL statement_timeout = 0"))
-            summaries = _migration().backfill(connection)
-        backfilled = time.perf_counter() - started
-        with db.engine.connect() as connection:
-            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-            if label == "PostgreSQL":
-                autocommit.execute(text("SET statement_timeout = 0"))
-            autocommit.execute(text("VACUUM ANALYZE" if label == "PostgreSQL" else "ANALYZE"))
-        events = db.session.execute(text("SELECT count(*) FROM case_events")).scalar()
+        if _seeded(db.session):
+            print(f"{label}: reusing the cases already seeded", flush=True)
+        else:
+            _prepare(label, count)
         db.session.remove()
+    return measure(app, label, runs, show_plans)
+
+
+def _seeded(session) -> bool:
+    try:
+        return bool(session.execute(text("SELECT count(*) FROM case_summaries")).scalar())
+    except Exception:  # no tables yet
+        session.rollback()
+        return False
+
+
+def _prepare(label: str, count: int) -> None:
+    """Create the tables, seed ``count`` cases and backfill their summary rows."""
+    db.create_all()
+    started = time.perf_counter()
+    seed(db.session, count)
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with db.engine.begin() as connection:  # what migration 0013 does to an existing city
+        if label == "PostgreSQL":
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
+        summaries = _migration().backfill(connection)
+    backfilled = time.perf_counter() - started
+    with db.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if label == "PostgreSQL":
+            autocommit.execute(text("SET statement_timeout = 0"))
+        autocommit.execute(text("VACUUM ANALYZE" if label == "PostgreSQL" else "ANALYZE"))
+    events = db.session.execute(text("SELECT count(*) FROM case_events")).scalar()
     print(f"{label}: seeded {count:,} cases, {events:,} events in {seconds:.1f} s;"
           f" {summaries:,} summary rows backfilled (migration 0013) in {backfilled:.1f} s;"
           f" load average {_load()}", flush=True)  # fmt: skip
+
+
+def measure(app, label: str, runs: int, show_plans: bool) -> list:
     client = app.test_client()
     lines = []
     for window, query in windows():
@@ -279,16 +299,21 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans:
     return lines
 
 
-def with_postgres(count, runs, data_dir, name, show_plans) -> list:
+def with_postgres(count, runs, data_dir, name, show_plans, keep: bool) -> list:
     name = name or f"cityloop_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         return run(f"{POSTGRES}/{name}", "PostgreSQL", count, runs, data_dir, show_plans)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -299,17 +324,23 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--pg-database", help="name of the scratch PostgreSQL database")
     parser.add_argument("--explain", action="store_true", help="print the query plans")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the PostgreSQL database (or --sqlite-file) for a later run, which reuses it",
+    )
+    parser.add_argument("--sqlite-file", help="the SQLite database file (default: a scratch one)")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         if args.db == "sqlite":
-            url = f"sqlite:///{folder / 'bench.db'}"
+            url = f"sqlite:///{args.sqlite_file or folder / 'bench.db'}"
             lines = run(url, "SQLite", args.cases, args.runs, folder / "data", args.explain)
         else:
             lines = with_postgres(args.cases, args.runs, folder / "data", args.pg_database,
-                                  args.explain)  # fmt: skip
+                                  args.explain, args.keep)  # fmt: skip
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}")
     print()
     print("| database | endpoint | window | p50 ms | p90 ms |")

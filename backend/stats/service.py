@@ -60,13 +60,17 @@ def overview(session: Session, period: Period, now: datetime) -> dict:
 
 def departments(session: Session, period: Period, now: datetime) -> list[dict]:
     """Every active department (or the one asked for), ranked by on-time closure."""
-    figures = _figures(session, period, now, lambda _moment: S.department_id)
     query = select(Department).where(Department.active.is_(True))
     if period.department_id is not None:
         query = select(Department).where(Department.id == period.department_id)
+    listed = session.scalars(query).all()
+    # only the listed departments' cases: their ranges of the department-first index, read
+    # in department order (no sort of the period's cases before the GROUP BY)
+    within = S.department_id.in_([d.id for d in listed])
+    figures = _figures(session, period, now, lambda _moment: S.department_id, within)
     items = [
         {"department": {"code": d.code, "name": d.name}, **(figures.get(d.id) or _empty())}
-        for d in session.scalars(query)
+        for d in listed
     ]
     return sorted(items, key=_rank)
 
@@ -139,19 +143,30 @@ def _empty() -> dict:
     }
 
 
-def _figures(session: Session, period: Period, now: datetime, by: Grouping | None = None) -> dict:
+def _figures(
+    session: Session,
+    period: Period,
+    now: datetime,
+    by: Grouping | None = None,
+    within: ColumnElement | None = None,
+) -> dict:
     """``{group: figures}``. ``by(moment)`` names the group of a case from the moment that
     puts it in the period (created for the received figures, closed for the closed ones);
-    without it, everything is one city-wide group (``CITY``). Everything is read from the
-    per-case summary rows (:class:`CaseSummary`), only those of the period."""
+    without it, everything is one city-wide group (``CITY``). ``within``: a further condition
+    on the cases counted. Everything is read from the per-case summary rows
+    (:class:`CaseSummary`), only those of the period."""
     dialect = session.get_bind().dialect.name
     allow_in_memory_sorts(session)
     group = by(S.created_at) if by else literal(CITY, Integer)
-    received = [S.created_at >= period.start, S.created_at < period.end, *period.scope()]
+    scope = [*period.scope(), *([] if within is None else [within])]
+    received = [S.created_at >= period.start, S.created_at < period.end, *scope]
     hours = {name: S.__table__.c[f"{name}_hours"] for name in MILESTONES}
     inline = in_aggregate_percentiles(dialect)  # PostgreSQL: in the same scan as the counts
     results: dict = {}
-    for row in session.execute(_received_counts(received, group, now, hours if inline else {})):
+    valued: dict = {name: {} for name in MILESTONES}  # {milestone: {group: non-NULL hours}}
+    for row in session.execute(_received_counts(received, group, now, hours, inline)):
+        for name in MILESTONES:
+            valued[name][row.g] = row._mapping[f"{name}_n"]
         figures = results.setdefault(row.g, _empty())
         figures.update(
             received=row.received,
@@ -166,7 +181,7 @@ def _figures(session: Session, period: Period, now: datetime, by: Grouping | Non
                 median, p90 = row._mapping[f"{name}_p50"], row._mapping[f"{name}_p90"]
                 figures["hours"][name] = {"median": _round(median), "p90": _round(p90)}
     closed_group = by(S.closed_at) if by else group
-    for row in session.execute(_closed_counts(period, closed_group)):
+    for row in session.execute(_closed_counts(period, closed_group, scope)):
         figures = results.setdefault(row.g, _empty())
         figures.update(
             closed=row.closed,
@@ -176,15 +191,15 @@ def _figures(session: Session, period: Period, now: datetime, by: Grouping | Non
     if not inline:
         for name, column in hours.items():
             values = select(group, column).where(*received)
-            for row in session.execute(percentiles(values, (0.5, 0.9), dialect)):
-                median, p90 = row[1], row[2]
-                results[row[0]]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
+            found = percentiles(session, values, (0.5, 0.9), valued[name])
+            for g, (median, p90) in found.items():
+                results[g]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
     return results
 
 
-def _received_counts(received, group, now: datetime, hours: dict):
-    """The received-side figures in one scan: counts, counts per status, the flags, and (with
-    ``hours``, PostgreSQL) the median and p90 of each milestone."""
+def _received_counts(received, group, now: datetime, hours: dict, inline: bool):
+    """The received-side figures in one scan: counts, counts per status, the flags, how many
+    cases reached each milestone, and (``inline``, PostgreSQL) the median and p90 of each."""
     is_open = S.status.not_in(FINAL_STATUSES)
     overdue = overdue_condition(now, S)
     per_status = [
@@ -192,9 +207,10 @@ def _received_counts(received, group, now: datetime, hours: dict):
     ]
     percentile_columns = [
         column.label(f"{name}_p{round(share * 100)}")
-        for name, value in hours.items()
+        for name, value in (hours.items() if inline else ())
         for share, column in zip((0.5, 0.9), percentile_columns_of(value, (0.5, 0.9)), strict=True)
     ]
+    reached = [func.count(value).label(f"{name}_n") for name, value in hours.items()]
     return (
         select(
             group.label("g"),
@@ -206,6 +222,7 @@ def _received_counts(received, group, now: datetime, hours: dict):
             func.sum(S.transferred).label("transferred"),
             func.sum(S.resolved_once).label("resolved_once"),
             func.sum(S.reworked).label("reworked"),
+            *reached,
             *percentile_columns,
         )
         .where(*received)
@@ -219,7 +236,7 @@ def _grouping(group) -> tuple:
     return () if isinstance(group, Literal) else (group,)
 
 
-def _closed_counts(period: Period, group):
+def _closed_counts(period: Period, group, scope: list[ColumnElement]):
     return (
         select(
             group.label("g"),
@@ -232,7 +249,7 @@ def _closed_counts(period: Period, group):
             S.status == Status.CLOSED,
             S.closed_at >= period.start,
             S.closed_at < period.end,
-            *period.scope(),
+            *scope,
         )
         .group_by(*_grouping(group))
     )

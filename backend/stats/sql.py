@@ -3,7 +3,7 @@ buckets, and percentiles (``percentile_cont`` on PostgreSQL, window functions on
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Integer, case, cast, func, literal, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.sql import ColumnElement, Select
 
 from backend.replica import read_bind
@@ -52,33 +52,53 @@ def percentile_columns_of(value, shares: tuple[float, ...]) -> list[ColumnElemen
     return [func.percentile_cont(share).within_group(value) for share in shares]
 
 
-def percentiles(values: Select, shares: tuple[float, ...], dialect: str) -> Select:
-    """``values`` selects (group, value) rows; answers (group, p_<share>...) with the
-    continuous percentile (linear interpolation, as ``percentile_cont``) of each share."""
+def percentiles(
+    session, values: Select, shares: tuple[float, ...], counts: dict | None = None
+) -> dict:
+    """``values`` selects (group, value) rows; answers ``{group: (p_<share>, ...)}``, the
+    continuous percentile of each share (linear interpolation between the two nearest ranks,
+    as ``percentile_cont``; NULLs ignored). ``counts``: ``{group: how many non-NULL values}``
+    when already known (SQLite needs them; it counts them itself otherwise)."""
     rows = values.subquery()
     group, value = rows.c[0], rows.c[1]
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         columns = percentile_columns_of(value, shares)
-        return select(group, *columns).where(value.is_not(None)).group_by(group)
+        query = select(group, *columns).where(value.is_not(None)).group_by(group)
+        return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+    if counts is None:
+        query = select(group, func.count(value)).group_by(group)
+        counts = dict(session.execute(query).all())
+    return _ranked_percentiles(session, group, value, shares, counts)
+
+
+def _ranked_percentiles(session, group, value, shares, counts: dict) -> dict:
+    """SQLite: number each group's values in order (one sort), fetch only the two ranks
+    around each share's position, and interpolate between them."""
+    positions = {g: [share * (n - 1) for share in shares] for g, n in counts.items() if n}
+    wanted = {(g, r) for g, ps in positions.items() for p in ps for r in (int(p), int(p) + 1)}
+    if not wanted:
+        return {}
     ranked = (
         select(
             group.label("g"),
             value.label("v"),
             (func.row_number().over(partition_by=group, order_by=value) - 1).label("rank"),
-            func.count().over(partition_by=group).label("n"),
         )
         .where(value.is_not(None))
         .subquery()
     )
-    return select(ranked.c.g, *(_interpolated(ranked, share) for share in shares)).group_by(
-        ranked.c.g
+    query = select(ranked.c.g, ranked.c.rank, ranked.c.v).where(
+        tuple_(ranked.c.g, ranked.c.rank).in_(sorted(wanted, key=repr))
     )
+    at = {(row.g, row.rank): row.v for row in session.execute(query)}
+    answer = {}
+    for g, ps in positions.items():
+        answer[g] = tuple(_between(at, g, p) for p in ps)
+    return answer
 
 
-def _interpolated(ranked, share: float) -> ColumnElement:
-    position = literal(share, Float) * (ranked.c.n - 1)  # 0-based, fractional
-    low = cast(position, Integer)  # floor: positions are never negative
-    at_low = func.max(case((ranked.c.rank == low, ranked.c.v)))
-    at_high = func.max(case((ranked.c.rank == low + 1, ranked.c.v)))
-    fraction = func.max(position - low)
-    return at_low + func.coalesce(fraction * (at_high - at_low), 0.0)
+def _between(at: dict, g, position: float) -> float:
+    low = int(position)  # floor: positions are never negative
+    below = at[(g, low)]
+    above = at.get((g, low + 1), below)  # the last rank: nothing to interpolate towards
+    return below + (position - low) * (above - below)
