@@ -15,13 +15,21 @@ statistics' per-case summary rows, timed. The API is then called through the Fla
 for the last 90 days and the last 365 days; each figure is the median (p50) of ``--runs``
 requests, after one warm-up. ``--explain`` prints the plans (``EXPLAIN ANALYZE``) of the
 statements one request runs.
+
+``--against DIR`` compares with another checkout's code (e.g. ``/work/main``) in the same run:
+that code answers from a copy of the summary rows (PostgreSQL: a schema ``bench_against``;
+SQLite: a copy of the file) with its own models' indexes, each in a process of its own, and
+the requests alternate between the two, so both see the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +37,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+# run as a script from anywhere; STATS_BENCH_CODE: another checkout's code (--against)
+sys.path.insert(0, os.environ.get("STATS_BENCH_CODE") or str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 
 from backend import create_app
 from backend.auth.permissions import OPERATOR
@@ -229,7 +238,7 @@ def explain(app, client, path: str) -> list[str]:
         return plans
 
 
-def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans: bool) -> list:
+def run(url: str, label: str, count: int, runs: int, data_dir: Path, options) -> list:
     app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
     app.config["RATELIMIT_ENABLED"] = False
     with app.app_context():
@@ -238,7 +247,10 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans:
         else:
             _prepare(label, count)
         db.session.remove()
-    return measure(app, label, runs, show_plans)
+        db.engine.dispose()
+    if options.against:
+        return interleaved(url, label, runs, data_dir, options.against)
+    return measure(app, label, runs, options.explain)
 
 
 def _seeded(session) -> bool:
@@ -299,8 +311,108 @@ def measure(app, label: str, runs: int, show_plans: bool) -> list:
     return lines
 
 
-def with_postgres(count, runs, data_dir, name, show_plans, keep: bool) -> list:
-    name = name or f"cityloop_bench_{uuid.uuid4().hex[:8]}"
+def serve(url: str, data_dir: Path) -> None:
+    """``--serve``: give the case summaries this code's indexes, then answer paths read from
+    stdin with the milliseconds each request took."""
+    app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
+    app.config["RATELIMIT_ENABLED"] = False
+    with app.app_context():
+        _own_indexes(db.engine)
+    client = app.test_client()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        start = time.perf_counter()
+        response = client.get(line.strip())
+        elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200, response.get_json()
+        print(f"{elapsed:.3f}", flush=True)
+
+
+def _own_indexes(engine) -> None:
+    """Drop the case summaries' indexes this code's models lack, create those they have."""
+    table = db.metadata.tables["case_summaries"]
+    wanted = {index.name for index in table.indexes}
+    with engine.begin() as connection:
+        for index in inspect(connection).get_indexes("case_summaries"):
+            if index["name"] not in wanted:
+                connection.execute(text(f"DROP INDEX {index['name']}"))
+        for index in table.indexes:
+            index.create(connection, checkfirst=True)
+    with engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        postgresql = engine.dialect.name == "postgresql"
+        autocommit.execute(text("VACUUM ANALYZE case_summaries" if postgresql else "ANALYZE"))
+
+
+class Server:
+    """A ``--serve`` process of the code in ``code``."""
+
+    def __init__(self, url: str, code: str, data_dir: Path):
+        env = {**os.environ, "STATS_BENCH_CODE": code}
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", url, "--data-dir", str(data_dir)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, env=env, cwd=code,
+        )  # fmt: skip
+        assert self.process.stdout.readline().strip() == "ready", code
+
+    def get(self, path: str) -> float:
+        self.process.stdin.write(path + "\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def against_copy(url: str) -> str:
+    """A copy of the summary rows for the other code; answers its database URL."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        shutil.copyfile(path, path + ".against")
+        return url + ".against"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL statement_timeout = 0"))
+        connection.execute(text("DROP SCHEMA IF EXISTS bench_against CASCADE"))
+        connection.execute(text("CREATE SCHEMA bench_against"))
+        connection.execute(
+            text("CREATE TABLE bench_against.case_summaries AS TABLE public.case_summaries")
+        )
+        connection.execute(
+            text("ALTER TABLE bench_against.case_summaries ADD PRIMARY KEY (case_id)")
+        )
+    engine.dispose()
+    return url + "?options=-csearch_path%3Dbench_against,public"
+
+
+def interleaved(url: str, label: str, runs: int, data_dir: Path, against: str) -> list:
+    other = Server(against_copy(url), against, data_dir)
+    ours = Server(url, str(Path(__file__).resolve().parents[1]), data_dir)
+    lines = []
+    try:
+        for window, query in windows():
+            for name in ENDPOINTS:
+                path = f"/api/v1/stats/{name}?{query}"
+                times = {other: [], ours: []}
+                other.get(path), ours.get(path)  # warm-up
+                for i in range(runs):
+                    for server in (other, ours) if i % 2 else (ours, other):
+                        times[server].append(server.get(path))
+                before, after = (statistics.median(times[s]) for s in (other, ours))
+                lines.append(
+                    f"| {label} | {name} | {window} | {before:.0f} | {after:.0f} "
+                    f"| {percentile(times[ours], 0.9):.0f} | {before / after:.1f}x | {_load()} |"
+                )
+                print(lines[-1], flush=True)
+    finally:
+        other.close(), ours.close()
+    return lines
+
+
+def with_postgres(count, runs, data_dir, options) -> list:
+    name = options.pg_database or f"cityloop_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.execute(
@@ -309,9 +421,9 @@ def with_postgres(count, runs, data_dir, name, show_plans, keep: bool) -> list:
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        return run(f"{POSTGRES}/{name}", "PostgreSQL", count, runs, data_dir, show_plans)
+        return run(f"{POSTGRES}/{name}", "PostgreSQL", count, runs, data_dir, options)
     finally:
-        if not keep:
+        if not options.keep:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -330,21 +442,30 @@ def main() -> None:
         help="keep the PostgreSQL database (or --sqlite-file) for a later run, which reuses it",
     )
     parser.add_argument("--sqlite-file", help="the SQLite database file (default: a scratch one)")
+    parser.add_argument("--against", metavar="DIR", help="another checkout to compare with")
+    parser.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)  # see Server
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        return serve(args.serve, args.data_dir)
     print(f"machine: {machine()}")
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         if args.db == "sqlite":
             url = f"sqlite:///{args.sqlite_file or folder / 'bench.db'}"
-            lines = run(url, "SQLite", args.cases, args.runs, folder / "data", args.explain)
+            lines = run(url, "SQLite", args.cases, args.runs, folder / "data", args)
         else:
-            lines = with_postgres(args.cases, args.runs, folder / "data", args.pg_database,
-                                  args.explain, args.keep)  # fmt: skip
+            lines = with_postgres(args.cases, args.runs, folder / "data", args)
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}")
     print()
-    print("| database | endpoint | window | p50 ms | p90 ms |")
-    print("|---|---|---|---:|---:|")
+    if args.against:
+        print(f"| database | endpoint | window | {args.against} p50 ms | p50 ms | p90 ms"
+              " | ratio | load |")  # fmt: skip
+        print("|---|---|---|---:|---:|---:|---:|---|")
+    else:
+        print("| database | endpoint | window | p50 ms | p90 ms |")
+        print("|---|---|---|---:|---:|")
     print("\n".join(lines))
 
 

@@ -152,14 +152,16 @@ def _figures(
 ) -> dict:
     """``{group: figures}``. ``by(moment)`` names the group of a case from the moment that
     puts it in the period (created for the received figures, closed for the closed ones);
-    without it, everything is one city-wide group (``CITY``). ``within``: a further condition
-    on the cases counted. Everything is read from the per-case summary rows
-    (:class:`CaseSummary`), only those of the period."""
+    without it, everything is one city-wide group (``CITY``). ``within``: a condition that
+    leaves out only groups the caller ignores (it helps the received side's index).
+    Everything is read from the per-case summary rows (:class:`CaseSummary`), only those of
+    the period."""
     dialect = session.get_bind().dialect.name
     allow_in_memory_sorts(session)
     group = by(S.created_at) if by else literal(CITY, Integer)
-    scope = [*period.scope(), *([] if within is None else [within])]
-    received = [S.created_at >= period.start, S.created_at < period.end, *scope]
+    received = [S.created_at >= period.start, S.created_at < period.end, *period.scope()]
+    if within is not None:  # the received side only: the closed side reads its own index
+        received.append(within)
     hours = {name: S.__table__.c[f"{name}_hours"] for name in MILESTONES}
     inline = in_aggregate_percentiles(dialect)  # PostgreSQL: in the same scan as the counts
     results: dict = {}
@@ -181,7 +183,7 @@ def _figures(
                 median, p90 = row._mapping[f"{name}_p50"], row._mapping[f"{name}_p90"]
                 figures["hours"][name] = {"median": _round(median), "p90": _round(p90)}
     closed_group = by(S.closed_at) if by else group
-    for row in session.execute(_closed_counts(period, closed_group, scope)):
+    for row in session.execute(_closed_counts(period, closed_group)):
         figures = results.setdefault(row.g, _empty())
         figures.update(
             closed=row.closed,
@@ -236,7 +238,7 @@ def _grouping(group) -> tuple:
     return () if isinstance(group, Literal) else (group,)
 
 
-def _closed_counts(period: Period, group, scope: list[ColumnElement]):
+def _closed_counts(period: Period, group):
     return (
         select(
             group.label("g"),
@@ -249,7 +251,7 @@ def _closed_counts(period: Period, group, scope: list[ColumnElement]):
             S.status == Status.CLOSED,
             S.closed_at >= period.start,
             S.closed_at < period.end,
-            *scope,
+            *period.scope(),
         )
         .group_by(*_grouping(group))
     )
