@@ -193,20 +193,20 @@ FLAGS = ("assigned", "transferred", "resolved_once", "reworked")
 
 def _received_counts(session: Session, received, group, now: datetime) -> dict:
     """``{group: totals}`` of the received cases: how many, per status, open and overdue,
-    the sums of the flags and how many reached each milestone. Counted per (group, status,
-    overdue or not) in one hash aggregate: cheaper than a CASE per status on every row."""
-    late = case((overdue_condition(now, S), 1), else_=0)
+    the sums of the flags and how many reached each milestone. Counted per (group, status)
+    in a hash aggregate that PostgreSQL runs in parallel: cheaper than a CASE per status on
+    every row."""
     query = (
         select(
             group.label("g"),
             S.status,
-            late.label("late"),
             func.count().label("n"),
+            func.sum(case((overdue_condition(now, S), 1), else_=0)).label("overdue"),
             *(func.sum(S.__table__.c[flag]).label(flag) for flag in FLAGS),
             *(func.count(S.__table__.c[f"{m}_hours"]).label(f"{m}_n") for m in MILESTONES),
         )
         .where(*received)
-        .group_by(*_grouping(group), S.status, late)
+        .group_by(*_grouping(group), S.status)
     )
     totals: dict = {}
     for row in session.execute(query):
@@ -220,7 +220,7 @@ def _received_counts(session: Session, received, group, now: datetime) -> dict:
         sums["by_status"][row.status] = sums["by_status"].get(row.status, 0) + row.n
         if row.status not in FINAL_STATUSES:
             sums["open"] += row.n
-        sums["overdue"] += row.n if row.late else 0
+        sums["overdue"] += row.overdue
         for key in (*FLAGS, *(f"{m}_n" for m in MILESTONES)):
             sums[key] += row._mapping[key]
     return totals
