@@ -1,5 +1,5 @@
 """The things SQLite and PostgreSQL spell differently: hours between two times, calendar
-buckets, and percentiles (``percentile_cont`` on PostgreSQL, window functions on SQLite)."""
+buckets, and percentiles (``percentile_cont`` on PostgreSQL, a window function on SQLite)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def allow_in_memory_sorts(session) -> None:
 
 
 def in_aggregate_percentiles(dialect: str) -> bool:
-    """Whether percentiles can be columns of an ordinary aggregate (one scan for every figure
-    of a group): ``percentile_cont`` on PostgreSQL; SQLite needs :func:`percentiles`."""
+    """Whether percentiles can be columns of an ordinary aggregate (one statement for every
+    percentile of a group): ``percentile_cont`` on PostgreSQL; SQLite needs :func:`percentiles`."""
     return dialect == "postgresql"
 
 
