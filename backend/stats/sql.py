@@ -57,14 +57,15 @@ def percentiles(
 ) -> dict:
     """``values`` selects (group, value) rows; answers ``{group: (p_<share>, ...)}``, the
     continuous percentile of each share (linear interpolation between the two nearest ranks,
-    as ``percentile_cont``; NULLs ignored). ``counts``: ``{group: how many non-NULL values}``
-    when already known (SQLite needs them; it counts them itself otherwise)."""
+    as ``percentile_cont``; NULL values ignored, a NULL group left out). ``counts``:
+    ``{group: how many non-NULL values}`` when already known (SQLite needs them; it counts
+    them itself otherwise)."""
     rows = values.subquery()
     group, value = rows.c[0], rows.c[1]
     if session.get_bind().dialect.name == "postgresql":
         columns = percentile_columns_of(value, shares)
         query = select(group, *columns).where(value.is_not(None)).group_by(group)
-        return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+        return {row[0]: tuple(row[1:]) for row in session.execute(query) if row[0] is not None}
     if counts is None:
         query = select(group, func.count(value)).group_by(group)
         counts = dict(session.execute(query).all())
@@ -74,7 +75,11 @@ def percentiles(
 def _ranked_percentiles(session, group, value, shares, counts: dict) -> dict:
     """SQLite: number each group's values in order (one sort), fetch only the two ranks
     around each share's position, and interpolate between them."""
-    positions = {g: [share * (n - 1) for share in shares] for g, n in counts.items() if n}
+    positions = {
+        g: [share * (n - 1) for share in shares]
+        for g, n in counts.items()
+        if n and g is not None  # (NULL, rank) matches no pair
+    }
     wanted = {(g, r) for g, ps in positions.items() for p in ps for r in (int(p), int(p) + 1)}
     if not wanted:
         return {}
