@@ -47,7 +47,7 @@ from backend.auth.permissions import OPERATOR
 from backend.config import TestingConfig
 from backend.departments import service as department_service
 from backend.extensions import db
-from backend.stats.sql import SORT_MEMORY
+from backend.stats.sql import SETTINGS
 from benchmarks.list_queries import POSTGRES, _load, machine, percentile
 
 DAYS = 3 * 365
@@ -234,7 +234,8 @@ def explain(app, client, path: str) -> list[str]:
         )
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":  # as the request's transaction has it
-                connection.exec_driver_sql(f"SET work_mem = '{SORT_MEMORY}'")
+                for name, value in SETTINGS.items():
+                    connection.exec_driver_sql(f"SET {name} = '{value}'")
             for statement, parameters in recorder.seen:
                 rows = connection.exec_driver_sql(prefix + statement, parameters).all()
                 plans.append(statement + "\n" + "\n".join(" | ".join(map(str, r)) for r in rows))

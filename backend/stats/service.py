@@ -23,11 +23,11 @@ from backend.departments.models import Category, Department
 from backend.errors import ValidationFailed
 from backend.stats.models import CaseSummary as S
 from backend.stats.sql import (
-    allow_in_memory_sorts,
     bucket,
     in_aggregate_percentiles,
     percentile_columns_of,
     percentiles,
+    tune_for_statistics,
 )
 
 MILESTONES = ("accept", "resolve", "close")
@@ -156,7 +156,7 @@ def _figures(
     leaves out only groups the caller ignores (it helps the received side's index).
     Everything is read from the per-case summary rows (:class:`CaseSummary`), only those of
     the period."""
-    allow_in_memory_sorts(session)
+    tune_for_statistics(session)
     group = by(S.created_at) if by else literal(CITY, Integer)
     received = [S.created_at >= period.start, S.created_at < period.end, *period.scope()]
     if within is not None:  # the received side only: the closed side reads its own index
