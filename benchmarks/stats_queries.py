@@ -47,7 +47,6 @@ from backend.auth.permissions import OPERATOR
 from backend.config import TestingConfig
 from backend.departments import service as department_service
 from backend.extensions import db
-from backend.stats.sql import SETTINGS
 from benchmarks.list_queries import POSTGRES, _load, machine, percentile
 
 DAYS = 3 * 365
@@ -234,6 +233,8 @@ def explain(app, client, path: str) -> list[str]:
         )
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":  # as the request's transaction has it
+                from backend.stats.sql import SETTINGS  # (not in --against's older code)
+
                 for name, value in SETTINGS.items():
                     connection.exec_driver_sql(f"SET {name} = '{value}'")
             for statement, parameters in recorder.seen:
