@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,7 +46,8 @@ from backend.auth.permissions import OPERATOR
 from backend.config import TestingConfig
 from backend.departments import service as department_service
 from backend.extensions import db
-from benchmarks.list_queries import POSTGRES, _load, machine, percentile
+from benchmarks.common import load_average, machine, scratch_postgres
+from benchmarks.list_queries import percentile
 
 DAYS = 3 * 365
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -286,7 +286,7 @@ def _prepare(label: str, count: int) -> None:
     events = db.session.execute(text("SELECT count(*) FROM case_events")).scalar()
     print(f"{label}: seeded {count:,} cases, {events:,} events in {seconds:.1f} s;"
           f" {summaries:,} summary rows backfilled (migration 0013) in {backfilled:.1f} s;"
-          f" load average {_load()}", flush=True)  # fmt: skip
+          f" load average {load_average()}", flush=True)  # fmt: skip
 
 
 def measure(app, label: str, runs: int, show_plans: bool) -> list:
@@ -307,7 +307,7 @@ def measure(app, label: str, runs: int, show_plans: bool) -> list:
                 f"| {label} | {name} | {window} | {statistics.median(times):.0f} "
                 f"| {percentile(times, 0.9):.0f} |"
             )
-            print(lines[-1], f"load {_load()}", flush=True)
+            print(lines[-1], f"load {load_average()}", flush=True)
             if show_plans:
                 for plan in explain(app, client, path):
                     print(plan, "\n", flush=True)
@@ -408,7 +408,8 @@ def interleaved(url: str, label: str, runs: int, data_dir: Path, against: str) -
                 before, after = (statistics.median(times[s]) for s in (other, ours))
                 lines.append(
                     f"| {label} | {name} | {window} | {before:.0f} | {after:.0f} "
-                    f"| {percentile(times[ours], 0.9):.0f} | {before / after:.1f}x | {_load()} |"
+                    f"| {percentile(times[ours], 0.9):.0f} | {before / after:.1f}x "
+                    f"| {load_average()} |"
                 )
                 print(lines[-1], flush=True)
     finally:
@@ -417,21 +418,8 @@ def interleaved(url: str, label: str, runs: int, data_dir: Path, against: str) -
 
 
 def with_postgres(count, runs, data_dir, options) -> list:
-    name = options.pg_database or f"cityloop_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-        ).first()
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        return run(f"{POSTGRES}/{name}", "PostgreSQL", count, runs, data_dir, options)
-    finally:
-        if not options.keep:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(options.pg_database, keep=options.keep) as url:
+        return run(url, "PostgreSQL", count, runs, data_dir, options)
 
 
 def main() -> None:
@@ -454,7 +442,9 @@ def main() -> None:
     if args.serve:
         return serve(args.serve, args.data_dir)
     print(f"machine: {machine()}")
-    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}", flush=True)
+    print(
+        f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}", flush=True
+    )
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         if args.db == "sqlite":
@@ -462,7 +452,7 @@ def main() -> None:
             lines = run(url, "SQLite", args.cases, args.runs, folder / "data", args)
         else:
             lines = with_postgres(args.cases, args.runs, folder / "data", args)
-    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}")
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
     print()
     if args.against:
         print(f"| database | endpoint | window | {args.against} p50 ms | p50 ms | p90 ms"
