@@ -322,6 +322,9 @@ def serve(url: str, data_dir: Path) -> None:
     app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
     app.config["RATELIMIT_ENABLED"] = False
     with app.app_context():
+        if schema := os.environ.get("STATS_BENCH_SCHEMA"):  # --against's copy, first
+            event.listen(db.engine, "connect", lambda dbapi, _record: _search(dbapi, schema))
+            db.engine.dispose()
         _own_indexes(db.engine)
     client = app.test_client()
     print("ready", flush=True)
@@ -333,16 +336,26 @@ def serve(url: str, data_dir: Path) -> None:
         print(f"{elapsed:.3f}", flush=True)
 
 
+def _search(dbapi_connection, schema: str) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET search_path = {schema}, public")
+    dbapi_connection.commit()
+
+
 def _own_indexes(engine) -> None:
     """Drop the case summaries' indexes this code's models lack, create those they have."""
     table = db.metadata.tables["case_summaries"]
     wanted = {index.name for index in table.indexes}
     with engine.begin() as connection:
-        for index in inspect(connection).get_indexes("case_summaries"):
-            if index["name"] not in wanted:
-                connection.execute(text(f"DROP INDEX {index['name']}"))
+        schema = None  # PostgreSQL: the schema the search path finds first (--against's copy)
+        if engine.dialect.name == "postgresql":
+            schema = connection.execute(text("SELECT current_schema()")).scalar()
+        present = {i["name"] for i in inspect(connection).get_indexes("case_summaries", schema)}
+        for name in present - wanted:
+            connection.execute(text(f"DROP INDEX {name}"))
         for index in table.indexes:
-            index.create(connection, checkfirst=True)
+            if index.name not in present:
+                index.create(connection)
     with engine.connect() as connection:
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
         postgresql = engine.dialect.name == "postgresql"
@@ -352,8 +365,8 @@ def _own_indexes(engine) -> None:
 class Server:
     """A ``--serve`` process of the code in ``code``."""
 
-    def __init__(self, url: str, code: str, data_dir: Path):
-        env = {**os.environ, "STATS_BENCH_CODE": code}
+    def __init__(self, url: str, code: str, data_dir: Path, schema: str = ""):
+        env = {**os.environ, "STATS_BENCH_CODE": code, "STATS_BENCH_SCHEMA": schema}
         self.process = subprocess.Popen(
             [sys.executable, __file__, "--serve", url, "--data-dir", str(data_dir)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -371,12 +384,13 @@ class Server:
         self.process.wait()
 
 
-def against_copy(url: str) -> str:
-    """A copy of the summary rows for the other code; answers its database URL."""
+def against_copy(url: str) -> tuple[str, str]:
+    """A copy of the summary rows for the other code; answers its database URL and the
+    PostgreSQL schema to search first (SQLite: a copy of the file, no schema)."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         shutil.copyfile(path, path + ".against")
-        return url + ".against"
+        return url + ".against", ""
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("SET LOCAL statement_timeout = 0"))
@@ -389,11 +403,12 @@ def against_copy(url: str) -> str:
             text("ALTER TABLE bench_against.case_summaries ADD PRIMARY KEY (case_id)")
         )
     engine.dispose()
-    return url + "?options=-csearch_path%3Dbench_against,public"
+    return url, "bench_against"
 
 
 def interleaved(url: str, label: str, runs: int, data_dir: Path, against: str) -> list:
-    other = Server(against_copy(url), against, data_dir)
+    copy, schema = against_copy(url)
+    other = Server(copy, against, data_dir, schema)
     ours = Server(url, str(Path(__file__).resolve().parents[1]), data_dir)
     lines = []
     try:
