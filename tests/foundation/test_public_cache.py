@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from backend import publiccache
+from backend.aftercommit import after_commit
 from backend.auth import personal_data
 from backend.cases.models import Case
 from backend.db import utcnow
@@ -256,6 +257,16 @@ def test_every_kind_of_change_is_seen_by_the_next_read(
         assert after[url] == _fresh(app, client, url), url
     if change not in SHOWN_NOWHERE:
         assert after != before
+
+
+def test_after_commit_callbacks_see_the_new_version(app, case):
+    """A socket event goes out after the commit: a client reading at once gets the change."""
+    version = publiccache.cache_of(app).version.current()
+    seen = []
+    after_commit(db.session, lambda: seen.append(publiccache.cache_of(app).version.current()))
+    db.session.execute(text("UPDATE cases SET title = 'told at once'"))
+    db.session.commit()
+    assert seen and seen[0] != version
 
 
 def test_a_rollback_does_not_move_the_version(app, client, case):
