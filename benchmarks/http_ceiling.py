@@ -4,12 +4,15 @@ Run from the repository root (PostgreSQL on ``BENCH_POSTGRES_URL``; wrk from Deb
 when missing):
 
     .venv/bin/python benchmarks/http_ceiling.py [--cases 100000] [--duration 20] [--rounds 2]
+        [--variants cached,cached+redis,uncached] [--no-writes]
 
 It seeds a scratch PostgreSQL database with ``--cases`` cases (benchmarks/list_queries.py's
 seeder), starts CityLoop with ``scripts/serve-production`` (one gevent process, production
 settings, rate limits off) and ``benchmarks/ceiling_app.py`` with the same gunicorn flags, saves
 CityLoop's answer to each request so the ceiling sends the very same bytes, then runs wrk on
-the ceiling and on CityLoop in turn (A B A B ...) for each request, and prints requests per
+the ceiling and on CityLoop in turn (A B A B ...; with several ``--variants``, each CityLoop
+server after the ceiling: its public answer cache in-process, its version in Redis on
+``BENCH_REDIS_URL``, or off) for each request, and prints requests per
 second, p50 and p99, timeouts and the ratio CityLoop / ceiling with the load average. For
 ``POST /api/v1/cases`` the ceiling validates a JSON body and inserts one row with SQLAlchemy.
 """
