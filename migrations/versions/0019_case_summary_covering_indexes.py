@@ -1,7 +1,7 @@
 """case summaries: covering indexes, so that the statistics read a period's figures from
 the index alone (index-only scans), and the departments' in department order
 
-Revision ID: 0020
+Revision ID: 0019
 Revises: 0017
 Create Date: 2026-12-04 19:00:00.000000
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0020"
+revision = "0019"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
