@@ -66,7 +66,7 @@ SELECT 100000000 + g * 7, NULL, %(category)s, %(department)s,
     CASE WHEN g %% 10 = 0 THEN 'submitted' ELSE 'closed' END, 'normal',
     31.1 + (g %% 997) * 0.0004, 121.3 + (g %% 991) * 0.0004,
     'No. ' || g || ' Main Road', NULL, 'Pothole number ' || g || ' by the gate', '{}',
-    false, false, 0, 0, 0, false, 1, 'web', t, t, false, 'RD-2001-' || lpad(g::text, 7, '0'),
+    false, false, 0, 0, 0, false, 1, 'web', t, t, false, 'RD-2001-' || lpad(g::text, 4, '0'),
     CASE WHEN g %% 10 = 0 THEN NULL ELSE t END
 FROM generate_series(1, %(n)s) AS g,
     LATERAL (SELECT now() - g * interval '1 minute' AS t) AS moment
@@ -353,7 +353,7 @@ def test_migrations_run_on_a_million_cases_while_the_old_version_serves(
     new = create_app(config.TestingConfig(), SQLALCHEMY_DATABASE_URI=scratch_db, DATA_DIR=tmp_path)
     with new.app_context():
         assert _schema_diff() == []
-        found = new.test_client().get("/api/v1/cases?q=RD-2001-0123457").get_json()
+        found = new.test_client().get("/api/v1/cases?q=RD-2001-123457").get_json()
         assert [item["id"] for item in found["items"]] == [100000000 + 7 * 123457]
         db.engine.dispose()
     shutil.rmtree(tmp_path / "data", ignore_errors=True)
