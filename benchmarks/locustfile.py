@@ -55,6 +55,7 @@ class Resident(HttpUser):
             "lat": f"{CENTRE_LAT + self.rng.uniform(-0.1, 0.1):.5f}",
             "lon": f"{CENTRE_LON + self.rng.uniform(-0.1, 0.1):.5f}",
             "description": "Deep hole in the cycle lane, load test",
+            "answers": '{"size": "medium"}',  # the demo's pothole asks how big it is
         }
         files = {"photos": ("photo.jpg", PHOTO, "image/jpeg")}
         self.client.post("/api/v1/cases", data=data, files=files, name="report with photo")
