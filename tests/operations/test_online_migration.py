@@ -66,7 +66,8 @@ SELECT 100000000 + g * 7, NULL, %(category)s, %(department)s,
     CASE WHEN g %% 10 = 0 THEN 'submitted' ELSE 'closed' END, 'normal',
     31.1 + (g %% 997) * 0.0004, 121.3 + (g %% 991) * 0.0004,
     'No. ' || g || ' Main Road', NULL, 'Pothole number ' || g || ' by the gate', '{}',
-    false, false, 0, 0, 0, false, 1, 'web', t, t, false, 'RD-2001-' || lpad(g::text, 4, '0'),
+    false, false, 0, 0, 0, false, 1, 'web', t, t, false,
+    'RD-2001-' || CASE WHEN g < 1000 THEN lpad(g::text, 4, '0') ELSE g::text END,
     CASE WHEN g %% 10 = 0 THEN NULL ELSE t END
 FROM generate_series(1, %(n)s) AS g,
     LATERAL (SELECT now() - g * interval '1 minute' AS t) AS moment
