@@ -206,21 +206,22 @@ class OldVersion:
             stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log()
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if requests.get(self.url + "/healthz", timeout=1).ok:
+                if requests.get(self.url + "/healthz", timeout=5).ok:
                     return
             except requests.RequestException:
                 time.sleep(0.1)  # polling a port that is not open yet: nothing to await
+        self.stop()
         raise AssertionError(f"the old version did not start:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
         self._log.close()
 
 
