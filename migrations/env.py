@@ -101,10 +101,31 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        without_statement_timeout(connection)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            restore_statement_timeout(connection)
+
+
+def without_statement_timeout(connection):
+    """The app's statement timeout (DATABASE_STATEMENT_TIMEOUT_MS) bounds requests; a
+    migration's index build over a large table takes longer, and waits on locks are bounded
+    by each migration's lock_timeout instead. For this connection only (the batches a
+    migration writes through its own connections keep the timeout)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        connection.commit()
+
+
+def restore_statement_timeout(connection):
+    if connection.dialect.name == "postgresql" and not connection.closed:
+        connection.rollback()
+        connection.exec_driver_sql("RESET statement_timeout")
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -232,6 +232,19 @@ def test_cases_written_past_the_orm_are_caught_up(app, make_case, found):
     assert search.catch_up(app) == 0
 
 
+def test_a_sweep_from_cron_catches_up_too(app, make_case, found):
+    """`flask sla sweep` (one pass, from cron) runs what rides on the scheduler's beat."""
+    case_id = make_case(description="Graffiti on the bridge").id
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        for statement in (*search.drop_statements(connection.dialect.name),
+                          *search.create_statements(connection.dialect.name)):  # fmt: skip
+            connection.exec_driver_sql(statement)
+    result = app.test_cli_runner().invoke(args=["sla", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert found("graffiti") == [case_id]
+
+
 @pytest.fixture
 def sent_with_parameters(app):
     seen: list[tuple[str, object]] = []

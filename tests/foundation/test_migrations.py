@@ -190,3 +190,48 @@ def test_case_search_is_backfilled_and_goes_on_downgrade(fresh_app):
     assert not names & {"case_search", "case_search_fts"}, names
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert _matches("路灯") == {100000002}
+
+
+TRICKY = [
+    "Wi-Fi_box  at No.12/B, e-mail x@y.org: https://a.b/c?d=1 -- 3.5m DEEP!!",
+    "snake_case and CamelCase, tabs\tand\nnewlines, 'quotes' \"double\" (brackets)",
+    "",
+    "   ",
+    "Café au lait near the 学校",  # not ASCII: the Python path
+    "naïve ﬁne Straße",
+]
+
+
+def test_case_search_backfill_writes_what_the_app_writes(fresh_app):
+    """0017 tokenizes ASCII text in SQL on PostgreSQL, the rest in Python: either way each
+    index row is the one the application writes for that case."""
+    from backend.cases import search
+
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0018"]).exit_code == 0
+    now = "CURRENT_TIMESTAMP"
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO departments (id, code, name, names, active, created_at,"
+                f" updated_at) VALUES (1, 'roads', 'Roads', '{{}}', true, {now}, {now})"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO categories (id, code, name, names, description, department_id,"
+                " sla_hours, active, attributes, keywords, created_at, updated_at) VALUES"
+                f" (1, 'pothole', 'Pothole', '{{}}', '', 1, 48, true, '[]', '', {now}, {now})"
+            )
+        )
+        for n, description in enumerate(TRICKY, start=1):
+            _insert_case(connection, 100000000 + n, description, f"RD-2412-{n:04d}")
+        connection.execute(text("UPDATE cases SET title = 'Lamp_Post #7', address = NULL"))
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with db.engine.begin() as connection:
+        migrated = search.indexed_text(connection)
+        search.reindex(connection, migrated)
+        assert search.indexed_text(connection) == migrated
+    assert len(migrated) == len(TRICKY)
+    assert _matches("wi fi box") == {100000001}
+    assert _matches("snake_case") == {100000002}
