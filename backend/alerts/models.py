@@ -42,6 +42,11 @@ class Alert(db.Model):
     )
 
     sender = relationship("User", lazy="joined")
+    # Sent for an incident (its timeline records it), or None.
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+
     department = relationship("Department", lazy="joined")
     references = relationship("Alert", remote_side=[id], lazy="joined")
 
