@@ -108,6 +108,9 @@ class Kind:
     # Official content (incidents, alerts): flags go to the queue but never hide it by
     # themselves (a flood of flags must not silence a real warning); only admins decide.
     official: bool = False
+    # the model's timestamps: when it was written and last changed (the queue's "since")
+    created_attr: str = "created_at"
+    changed_attr: str = "updated_at"
 
     def get(self, session: Session, obj_id) -> Any:
         """The object, or a 404 (without checking who may see it)."""

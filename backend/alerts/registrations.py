@@ -43,4 +43,6 @@ content.register(
     describe=_describe,
     author_column=lambda: Alert.sender_id,
     official=True,
+    created_attr="sent_at",
+    changed_attr="sent_at",
 )

@@ -57,6 +57,8 @@ content.register(
     describe=_describe,
     author_column=lambda: Incident.declared_by_id,
     official=True,
+    created_attr="declared_at",
+    changed_attr="declared_at",
 )
 
 
