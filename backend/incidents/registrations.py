@@ -105,11 +105,12 @@ def _offer_new_reports(session: Session, *, rooms, event: str, payload: dict) ->
     and categories is offered to that incident's staff."""
     if event != "case.event" or payload.get("event", {}).get("action") != "submit":
         return
-    try:  # as notifications do: a fault here never undoes the report itself
-        with session.begin_nested():
-            case = session.get(Case, payload["case_id"])
-            if case is not None and not case.hidden:
-                service.offer_new_case(session, case)
+    # One read (the active incidents whose box holds the point) and no write, so no
+    # savepoint: filing stays lean. A fault here is logged and never undoes the report.
+    try:
+        case = session.get(Case, payload["case_id"])
+        if case is not None and not case.hidden:
+            service.offer_new_case(session, case)
     except Exception:
         log.exception("offering case %s to incidents failed", payload.get("case_id"))
 
