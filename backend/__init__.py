@@ -64,12 +64,14 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from backend import publiccache
     from backend.auth import passwords, session
 
     passwords.configure(fast=bool(app.config["PASSWORD_HASH_FAST"]))
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
+        publiccache.init_app(app, db.engine)
     _import_models()
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     api.init_app(app)

@@ -16,6 +16,9 @@ to their reporter and to staff), so they vary on ``Cookie`` and ``Authorization`
 - Staff, admins and volunteers: their answers may hold reporters' contact details, internal
   notes or hidden content, which no cache keeps (``no-store``, ASVS 8.2.1 in
   docs/security.md). They still get the ETag, and a 304 for a copy their client keeps.
+
+``@conditional(cached=True)`` also keeps the server's own copy of anonymous answers
+(:mod:`backend.publiccache`): a repeat is then answered, 200 or 304, without the view.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import functools
 
 from flask import make_response, request
 
+from backend import publiccache
 from backend.auth.permissions import Permission, has_permission, is_authenticated, is_staff
 from backend.auth.session import user
 
@@ -57,18 +61,29 @@ CONDITIONAL_DOC = {
 }
 
 
-def conditional(view):
+def conditional(view=None, *, cached: bool = False):
     """Give the view's 200 answers an ETag and cache headers, and answer 304 to a client
-    whose ``If-None-Match`` names it. Put it right under ``@blp.route``."""
+    whose ``If-None-Match`` names it; ``cached``: from the server's copy when there is one.
+    Put it right under ``@blp.route`` (``@conditional`` or ``@conditional(cached=True)``)."""
+    if view is None:
+        return functools.partial(conditional, cached=cached)
+
+    def answer(args, kwargs):
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200:
+            response.add_etag()
+            response.headers["Cache-Control"] = cache_control(user())
+            response.vary.update(VARY)
+        return response
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        response = make_response(view(*args, **kwargs))
+        if cached:
+            response = publiccache.cached(lambda: answer(args, kwargs))
+        else:
+            response = answer(args, kwargs)
         if response.status_code != 200:
             return response
-        response.add_etag()
-        response.headers["Cache-Control"] = cache_control(user())
-        response.vary.update(VARY)
         return response.make_conditional(request)
 
     return wrapper

@@ -113,6 +113,10 @@ SETTINGS: tuple[Setting, ...] = (
     # An Idempotency-Key claimed this many seconds ago by a request that never answered (its
     # process was killed) is free again, so the client's retry runs (backend.idempotency).
     Setting("IDEMPOTENCY_PENDING_SECONDS", "CITYLOOP_IDEMPOTENCY_PENDING_SECONDS", 120, int),
+    # The server's copy of anonymous answers (backend.publiccache): at most this many bytes of
+    # bodies per process (0: no copies), each kept at most this many seconds.
+    Setting("PUBLIC_CACHE_BYTES", "CITYLOOP_PUBLIC_CACHE_BYTES", 32 * 1024 * 1024, int),
+    Setting("PUBLIC_CACHE_SECONDS", "CITYLOOP_PUBLIC_CACHE_SECONDS", 5.0, float),
     # /metrics answers loopback and private networks, or anyone with this bearer token.
     Setting("METRICS_TOKEN", "CITYLOOP_METRICS_TOKEN", None),
     # "json": one JSON object a line, with the request id; "text": for a terminal.

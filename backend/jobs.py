@@ -12,7 +12,11 @@ and runs it later inside an app context:
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -148,10 +152,31 @@ def _worker_class():
     return AppWorker
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _children_die_with_the_worker() -> None:
+    """RQ forks its scheduler from the worker. Killed outright (SIGKILL, out of memory), the
+    worker could not stop it, and it ran on alone holding the scheduler's Redis lock; on
+    Linux each forked child now gets SIGTERM when the worker dies, which stops a scheduler
+    the way a worker's stop does (giving the lock back)."""
+    if not sys.platform.startswith("linux"):
+        return
+    worker = os.getpid()
+
+    def in_child() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != worker:  # it died before the line above
+            os._exit(0)
+
+    os.register_at_fork(after_in_child=in_child)
+
+
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
     """Work the queue until stopped (or, with ``burst``, until it is empty)."""
     if not app.config["REDIS_URL"]:
         raise RuntimeError("REDIS_URL is not set: jobs run inside the web process.")
+    _children_die_with_the_worker()
     worker = _worker_class()(
         [job_queue(app)],
         connection=redis_connection(app.config["REDIS_URL"]),

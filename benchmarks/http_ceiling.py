@@ -4,12 +4,15 @@ Run from the repository root (PostgreSQL on ``BENCH_POSTGRES_URL``; wrk from Deb
 when missing):
 
     .venv/bin/python benchmarks/http_ceiling.py [--cases 100000] [--duration 20] [--rounds 2]
+        [--variants cached,cached+redis,uncached] [--no-writes]
 
 It seeds a scratch PostgreSQL database with ``--cases`` cases (benchmarks/list_queries.py's
 seeder), starts CityLoop with ``scripts/serve-production`` (one gevent process, production
 settings, rate limits off) and ``benchmarks/ceiling_app.py`` with the same gunicorn flags, saves
 CityLoop's answer to each request so the ceiling sends the very same bytes, then runs wrk on
-the ceiling and on CityLoop in turn (A B A B ...) for each request, and prints requests per
+the ceiling and on CityLoop in turn (A B A B ...; with several ``--variants``, each CityLoop
+server after the ceiling: its public answer cache in-process, its version in Redis on
+``BENCH_REDIS_URL``, or off) for each request, and prints requests per
 second, p50 and p99, timeouts and the ratio CityLoop / ceiling with the load average. For
 ``POST /api/v1/cases`` the ceiling validates a JSON body and inserts one row with SQLAlchemy.
 """
@@ -132,20 +135,34 @@ def _base_env() -> dict:
     return {k: v for k, v in os.environ.items() if not k.startswith(("CITYLOOP_", "REDIS_"))}
 
 
-def start_cityloop(url: str, folder: Path) -> Server:
+# CityLoop as served, with its copies of anonymous answers (in-process, or the version in
+# Redis), and without them (every read made from the database).
+VARIANTS = {
+    "cached": {},
+    "cached+redis": {"REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")},
+    "uncached": {"CITYLOOP_PUBLIC_CACHE_BYTES": "0"},
+}
+
+
+def start_cityloop(url: str, folder: Path, variant: str = "cached") -> Server:
     port = free_port()
-    env = _base_env() | {
-        "DATABASE_URL": url,
-        "CITYLOOP_PORTS": str(port),
-        "CITYLOOP_MIGRATE": "0",
-        "CITYLOOP_DATA_DIR": str(folder / "data"),
-        "SECRET_KEY": secrets.token_hex(32),
-        "CITYLOOP_PUBLIC_URL": "https://bench.example",
-        "CITYLOOP_ALLOWED_ORIGINS": "https://bench.example",
-        "RATELIMIT_ENABLED": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    return Server("CityLoop", ["scripts/serve-production"], env, port, folder / "cityloop.log")
+    env = (
+        _base_env()
+        | VARIANTS[variant]
+        | {
+            "DATABASE_URL": url,
+            "CITYLOOP_PORTS": str(port),
+            "CITYLOOP_MIGRATE": "0",
+            "CITYLOOP_DATA_DIR": str(folder / "data"),
+            "SECRET_KEY": secrets.token_hex(32),
+            "CITYLOOP_PUBLIC_URL": "https://bench.example",
+            "CITYLOOP_ALLOWED_ORIGINS": "https://bench.example",
+            "RATELIMIT_ENABLED": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    log = folder / f"cityloop-{variant}.log"
+    return Server(f"CityLoop ({variant})", ["scripts/serve-production"], env, port, log)
 
 
 def start_ceiling(url: str, folder: Path) -> Server:
@@ -208,18 +225,21 @@ def lua_script(folder: Path, name: str, method: str, body: dict | None, headers:
     return path
 
 
-def compare(binary, name, ceiling_url, cityloop_url, args, connections, scripts) -> list[str]:
+def compare(binary, name, ceiling_url, targets: dict, args, connections, scripts) -> list[str]:
+    """For each round: the ceiling, then each CityLoop variant (``targets``: name -> URL)."""
     lines = []
     for round_ in range(1, args.rounds + 1):
         bare = wrk(binary, ceiling_url, args, connections, scripts[0])
-        ours = wrk(binary, cityloop_url, args, connections, scripts[1])
-        ratio = ours["rps"] / bare["rps"] if bare["rps"] else 0.0
-        lines.append(
-            f"| {name} | {round_} | {bare['rps']:,.0f} | {bare['p50']:.1f} / {bare['p99']:.1f} "
-            f"| {ours['rps']:,.0f} | {ours['p50']:.1f} / {ours['p99']:.1f} "
-            f"| {ours['timeouts']} / {ours['errors']} | {ratio:.3f} | {load_average()} |"
-        )
-        print(lines[-1], flush=True)
+        for variant, cityloop_url in targets.items():
+            ours = wrk(binary, cityloop_url, args, connections, scripts[1])
+            ratio = ours["rps"] / bare["rps"] if bare["rps"] else 0.0
+            lines.append(
+                f"| {name}, {variant} | {round_} | {bare['rps']:,.0f} "
+                f"| {bare['p50']:.1f} / {bare['p99']:.1f} "
+                f"| {ours['rps']:,.0f} | {ours['p50']:.1f} / {ours['p99']:.1f} "
+                f"| {ours['timeouts']} / {ours['errors']} | {ratio:.3f} | {load_average()} |"
+            )
+            print(lines[-1], flush=True)
     return lines
 
 
@@ -227,32 +247,35 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
     binary = ensure_wrk()
     seeded = seed_database(url, args.cases, folder / "seed")
     reads = requests_to_time(seeded)
-    cityloop = start_cityloop(url, folder)
-    ceiling = None
+    servers = {}
     try:
+        for variant in args.variants:
+            servers[variant] = start_cityloop(url, folder, variant)
+        first = servers[args.variants[0]]
         headers = {"Authorization": seeded["authorization"]}
-        sizes = save_bodies(cityloop, reads, folder)
-        ceiling = start_ceiling(url, folder)
+        sizes = save_bodies(first, reads, folder)
+        servers["ceiling"] = ceiling = start_ceiling(url, folder)
         print(f"bodies: {sizes}; load average {load_average()}", flush=True)
         lines = []
         for name, path in reads:
+            targets = {variant: servers[variant].url + path for variant in args.variants}
             lines += compare(
                 binary, f"GET {name} ({sizes[name]:,} B)", f"{ceiling.url}/page/{name}",
-                cityloop.url + path, args, args.connections, (None, None),
+                targets, args, args.connections, (None, None),
             )  # fmt: skip
-        scripts = (
-            lua_script(folder, "bare-post", "POST", POST_BODY, {}),
-            lua_script(folder, "post", "POST", POST_BODY, headers),
-        )
-        lines += compare(
-            binary, "POST /api/v1/cases (JSON)", f"{ceiling.url}/insert",
-            f"{cityloop.url}/api/v1/cases", args, args.write_connections, scripts,
-        )  # fmt: skip
+        if args.writes:
+            scripts = (
+                lua_script(folder, "bare-post", "POST", POST_BODY, {}),
+                lua_script(folder, "post", "POST", POST_BODY, headers),
+            )
+            lines += compare(
+                binary, "POST /api/v1/cases (JSON)", f"{ceiling.url}/insert",
+                {first.name: f"{first.url}/api/v1/cases"}, args, args.write_connections, scripts,
+            )  # fmt: skip
         return lines
     finally:
-        for server in (ceiling, cityloop):
-            if server is not None:
-                server.stop()
+        for server in reversed(servers.values()):
+            server.stop()
 
 
 def with_database(args: argparse.Namespace) -> list[str]:
@@ -269,6 +292,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--write-connections", type=int, default=10)
     parser.add_argument("--pg-database", help="name of the scratch database (must not exist)")
+    parser.add_argument(
+        "--variants",
+        type=lambda value: value.split(","),
+        default=list(VARIANTS),
+        help=f"CityLoop servers to time, comma-separated, of {', '.join(VARIANTS)}",
+    )
+    parser.add_argument("--no-writes", dest="writes", action="store_false", help="reads only")
     args = parser.parse_args()
     check_flags()
     print(f"machine: {list_queries.machine()}; load average {load_average()}", flush=True)

@@ -27,6 +27,7 @@ import pillow_heif
 from PIL import Image
 
 from backend.media.processing import JPEG_QUALITY, process_image
+from benchmarks.common import cpu_model
 
 WIDTH, HEIGHT = 4000, 3000
 SIZES = {"large": 1600, "thumb": 400}
@@ -79,16 +80,6 @@ def timings(function: Callable[[bytes], dict[str, bytes]], data: bytes, runs: in
         function(data)
         results.append((time.perf_counter() - start) * 1000)
     return results
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

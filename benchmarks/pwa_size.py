@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from playwright.sync_api import sync_playwright
 
+from benchmarks.common import cpu_model
 from tests.browser.support import CENTRE, CHROMIUM, start_server
 
 BUDGET = 150 * 1024
@@ -137,12 +138,7 @@ def measure(browser, url: str, *, service_workers: bool) -> dict:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     chromium = subprocess.run(
         [str(CHROMIUM), "--version"], capture_output=True, text=True, check=False
     ).stdout.strip()

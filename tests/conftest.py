@@ -13,7 +13,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from backend import create_app
+from backend import create_app, publiccache
 from backend.auth import service as auth_service
 from backend.auth.permissions import OPERATOR
 from backend.config import TestingConfig
@@ -126,6 +126,13 @@ def app(_shared_app, app_overrides, database_url, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def uncached(app, monkeypatch):
+    """Anonymous reads answered from the database every time (no public cache): for tests
+    that count what answering sends."""
+    monkeypatch.delitem(app.extensions, publiccache.EXTENSION, raising=False)
 
 
 @pytest.fixture

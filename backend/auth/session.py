@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
 from backend.auth import service
@@ -69,6 +69,15 @@ def _csrf_guard():
     if not _has_session_cookie() and request.path not in SESSION_STARTERS:
         return  # nothing to forge: the request is anonymous and will be refused as such
     csrf.protect()
+
+
+def may_be_signed_in() -> bool:
+    """Whether the request may be a signed-in user's: a bearer token (valid or not), a
+    remember cookie, or a cookie session that names a user (an anonymous visitor's session,
+    holding only a CSRF token, does not)."""
+    if "Authorization" in request.headers:
+        return True
+    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies or ("_user_id" in session)
 
 
 def _has_session_cookie() -> bool:

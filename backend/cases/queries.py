@@ -27,6 +27,7 @@ from backend.cases import references, search
 from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower, CaseTask
 from backend.db import utcnow
 from backend.departments.models import Category, Department
+from backend.publiccache import answer_changes_at
 
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180  # mean Earth radius
 DEFAULT_RADIUS_M = 1000
@@ -224,6 +225,7 @@ def is_overdue(case: Case, now=None) -> bool:
 
 def _overdue(overdue: bool) -> ColumnElement:
     now = utcnow()
+    answer_changes_at(now)  # which cases match changes with the clock: keep no copy
     if overdue:
         return overdue_condition(now)
     # spelled out: NOT(... due_at < now) would drop the cases without a due time (NULL)
@@ -244,7 +246,9 @@ def filters(viewer, args: dict, *, text: bool = True) -> list[ColumnElement]:
     if "overdue" in args:
         conditions.append(_overdue(args["overdue"]))
     if args.get("at_risk"):
-        conditions.append(at_risk_condition(utcnow(), at_risk_window()))
+        now = utcnow()
+        answer_changes_at(now)
+        conditions.append(at_risk_condition(now, at_risk_window()))
     if args.get("priority"):
         conditions.append(Case.priority == args["priority"])
     if "escalated" in args:

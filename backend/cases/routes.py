@@ -89,7 +89,7 @@ def _spends_budget(response) -> bool:
 
 @blp.route("/cases", methods=["GET"])
 @reads_replica
-@conditional
+@conditional(cached=True)
 @blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
 @blp.response(200, page_of(CaseSchema), headers=ETAG_HEADER)
@@ -104,7 +104,7 @@ def list_cases(args):
 
 @blp.route("/cases/pins", methods=["GET"])
 @reads_replica
-@conditional
+@conditional(cached=True)
 @blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
 @blp.response(200, page_of(CasePinSchema), headers=ETAG_HEADER)
@@ -147,7 +147,7 @@ def nearby_cases(args):
 
 
 @blp.route("/cases/<int:case_id>", methods=["GET"])
-@conditional
+@conditional(cached=True)
 @blp.doc(**CONDITIONAL_DOC)
 @blp.response(200, CaseSchema, headers=ETAG_HEADER)
 def get_case(case_id):

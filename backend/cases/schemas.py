@@ -19,6 +19,7 @@ from backend.cases.transitions import ACTIONS
 from backend.fastdump import compile_dump
 from backend.ids import EVENT_ID_MAX, ID_MAX, ID_RANGE
 from backend.pagination import PageArgs
+from backend.publiccache import answer_changes_at
 
 STATUSES = [s.value for s in Status]
 PRIORITIES = [p.value for p in Priority]
@@ -135,8 +136,19 @@ OPEN = fields.Boolean(
     required=True,
     metadata={"description": "Still being worked on: submitted, accepted, assigned, in progress."},
 )
+
+
+def _overdue(case) -> bool:
+    """:func:`is_overdue`; an open case not due yet makes its answer change at its due time
+    (a kept copy must not outlive it)."""
+    overdue = is_overdue(case)
+    if not overdue and case.is_open and case.due_at is not None:
+        answer_changes_at(case.due_at)
+    return overdue
+
+
 OVERDUE = Computed(
-    is_overdue,
+    _overdue,
     required=True,
     metadata={"description": "Open and past its due time (when the answer was made)."},
 )

@@ -243,7 +243,11 @@ def mail_digest(session: Session, user_id: int, count: int) -> None:
 
 def send_digests() -> int:
     """Job (daily, e.g. from cron: ``flask --app wsgi notify digest``): one push per
-    person summarising their unread "digest" notifications. Returns people notified."""
+    person summarising their unread "digest" notifications. Returns people notified.
+
+    Each person's digest is marked sent and committed right after it goes, so a run killed
+    partway and started again sends only to those it had not reached (a kill between one
+    person's push and that commit repeats their push, which replaces the first: same tag)."""
     session = db.session
     pending = session.execute(
         select(Notification.user_id, func.count(Notification.id), func.max(Notification.id))
@@ -254,13 +258,9 @@ def send_digests() -> int:
         )
         .group_by(Notification.user_id)
     ).all()
+    session.commit()
     for user_id, count, last_id in pending:
-        body = "1 new update" if count == 1 else f"{count} new updates"
-        payload = {"title": "CityLoop", "body": body, "url": "/notifications", "tag": "digest"}
-        if has_devices(session, user_id):
-            send_to_user(session, user_id, payload)
-        else:  # a phone without the app installed still hears of it
-            mail_digest(session, user_id, count)
+        _send_digest(session, user_id, count)
         session.execute(
             Notification.__table__.update()
             .where(
@@ -271,5 +271,14 @@ def send_digests() -> int:
             )
             .values(digested_at=utcnow())
         )
-    session.commit()
+        session.commit()
     return len(pending)
+
+
+def _send_digest(session: Session, user_id: int, count: int) -> None:
+    body = "1 new update" if count == 1 else f"{count} new updates"
+    payload = {"title": "CityLoop", "body": body, "url": "/notifications", "tag": "digest"}
+    if has_devices(session, user_id):
+        send_to_user(session, user_id, payload)
+    else:  # a phone without the app installed still hears of it
+        mail_digest(session, user_id, count)

@@ -6,6 +6,9 @@ from backend.cases import engagement
 from backend.extensions import db
 from tests.helpers import sql_statements
 
+# The database path: a repeat from the public cache sends nothing at all.
+pytestmark = pytest.mark.usefixtures("uncached")
+
 
 @pytest.mark.parametrize("who", ["resident", "staff", "water_staff", "admin", None])
 def test_the_statement_count_does_not_grow_with_the_page(client, city, make_case, token_for, who):

@@ -27,6 +27,9 @@ from backend.proposals import topics
 from tests.fixtures_cases import CENTRE, VARIED_CASES, WEST
 from tests.helpers import sql_statements
 
+# The database path: a repeat from the public cache sends nothing at all.
+pytestmark = pytest.mark.usefixtures("uncached")
+
 ROWS = VARIED_CASES  # more than the longer page, so both pages are full
 SMALL, LARGE = 5, 40
 VIEWERS = ("anonymous", "resident", "staff", "admin")

@@ -127,6 +127,36 @@ def test_the_daily_digest_is_one_push_per_person(client, make_user, token_for, p
     assert push.send_digests() == 0  # nothing twice
 
 
+def test_a_digest_run_killed_partway_sends_only_the_rest_again(
+    client, make_user, token_for, push_service, monkeypatch
+):
+    people = [make_user() for _ in range(3)]
+    for person in people:
+        _subscribe(client, token_for(person), push_service.subscription(BrowserKeys()))
+        service.set_preferences(db.session, person, {"case_update": "digest"})
+        service.notify(db.session, [person.id], kind="case_update", target_type="case",
+                       target_id=1, text="moved")  # fmt: skip
+    db.session.commit()
+    real, reached = push.send_to_user, []
+
+    def killed_at_the_second(session, user_id, payload):
+        if len(reached) == 1:
+            raise SystemExit("killed")  # what the process's death looks like from here
+        reached.append(user_id)
+        return real(session, user_id, payload)
+
+    monkeypatch.setattr(push, "send_to_user", killed_at_the_second)
+    with pytest.raises(SystemExit):
+        push.send_digests()
+    db.session.rollback()
+    monkeypatch.setattr(push, "send_to_user", real)
+    assert push.send_digests() == 2  # the first person's digest is not sent again
+    bodies = [push_service.wait().payload["body"] for _ in range(3)]
+    assert bodies == ["1 new update"] * 3  # one each
+    assert push.send_digests() == 0
+    assert push_service.deliveries.empty()
+
+
 def test_subscribing_is_idempotent_per_endpoint(client, make_user, token_for, push_service):
     alice, bob = make_user(), make_user()
     subscription = push_service.subscription(BrowserKeys())

@@ -119,8 +119,8 @@ class RedisServer:
 
 
 class JobWorker:
-    """``flask --app wsgi worker`` as deployed (not ``--burst``), in a session of its own:
-    RQ forks a scheduler process from it, which a SIGKILL of the worker leaves running."""
+    """``flask --app wsgi worker`` as deployed (not ``--burst``), in a session of its own;
+    RQ forks a scheduler process from it."""
 
     def __init__(self, env: dict, log_path: Path):
         self.log_path = log_path
@@ -136,6 +136,16 @@ class JobWorker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
+
+    def session_pids(self) -> set[int]:
+        """The live processes of the worker's session: itself, its scheduler, orphans."""
+        found = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[3]) == self.process.pid and fields[0] != "Z":  # session id
+                    found.add(int(stat.parent.name))
+        return found
 
     def kill(self) -> None:
         """SIGKILL the worker alone, mid-job: no handler runs, nothing is cleaned up."""

@@ -100,12 +100,17 @@ def test_a_push_job_killed_mid_job_runs_again_without_a_double_push(
     assert push_service.wait(timeout=30).token == _token(phone), first.log()
     push_service.wait_held(tablet["endpoint"])
     assert _deliveries() == 1  # the phone's send was recorded before the tablet's began
+    assert len(first.session_pids()) == 2  # the worker and the scheduler it forked
     first.kill()
     push_service.release(tablet["endpoint"])
     deadline = time.monotonic() + 5
     while push_service.dropped != [_token(tablet)] and time.monotonic() < deadline:
         time.sleep(0.05)  # the push service's handler thread notices the dead sender
     assert push_service.dropped == [_token(tablet)]
+    deadline = time.monotonic() + 10
+    while first.session_pids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.session_pids() == set(), "the scheduler outlived its worker"
     [job_id] = StartedJobRegistry(queue.name, connection=queue.connection).get_job_ids(
         cleanup=False
     )

@@ -1,0 +1,385 @@
+"""The server's copy of the answers anonymous people read again and again (the case list, the
+map's pins, a case's page, the categories), so that a repeat costs a lookup instead of the
+queries and the dump.
+
+An answer is kept per normalised URL (path, host and query, its parameters in name order)
+and per gzip-or-not, exactly as it was sent (body and headers, already compressed). It is
+valid while the **public data version** has not changed since it was made. The version
+changes after the commit of any transaction that wrote a row an answer can show: every
+table but :data:`PRIVATE_TABLES` (sessions, tokens, notifications and the like), whatever
+code path wrote it (the ORM, bulk statements, Core or plain SQL through the app's engine).
+Over-invalidating is cheap; missing a table would serve a stale city.
+
+- With ``REDIS_URL`` the version lives in Redis: each cached request reads it (one GET), so a
+  bump in one process is seen at once by every other. Redis unreachable: no caching (each
+  request is answered from the database) until it answers again, and the local copies are
+  dropped so that none made before the outage comes back.
+- Without Redis (one process: the embedded mode) the version is a counter in the process.
+
+Only anonymous requests use the cache: no Authorization header (valid or not), no remember
+cookie, no cookie session naming a user (a visitor's session holding only a CSRF token is
+anonymous). Any other request is answered as before and its answer is not kept.
+
+Two bounds cover what no bump sees (a write by another program, a CLI command without Redis,
+an answer read from a lagging replica): an entry lives at most ``PUBLIC_CACHE_SECONDS``, and
+never past the moment its answer changes by itself (a case passing its due time becomes
+``overdue``: see :func:`answer_changes_at`). Memory is bounded: ``PUBLIC_CACHE_BYTES`` of
+bodies per process, least recently used out first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask, Response, current_app, g, has_request_context, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from backend.auth.session import may_be_signed_in
+from backend.compression import compress_json
+
+log = logging.getLogger(__name__)
+
+# Tables no public answer shows: writing them (many signed-in requests do) leaves the copies.
+PRIVATE_TABLES = frozenset(
+    {
+        "audit_log",
+        "auth_tokens",
+        "api_keys",
+        "user_sessions",
+        "idempotency_keys",
+        "notifications",
+        "notification_preferences",
+        "push_subscriptions",
+        "push_deliveries",
+        "outgoing_mail",
+        "saved_places",
+        "case_followers",
+        "proposal_followers",
+        "case_summaries",
+        "recurring_problems",
+    }
+)
+# Plain SQL that starts otherwise is taken for a write (of any table).
+_READING = ("SELECT", "SHOW", "SET", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEASE")
+_WROTE = "cityloop.public_cache.wrote"
+_COMMITTED = "cityloop.public_cache.committed"
+EXTENSION = "cityloop.public_cache"
+_CHANGES_AT = "public_cache_changes_at"
+# What a kept answer keeps of its headers (the rest is per request: its id, limits, cookies).
+_KEPT_HEADERS = frozenset({"content-type", "etag", "cache-control", "vary", "content-encoding"})
+REDIS_TIMEOUT = 0.25  # seconds: a slow Redis must not hold requests up
+REDIS_RETRY_SECONDS = 1.0  # after a failure, no caching (and no Redis call) for this long
+VERSION_KEY = "cityloop:public-data-version"
+
+
+# --- the version ------------------------------------------------------------------------------
+
+
+class LocalVersion:
+    """The version as a counter of this process (no Redis: one process serves the city)."""
+
+    def __init__(self) -> None:
+        self._value = 0
+        self._lock = threading.Lock()
+
+    def current(self) -> str | None:
+        return str(self._value)
+
+    def bump(self) -> None:
+        with self._lock:
+            self._value += 1
+
+
+class RedisVersion:
+    """The version in Redis, shared by every process; None while Redis does not answer."""
+
+    def __init__(self, url: str, on_failure: Callable[[], None]) -> None:
+        from redis import Redis
+
+        self._client = Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
+        self._on_failure = on_failure
+        self._retry_at = 0.0
+
+    def current(self) -> str | None:
+        if time.monotonic() < self._retry_at:
+            return None
+        try:
+            value = self._client.get(VERSION_KEY)
+            if value is None:  # first use, or Redis lost it: a random start, never a reuse
+                self._client.set(VERSION_KEY, secrets.randbits(52), nx=True)
+                value = self._client.get(VERSION_KEY)
+        except Exception:
+            self._failed("read")
+            return None
+        return value.decode() if isinstance(value, bytes) else value
+
+    def bump(self) -> None:
+        try:
+            self._client.incr(VERSION_KEY)
+        except Exception:  # the others' copies expire within PUBLIC_CACHE_SECONDS
+            self._failed("bump")
+
+    def _failed(self, what: str) -> None:
+        log.warning("public cache: could not %s the version in Redis", what, exc_info=True)
+        self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+        self._on_failure()
+
+
+# --- the copies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    version: str
+    expires: float  # time.time()
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self) -> Response:
+        return Response(self.body, status=200, headers=list(self.headers))
+
+
+class Entries:
+    """The copies of this process, at most ``max_bytes`` of bodies, least recently used
+    out first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str, version: str) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry.version != version or entry.expires <= time.time():
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = entry
+            self._bytes += len(entry.body)
+            while self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def size(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _drop(self, key: str) -> None:
+        self._bytes -= len(self._entries.pop(key).body)
+
+
+FLIGHT_WAIT = 2.0  # seconds a request waits for another making the same copy
+
+
+class Flights:
+    """The copies being made, so that a burst of requests for a missing copy makes it once
+    (under gevent, threading's Event and Lock are the cooperative ones)."""
+
+    def __init__(self, entries: Entries) -> None:
+        self._entries = entries
+        self._making: dict[tuple[str, str], threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, key: str, version: str) -> Entry | None:
+        """The copy another request is making, once made; None if nobody is making it (or it
+        was not kept, or took too long): the caller makes it."""
+        made = self._making.get((key, version))
+        if made is None or not made.wait(FLIGHT_WAIT):
+            return None
+        return self._entries.get(key, version)
+
+    @contextlib.contextmanager
+    def making(self, key: str, version: str):
+        with self._lock:
+            made = self._making.setdefault((key, version), threading.Event())
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._making.get((key, version)) is made:
+                    del self._making[(key, version)]
+            made.set()
+
+
+class PublicCache:
+    def __init__(self, max_bytes: int, seconds: float, redis_url: str | None) -> None:
+        self.entries = Entries(max_bytes)
+        self.flights = Flights(self.entries)
+        self.seconds = seconds
+        self.version = (
+            RedisVersion(redis_url, on_failure=self.entries.clear) if redis_url else LocalVersion()
+        )
+
+    def bump(self) -> None:
+        self.version.bump()
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    """Keep the copies of ``app`` (unless ``PUBLIC_CACHE_BYTES`` is 0) and bump the version
+    after every commit of ``engine`` that wrote public data."""
+    config = app.config
+    if config["PUBLIC_CACHE_BYTES"] <= 0 or config["PUBLIC_CACHE_SECONDS"] <= 0:
+        return
+    cache = PublicCache(
+        config["PUBLIC_CACHE_BYTES"], config["PUBLIC_CACHE_SECONDS"], config["REDIS_URL"]
+    )
+    app.extensions[EXTENSION] = cache
+    _watch(engine, cache)
+
+
+def cache_of(app: Flask) -> PublicCache | None:
+    return app.extensions.get(EXTENSION)
+
+
+# --- what bumps it ----------------------------------------------------------------------------
+
+
+def writes_public_data(statement: str, context) -> bool:
+    """Whether a statement the engine ran may have changed a public answer."""
+    construct = getattr(getattr(context, "compiled", None), "statement", None)
+    if context.isinsert or context.isupdate or context.isdelete:
+        table = getattr(construct, "table", None)
+        return getattr(table, "name", None) not in PRIVATE_TABLES
+    if construct is not None and not hasattr(construct, "text"):  # a SELECT or DDL construct
+        return bool(getattr(context, "isddl", False))
+    return not statement.lstrip().upper().startswith(_READING)  # plain SQL
+
+
+_committed_here = threading.local()  # the cache whose version this thread's commit must move
+
+
+@event.listens_for(Session, "after_commit", insert=True)
+def _session_committed(_session) -> None:
+    """A session's commit moves the version before its after-commit callbacks run (a client
+    told of the change by a socket event reads it at once); the return to the pool moves it
+    again (harmless)."""
+    cache = getattr(_committed_here, "cache", None)
+    if cache is not None:
+        _committed_here.cache = None
+        cache.bump()
+
+
+def _watch(engine: Engine, cache: PublicCache) -> None:
+    """A connection that wrote public data is marked; its commit marks it committed; right
+    after the commit (a session's ``after_commit``), and when it goes back to the pool, the
+    version is bumped: readers from then on see the new rows. A rollback clears the mark."""
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _noted(connection, _cursor, statement, _parameters, context, _many):
+        if not connection.info.get(_WROTE) and writes_public_data(statement, context):
+            connection.info[_WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    def _committing(connection):
+        if connection.info.pop(_WROTE, False):
+            connection.info[_COMMITTED] = True
+            _committed_here.cache = cache
+
+    @event.listens_for(engine, "rollback")
+    def _rolled_back(connection):
+        connection.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        record.info.pop(_WROTE, None)
+        if record.info.pop(_COMMITTED, False):
+            _committed_here.cache = None
+            cache.bump()
+
+
+# --- answering from it ------------------------------------------------------------------------
+
+
+def answer_changes_at(when: datetime) -> None:
+    """The answer being made changes by itself at ``when`` (a case becomes overdue): a copy
+    of it must not outlive that moment."""
+    if has_request_context():
+        earliest = g.get(_CHANGES_AT)
+        if earliest is None or when < earliest:
+            setattr(g, _CHANGES_AT, when)
+
+
+def request_key() -> str | None:
+    """The copy's name for this request, or None if it may not use a copy (not a GET, or
+    it may be signed in)."""
+    if request.method != "GET" or may_be_signed_in():
+        return None
+    environ = request.environ
+    # parameters in name order (a stable sort: repeated names keep their order), as sent
+    query = "&".join(sorted(environ.get("QUERY_STRING", "").split("&"), key=_name))
+    accepts = "HTTP_ACCEPT_ENCODING" in environ and request.accept_encodings.quality("gzip") > 0
+    return f"{'gz' if accepts else 'id'} {request.host}{request.path}?{query}"
+
+
+def _name(parameter: str) -> str:
+    return parameter.partition("=")[0]
+
+
+def cached(make: Callable[[], Response]) -> Response:
+    """The copy of this request's answer if there is a valid one; else ``make()``'s answer,
+    kept when it may be (a 200 for an anonymous request). While one request makes a copy,
+    the others asking for the same one wait for it (up to ``FLIGHT_WAIT`` seconds) instead
+    of all making it at once."""
+    cache = cache_of(current_app)
+    key = request_key() if cache is not None else None
+    version = cache.version.current() if key is not None else None
+    if version is None:
+        return make()
+    entry = cache.entries.get(key, version)
+    if entry is None:
+        entry = cache.flights.wait(key, version)
+    if entry is not None:
+        return entry.response()
+    with cache.flights.making(key, version):
+        response = make()
+        kept = _entry(response, version, cache.seconds)
+        if kept is not None:
+            cache.entries.put(key, kept)
+    return response
+
+
+def _entry(response: Response, version: str, seconds: float) -> Entry | None:
+    if response.status_code != 200 or response.is_streamed or session.modified:
+        return None
+    expires = time.time() + seconds
+    changes_at = g.get(_CHANGES_AT)
+    if changes_at is not None:
+        expires = min(expires, changes_at.timestamp())
+    if expires <= time.time():
+        return None
+    response = compress_json(response)  # kept as sent: the after-request hook leaves it
+    headers = tuple(
+        (name, value) for name, value in response.headers if name.lower() in _KEPT_HEADERS
+    )
+    return Entry(version, expires, response.get_data(), headers)

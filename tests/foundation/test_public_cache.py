@@ -1,0 +1,426 @@
+"""The server's copy of anonymous answers (backend.publiccache): a repeat sends no SQL, every
+kind of change is seen by the next read, nobody signed in gets or leaves a copy, processes
+sharing Redis see each other's changes, and Redis going away only turns the copies off."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from backend import publiccache
+from backend.aftercommit import after_commit
+from backend.auth import personal_data
+from backend.cases.models import Case
+from backend.db import utcnow
+from backend.extensions import db
+from tests.conftest import _build_app
+from tests.helpers import PASSWORD, hide, sql_statements
+from tests.imagegen import jpeg
+from tests.services import REDIS_URL, require_service
+
+
+def _urls(case) -> list[str]:
+    return [
+        "/api/v1/cases?per_page=20",
+        "/api/v1/cases/pins",
+        f"/api/v1/cases/{case.id}",
+    ]
+
+
+def _get(client, url, **headers):
+    """An anonymous GET, and how many statements answering it sent."""
+    with sql_statements() as sent:
+        response = client.get(url, headers=headers)
+    assert response.status_code in (200, 304), (url, response.get_json())
+    return response, len(sent)
+
+
+def _fresh(app, client, url) -> tuple[int, bytes]:
+    """The answer made now, from the database (the copies dropped first)."""
+    publiccache.cache_of(app).entries.clear()
+    return _answer(client, url)
+
+
+def _answer(client, url) -> tuple[int, bytes]:
+    response = client.get(url)
+    return response.status_code, response.data if response.status_code == 200 else b""
+
+
+@pytest.fixture
+def case(make_case):
+    return make_case("submitted", title="Pothole on Fuzhou Rd")
+
+
+def test_a_repeat_is_answered_from_the_copy(client, case):
+    for url in _urls(case):
+        first, statements = _get(client, url)
+        assert statements > 0
+        again, statements = _get(client, url)
+        assert statements == 0, url
+        assert again.data == first.data
+        assert again.headers["ETag"] == first.headers["ETag"]
+        assert again.headers["Cache-Control"] == "no-cache"
+        assert again.headers["Vary"] == first.headers["Vary"]
+        assert again.headers["X-Request-Id"] != first.headers["X-Request-Id"]
+
+
+def test_the_copy_answers_304_and_keeps_gzip_apart(client, case):
+    url = "/api/v1/cases?per_page=20"
+    first, _ = _get(client, url)
+    again, statements = _get(client, url, **{"If-None-Match": first.headers["ETag"]})
+    assert (again.status_code, again.data, statements) == (304, b"", 0)
+    zipped, _ = _get(client, url, **{"Accept-Encoding": "gzip"})
+    assert zipped.headers.get("Content-Encoding") in (None, "gzip")
+    zipped_again, statements = _get(client, url, **{"Accept-Encoding": "gzip"})
+    assert statements == 0 and zipped_again.data == zipped.data
+    plain, statements = _get(client, url)
+    assert statements == 0 and plain.data == first.data
+    assert "Content-Encoding" not in plain.headers
+
+
+def test_query_order_does_not_matter_but_values_do(client, case):
+    _get(client, "/api/v1/cases?per_page=5&status=submitted")
+    _, statements = _get(client, "/api/v1/cases?status=submitted&per_page=5")
+    assert statements == 0
+    other, statements = _get(client, "/api/v1/cases?status=closed&per_page=5")
+    assert statements > 0 and other.get_json()["items"] == []
+
+
+@pytest.mark.parametrize("who", ["resident", "staff", "admin"])
+def test_signed_in_requests_neither_get_nor_leave_a_copy(client, case, token_for, city, who):
+    url = f"/api/v1/cases/{case.id}"
+    anonymous, _ = _get(client, url)
+    headers = token_for(getattr(city, who))
+    signed_in, statements = _get(client, url, **headers)
+    assert statements > 0
+    assert signed_in.get_json()["viewer"] != anonymous.get_json()["viewer"]
+    publiccache.cache_of(client.application).entries.clear()
+    _get(client, url, **headers)
+    assert len(publiccache.cache_of(client.application).entries) == 0
+    refused = client.get(url, headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401
+
+
+def test_a_cookie_session_gets_no_copy(client, case, city, csrf):
+    url = f"/api/v1/cases/{case.id}"
+    _get(client, url)
+    body = {"email": city.resident.email, "password": PASSWORD}
+    assert client.post("/api/v1/auth/login", json=body, headers=csrf()).status_code == 200
+    mine, statements = _get(client, url)
+    assert statements > 0
+    assert mine.get_json()["viewer"]["can"]["follow"] is True
+    assert mine.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_an_anonymous_cookie_session_still_gets_the_copy(client, case, csrf):
+    url = f"/api/v1/cases/{case.id}"
+    csrf()  # the visitor's browser now holds a session cookie, with a CSRF token only
+    assert client.get_cookie("cityloop_session") is not None
+    _get(client, url)
+    again, statements = _get(client, url)
+    assert statements == 0
+    assert again.get_json()["viewer"]["can"]["follow"] is False
+
+
+# --- every kind of change is seen by the next read --------------------------------------------
+
+
+def _new_case(client, city, case, as_role):
+    body = {"category": "pothole", "lat": 31.23, "lon": 121.47, "description": "Another hole."}
+    assert client.post("/api/v1/cases", json=body, headers=as_role("resident")).status_code == 201
+
+
+def _transition(client, city, case, as_role):
+    response = client.post(
+        f"/api/v1/cases/{case.id}/transitions", json={"action": "accept"}, headers=as_role("admin")
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def _comment(client, city, case, as_role):
+    response = client.post(
+        f"/api/v1/cases/{case.id}/comments", json={"body": "Me too!"}, headers=as_role("resident")
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+def _comment_deleted(client, city, case, as_role, make_comment):
+    comment = make_comment(case, city.resident)
+    _get(client, f"/api/v1/cases/{case.id}")  # the copy counts it
+    response = client.delete(f"/api/v1/comments/{comment.id}", headers=as_role("admin"))
+    assert response.status_code in (200, 204), response.get_json()
+
+
+def _support(client, city, case, as_role):
+    response = client.post(f"/api/v1/cases/{case.id}/support", headers=as_role("resident"))
+    assert response.status_code == 201, response.get_json()
+
+
+def _photo(client, city, case, as_role):
+    response = client.post(
+        f"/api/v1/cases/{case.id}/transitions",
+        data={"action": "reject", "reason": "Not ours", "photos": [(io.BytesIO(jpeg()), "a.jpg")]},
+        content_type="multipart/form-data",
+        headers=as_role("admin"),
+    )
+    assert response.status_code in (200, 422), response.get_json()
+    if response.status_code == 422:  # reject takes no photo: the case filed with one instead
+        form = {"category": "pothole", "lat": "31.23", "lon": "121.47", "description": "Hole."}
+        form["photos"] = [(io.BytesIO(jpeg()), "a.jpg")]
+        created = client.post(
+            "/api/v1/cases",
+            data=form,
+            content_type="multipart/form-data",
+            headers=as_role("resident"),
+        )
+        assert created.status_code == 201, created.get_json()
+
+
+def _hidden(client, city, case, as_role):
+    hide(client, as_role("volunteer"), "case", case.id)
+
+
+def _restored(client, city, case, as_role):
+    volunteer = as_role("volunteer")
+    hide(client, volunteer, "case", case.id)
+    _get(client, "/api/v1/cases?per_page=20")  # the copy without it
+    body = {
+        "action": "restore",
+        "items": [{"target_type": "case", "target_id": case.id}],
+        "reason": "Fine after all",
+    }
+    response = client.post("/api/v1/moderation/actions", json=body, headers=volunteer)
+    assert response.status_code == 200, response.get_json()
+
+
+def _category_renamed(client, city, case, as_role):
+    response = client.patch(
+        "/api/v1/categories/pothole", json={"name": "Road damage"}, headers=as_role("admin")
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def _department_changed(client, city, case, as_role):
+    response = client.patch(
+        "/api/v1/departments/roads", json={"name": "Streets"}, headers=as_role("admin")
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def _city_setting(client, city, case, as_role):
+    response = client.patch(
+        "/api/v1/admin/settings", json={"reopen_days": 9}, headers=as_role("admin")
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def _reporter_erased(client, city, case, as_role):
+    personal_data.erase(db.session, city.reporter.id)
+    db.session.commit()
+
+
+def _plain_sql(client, city, case, as_role):
+    db.session.execute(text("UPDATE cases SET title = 'Renamed by SQL'"))
+    db.session.commit()
+
+
+def _core_bulk(client, city, case, as_role):
+    with db.engine.begin() as connection:
+        connection.execute(Case.__table__.update().values(title="Renamed by Core"))
+
+
+CHANGES = [
+    _new_case, _transition, _comment, _comment_deleted, _support, _photo, _hidden, _restored,
+    _category_renamed, _department_changed, _city_setting, _reporter_erased, _plain_sql,
+    _core_bulk,
+]  # fmt: skip
+# The changes a setting makes are not shown to anonymous readers; the version moves anyway.
+SHOWN_NOWHERE = {_city_setting}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_every_kind_of_change_is_seen_by_the_next_read(
+    app, client, city, case, as_role, make_comment, change
+):
+    before = {url: _answer(client, url) for url in _urls(case)}
+    version = publiccache.cache_of(app).version.current()
+    arguments = (client, city, case, as_role)
+    change(*arguments, make_comment) if change is _comment_deleted else change(*arguments)
+    assert publiccache.cache_of(app).version.current() != version
+    after = {url: _answer(client, url) for url in _urls(case)}
+    for url in _urls(case):
+        assert after[url] == _fresh(app, client, url), url
+    if change not in SHOWN_NOWHERE:
+        assert after != before
+
+
+def test_after_commit_callbacks_see_the_new_version(app, case):
+    """A socket event goes out after the commit: a client reading at once gets the change."""
+    version = publiccache.cache_of(app).version.current()
+    seen = []
+    after_commit(db.session, lambda: seen.append(publiccache.cache_of(app).version.current()))
+    db.session.execute(text("UPDATE cases SET title = 'told at once'"))
+    db.session.commit()
+    assert seen and seen[0] != version
+
+
+def test_a_rollback_does_not_move_the_version(app, client, case):
+    version = publiccache.cache_of(app).version.current()
+    db.session.execute(text("UPDATE cases SET title = 'never'"))
+    db.session.rollback()
+    assert publiccache.cache_of(app).version.current() == version
+    db.session.execute(text("SELECT 1"))
+    db.session.commit()  # a read-only commit is no change either
+    assert publiccache.cache_of(app).version.current() == version
+
+
+def test_private_writes_do_not_move_the_version(app, city, token_for):
+    version = publiccache.cache_of(app).version.current()
+    token_for(city.resident)  # an auth_tokens row
+    assert publiccache.cache_of(app).version.current() == version
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+def test_a_copy_does_not_outlive_a_due_time(app, client, case):
+    case.due_at = utcnow() + timedelta(seconds=1)
+    db.session.commit()
+    url = f"/api/v1/cases/{case.id}"
+    first, _ = _get(client, url)
+    assert first.get_json()["overdue"] is False
+    [entry] = [e for k, e in publiccache.cache_of(app).entries._entries.items() if url in k]
+    assert entry.expires <= case.due_at.timestamp()
+
+
+def test_time_filtered_lists_are_never_kept(app, client, case):
+    for query in ("overdue=true", "at_risk=true"):
+        _get(client, f"/api/v1/cases?{query}")
+        _, statements = _get(client, f"/api/v1/cases?{query}")
+        assert statements > 0, query
+
+
+def test_a_copy_expires_after_the_bound(app, client, case, monkeypatch):
+    url = "/api/v1/cases/pins"
+    _get(client, url)
+    later = publiccache.time.time() + app.config["PUBLIC_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(publiccache.time, "time", lambda: later)
+    _, statements = _get(client, url)
+    assert statements > 0
+
+
+def test_memory_is_bounded():
+    entries = publiccache.Entries(max_bytes=100)
+    entry = publiccache.Entry("1", float("inf"), b"x" * 40, ())
+    for key in "abc":
+        entries.put(key, entry)
+    assert entries.size == 80 and len(entries) == 2
+    assert entries.get("a", "1") is None and entries.get("c", "1") is entry
+    entries.put("big", publiccache.Entry("1", float("inf"), b"x" * 101, ()))
+    assert entries.get("big", "1") is None
+
+
+def test_a_burst_of_misses_makes_the_copy_once():
+    entries = publiccache.Entries(max_bytes=100)
+    flights = publiccache.Flights(entries)
+    entry = publiccache.Entry("1", float("inf"), b"made once", ())
+    started = threading.Event()
+
+    def make():
+        with flights.making("key", "1"):
+            started.set()
+            time.sleep(0.2)
+            entries.put("key", entry)
+
+    maker = threading.Thread(target=make)
+    maker.start()
+    started.wait()
+    assert flights.wait("key", "1") is entry  # waited for it instead of making it again
+    maker.join()
+    assert flights.wait("key", "2") is None  # nobody makes that version: make it
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+
+def _on_redis(application, url: str) -> None:
+    """What ``REDIS_URL`` gives the cache, without giving it to the app (the rate limiter is
+    one object for every app of the test run: it would keep the URL)."""
+    cache = publiccache.cache_of(application)
+    cache.version = publiccache.RedisVersion(url, on_failure=cache.entries.clear)
+
+
+def test_redis_url_puts_the_version_in_redis():
+    cache = publiccache.PublicCache(1000, 5, REDIS_URL)
+    assert isinstance(cache.version, publiccache.RedisVersion)
+    assert isinstance(publiccache.PublicCache(1000, 5, None).version, publiccache.LocalVersion)
+
+
+@pytest.fixture
+def redis_apps(_schema, database_url, tmp_path):
+    """Two apps (two processes' worth of copies) sharing one Redis."""
+    require_service("Redis", REDIS_URL)
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url}
+    apps = [_build_app(**settings, DATA_DIR=tmp_path / f"data{n}") for n in (1, 2)]
+    for application in apps:
+        _on_redis(application, REDIS_URL)
+    yield apps
+    for application in apps:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_apps_sharing_redis_see_each_others_changes(app, city, case, token_for, redis_apps):
+    one, two = (application.test_client() for application in redis_apps)
+    url, admin = f"/api/v1/cases/{case.id}", token_for(city.admin)
+    db.session.rollback()  # SQLite: the test's session must not hold the write lock
+    with redis_apps[1].app_context():
+        _get(two, url)
+        assert _get(two, url)[1] == 0
+    with redis_apps[0].app_context():
+        response = one.post(url + "/transitions", json={"action": "accept"}, headers=admin)
+        assert response.status_code == 200
+    with redis_apps[1].app_context():
+        answer, statements = _get(two, url)
+        assert statements > 0
+        assert answer.get_json()["status"] == "accepted"
+
+
+def test_redis_down_means_no_copies_never_an_error(app, client, case, monkeypatch):
+    url = f"/api/v1/cases/{case.id}"
+    _get(client, url)  # a copy made before Redis went away: dropped at the first failure
+    monkeypatch.setattr(publiccache, "REDIS_RETRY_SECONDS", 0)
+    cache = publiccache.cache_of(app)  # nothing listens on port 1:
+    down = publiccache.RedisVersion("redis://127.0.0.1:1/0", on_failure=cache.entries.clear)
+    monkeypatch.setattr(cache, "version", down)
+    for _ in range(2):
+        _, statements = _get(client, url)
+        assert statements > 0
+    assert len(publiccache.cache_of(app).entries) == 0
+    db.session.execute(text("UPDATE cases SET title = 'still fine'"))
+    db.session.commit()  # the bump fails quietly
+    assert _get(client, url)[0].get_json()["title"] == "still fine"
+
+
+def test_the_cache_can_be_turned_off(_schema, database_url, tmp_path, case):
+    url = f"/api/v1/cases/{case.id}"
+    db.session.rollback()
+    application = _build_app(
+        SQLALCHEMY_DATABASE_URI=database_url, PUBLIC_CACHE_BYTES=0, DATA_DIR=tmp_path / "off"
+    )
+    try:
+        with application.app_context():
+            assert publiccache.cache_of(application) is None
+            client = application.test_client()
+            _get(client, url)
+            assert _get(client, url)[1] > 0
+    finally:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
