@@ -1,0 +1,1 @@
+"""Incidents: emergencies that span departments (issue #16, docs/emergencies.md)."""
