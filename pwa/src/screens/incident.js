@@ -49,11 +49,6 @@ export default async function incidentScreen(ctx) {
   replace(main, say.el, head, h('div', { class: 'inc-two' },
     h('div', null, mapEl, tasksBox.el, casesBox.el, alertsBox.el),
     h('div', null, timelineBox, rights.act ? noteBox() : '', closeBox)));
-  (inc.timeline || []).forEach((e) => addEvent(e));
-  (inc.offered_cases || []).forEach((c) => offered.set(String(c.id), c));
-  paint();
-  drawMap();
-  subscribe();
 
   function paint() {
     rights = incidentRights(ctx.user, inc);
@@ -83,6 +78,8 @@ export default async function incidentScreen(ctx) {
   }
 
   // --- tasks ----------------------------------------------------------------------------------
+  // Forms are built once and moved into each repaint, so a live update never wipes what is typed.
+  const doneForms = new Map();
   function paintTasks() {
     const mine = new Set(myOpenTasks(ctx.user, inc.tasks || []).map((task) => task.department.code));
     replace(tasksBox.body, h('ul', { class: 'inc-tasks' }, (inc.tasks || []).map((task) => {
@@ -93,8 +90,13 @@ export default async function incidentScreen(ctx) {
         h('span', { class: 'task-state' }, icon(done ? 'check-circle' : 'clock'), t(done ? 'inc.taskDone' : 'inc.taskOpen'),
           done && task.done_at ? h('span', { class: 'muted' }, ' · ', relativeTime(task.done_at)) : null),
         task.done_note ? h('span', { class: 'small' }, task.done_note) : null,
-        mine.has(code) && rights.act && inc.status === 'active' ? doneForm(code) : null);
+        mine.has(code) && rights.act && inc.status === 'active' ? doneFormOf(code) : null);
     })));
+  }
+
+  function doneFormOf(code) {
+    if (!doneForms.has(code)) doneForms.set(code, doneForm(code));
+    return doneForms.get(code);
   }
 
   function doneForm(code) {
@@ -114,6 +116,7 @@ export default async function incidentScreen(ctx) {
   }
 
   // --- cases ----------------------------------------------------------------------------------
+  let linkBox = null;
   const caseHref = (c) => (rights.internal ? `/staff/cases/${c.id}` : `/cases/${c.id}`);
 
   function paintCases() {
@@ -127,8 +130,9 @@ export default async function incidentScreen(ctx) {
       }))
       : h('p', { class: 'muted', 'data-testid': 'incident-no-cases' }, t('inc.noCases'));
     const free = [...offered.values()].filter((c) => !linked.some((l) => String(l.id) === String(c.id)));
+    linkBox ||= linkForm();
     replace(casesBox.body, list,
-      canLink ? linkForm() : null,
+      canLink ? linkBox : null,
       canLink && free.length ? h('div', { 'data-testid': 'incident-offered' },
         h('h3', null, icon('inbox'), t('inc.offered', { count: free.length })),
         h('ul', { class: 'card-list' }, free.map((c) => h('li', { class: 'card inc-offered', 'data-testid': 'offered-case', 'data-case-id': String(c.id) },
@@ -189,8 +193,9 @@ export default async function incidentScreen(ctx) {
         h('a', { class: `card alert-card severity-${a.severity}`, href: `/alerts/${a.id}`, 'data-testid': 'incident-alert' },
           h('span', { class: 'card-title' }, a.title), h('span', { class: 'card-meta' }, severityTag(a.severity),
             h('span', { class: 'muted' }, t('inc.alertUntil', { time: formatDateTime(a.expires_at) }))))))) : h('p', { class: 'muted' }, t('inc.noAlerts')),
-      rights.act && inc.status === 'active' ? alertForm() : null);
+      rights.act && inc.status === 'active' ? (alertBox ||= alertForm()) : null);
   }
+  let alertBox = null;
 
   function alertForm() {
     const area = alertCircle(inc.area);
@@ -213,6 +218,7 @@ export default async function incidentScreen(ctx) {
           expires_at: new Date(Date.now() + Number(hours.value) * 3600e3).toISOString(),
           ...(department ? { department } : {}),
         });
+        setBusy(button, false);
         details.open = false;
         toast(t('inc.alertSent'), { tone: 'success' });
         await refresh();
@@ -229,7 +235,9 @@ export default async function incidentScreen(ctx) {
   // --- timeline and notes ---------------------------------------------------------------------
   function describe(e) {
     const d = e.data || {};
-    const department = localName(d.department) || d.department_name || d.department_code || (typeof d.department === 'string' ? d.department : '');
+    const code = typeof d.department === 'string' ? d.department : d.department?.code;
+    const known = [inc.lead_department, ...(inc.departments || [])].find((x) => x && x.code === code);
+    const department = localName(known) || localName(typeof d.department === 'object' ? d.department : null) || code || '';
     const ref = d.reference || (d.case_id != null ? `#${d.case_id}` : '');
     return t(`inc.event.${e.type}`, { department, ref, title: d.title || '' });
   }
@@ -277,17 +285,23 @@ export default async function incidentScreen(ctx) {
   }
 
   // --- close ----------------------------------------------------------------------------------
+  let closeForm = null;
   function paintClose() {
     if (!rights.manage || inc.status !== 'active') { replace(closeBox); return; }
+    if (!closeForm) closeForm = buildClose();
+    if (!closeBox.contains(closeForm)) replace(closeBox, closeForm);
+  }
+
+  function buildClose() {
     const summary = h('textarea', { name: 'summary', rows: 4, required: true, maxlength: 4000, 'data-testid': 'close-summary' });
     const button = h('button', { type: 'submit', class: 'btn btn-danger', 'data-testid': 'close-submit' }, icon('lock'), t('inc.closeSubmit'));
-    replace(closeBox, h('details', { class: 'more inc-section', 'data-testid': 'close-details' }, h('summary', null, icon('lock'), t('inc.close')),
+    return h('details', { class: 'more inc-section', 'data-testid': 'close-details' }, h('summary', null, icon('lock'), t('inc.close')),
       h('form', { class: 'inc-form', onsubmit: async (e) => {
         e.preventDefault();
         if (!summary.value.trim()) { summary.setAttribute('aria-invalid', 'true'); summary.focus(); toast(t('inc.needSummary'), { tone: 'error' }); return; }
         setBusy(button, true);
         try { await post(`/incidents/${id}/close`, { summary: summary.value.trim() }); toast(t('inc.closed'), { tone: 'success' }); await refresh(); } catch (err) { setBusy(button, false); toast(errorMessage(err), { tone: 'error' }); }
-      } }, field({ label: t('inc.summaryLabel'), hint: t('inc.summaryHint'), input: summary }), button)));
+      } }, field({ label: t('inc.summaryLabel'), hint: t('inc.summaryHint'), input: summary }), button));
   }
 
   // --- map ------------------------------------------------------------------------------------
@@ -353,4 +367,10 @@ export default async function incidentScreen(ctx) {
       }
     }, { since: lastEventId() >= 0 ? lastEventId() : undefined }));
   }
+
+  (inc.timeline || []).forEach((e) => addEvent(e));
+  (inc.offered_cases || []).forEach((c) => offered.set(String(c.id), c));
+  paint();
+  drawMap();
+  subscribe();
 }
