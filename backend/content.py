@@ -1,4 +1,4 @@
-"""The kinds of content people write and see: a case, a proposal, a comment (later an alert).
+"""The kinds of content people write and see: a case, a proposal, a comment, an incident, an alert.
 
 One registry answers, for each kind, the questions other domains ask of it:
 
@@ -105,6 +105,12 @@ class Kind:
     commenting: Commenting | None = None
     # (session, media key) -> the objects of this kind that show that photo rendition
     photos: Callable[[Session, str], list] | None = None
+    # Official content (incidents, alerts): flags go to the queue but never hide it by
+    # themselves (a flood of flags must not silence a real warning); only admins decide.
+    official: bool = False
+    # the model's timestamps: when it was written and last changed (the queue's "since")
+    created_attr: str = "created_at"
+    changed_attr: str = "updated_at"
 
     def get(self, session: Session, obj_id) -> Any:
         """The object, or a 404 (without checking who may see it)."""

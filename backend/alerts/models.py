@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Double, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Double, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import UTCDateTime, utcnow
@@ -45,6 +45,10 @@ class Alert(db.Model):
     # Sent for an incident (its timeline records it), or None.
     incident_id: Mapped[int | None] = mapped_column(
         ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    # Moderation: only admins hide an alert (residents' flags never do it by themselves).
+    hidden: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
     )
 
     department = relationship("Department", lazy="joined")

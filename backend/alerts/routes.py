@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
+from backend import content
 from backend.alerts import cap, service
 from backend.alerts.schemas import (
     AlertCreateSchema,
@@ -70,7 +71,7 @@ def alerts_feed():
 @blp.doc(**_xml_doc(cap.CAP_TYPE))
 def alert_cap(alert_id):
     """One alert as a CAP 1.2 message (expired and superseded ones too)."""
-    alert = service.get_alert(db.session, alert_id)
+    alert = content.kind("alert").visible(db.session, alert_id, user())
     return _xml(cap.cap_document(alert, _base_url()), cap.CAP_TYPE)
 
 

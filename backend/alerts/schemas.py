@@ -24,12 +24,16 @@ class AlertCreateSchema(Schema):
     area = fields.Nested(AreaSchema)
     expires_at = fields.AwareDateTime(format="iso", default_timezone=None)
     department = fields.String(validate=validate.Length(1, 40))
+    # Sent for an incident: on its timeline; the area defaults to the incident's.
+    incident = fields.Integer(strict=True, validate=ID_RANGE)
 
     @validates_schema
     def _new_alert_complete(self, data, **_):
         if data.get("msg_type", "Alert") != "Alert":
             return
-        missing = [k for k in ("title", "body", "severity", "area", "expires_at") if k not in data]
+        needed = ("title", "body", "severity", "expires_at")
+        needed += () if "incident" in data else ("area",)
+        missing = [k for k in needed if k not in data]
         if missing:
             raise ValidationError({k: ["Required."] for k in missing})
 
@@ -58,6 +62,7 @@ class AlertSchema(Schema):
     expires_at = fields.DateTime(required=True)
     department = fields.Nested(DepartmentRefSchema, allow_none=True, required=True)
     cap_url = fields.Function(lambda a: f"/api/v1/alerts/{a.id}.cap", required=True)
+    incident = fields.Integer(attribute="incident_id", allow_none=True, required=True)
     # Who sent it (the audit trail): staff only, null for everyone else and in live events.
     sent_by = fields.Nested(SenderSchema, attribute="shown_sender", allow_none=True, required=True)
 

@@ -8,7 +8,10 @@ event and the pushes leave only after the commit (:func:`backend.live.publish.pu
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,7 +66,12 @@ def active_alerts(session: Session, now: datetime | None = None) -> list[Alert]:
     now = now or utcnow()
     stmt = (
         select(Alert)
-        .where(Alert.msg_type != "Cancel", Alert.superseded_at.is_(None), Alert.expires_at > now)
+        .where(
+            Alert.msg_type != "Cancel",
+            Alert.superseded_at.is_(None),
+            Alert.expires_at > now,
+            Alert.hidden.is_(False),
+        )
         .order_by(Alert.sent_at.desc(), Alert.id.desc())
     )
     return list(session.scalars(stmt).unique())
@@ -126,13 +134,41 @@ def _superseded(session: Session, actor, data: dict, now: datetime) -> Alert | N
     return earlier
 
 
-def _fields(data: dict, earlier: Alert | None, now: datetime) -> dict:
-    """The alert's content; an update or cancel keeps what it does not restate."""
+@dataclass(frozen=True)
+class IncidentLink:
+    """What alerts need of the incidents they may be sent for. ``backend.incidents`` (which
+    depends on alerts, not the other way round) registers it."""
+
+    find: Callable[[Session, Any, int], Any]  # the incident the actor may send for, or raise
+    area: Callable[[Any], dict]  # its default alert circle {lat, lon, radius_m}
+    sent: Callable[[Session, Any, Any, Alert], None]  # put the alert on its timeline
+
+
+_incidents: list[IncidentLink] = []
+
+
+def register_incidents(link: IncidentLink) -> None:
+    _incidents[:] = [link]
+
+
+def _for_incident(session: Session, actor, data: dict, earlier: Alert | None):
+    """The incident the alert is sent for (``incident``, or the superseded alert's)."""
+    incident_id = data.get("incident", getattr(earlier, "incident_id", None))
+    if incident_id is None or not _incidents:
+        return None
+    return _incidents[0].find(session, actor, incident_id)
+
+
+def _fields(data: dict, earlier: Alert | None, now: datetime, incident=None) -> dict:
+    """The alert's content; an update or cancel keeps what it does not restate; a new one
+    for an incident covers the incident's area unless it names its own."""
     keep = ("title", "body", "severity", "expires_at")
     values = {k: data.get(k, getattr(earlier, k, None)) for k in keep}
-    area = data.get("area") or (
-        {"lat": earlier.lat, "lon": earlier.lon, "radius_m": earlier.radius_m} if earlier else None
-    )
+    area = data.get("area")
+    if area is None and earlier is not None:
+        area = {"lat": earlier.lat, "lon": earlier.lon, "radius_m": earlier.radius_m}
+    elif area is None and incident is not None:
+        area = _incidents[0].area(incident)
     missing = [k for k, v in (*values.items(), ("area", area)) if v is None]
     if missing:
         raise ValidationFailed("Missing fields.", fields={k: ["Required."] for k in missing})
@@ -154,13 +190,15 @@ def send_alert(session: Session, actor, data: dict, *, now: datetime | None = No
     now = now or utcnow()
     department = _sending_department(session, actor, data.get("department"))
     earlier = _superseded(session, actor, data, now)
+    incident = _for_incident(session, actor, data, earlier)
     alert = Alert(
         msg_type=data["msg_type"],
         references=earlier,
         sent_at=now,
         sender_id=actor.id,
         department=department if earlier is None else earlier.department,
-        **_fields(data, earlier, now),
+        incident_id=getattr(incident, "id", None),
+        **_fields(data, earlier, now, incident),
     )
     if earlier is not None:
         earlier.superseded_at = now
@@ -170,6 +208,8 @@ def send_alert(session: Session, actor, data: dict, *, now: datetime | None = No
                  after={"references": alert.references_id, "severity": alert.severity,
                         "department_id": alert.department_id})  # fmt: skip
     publish(session, ROOM, "alert", alert_schema.dump(alert))
+    if incident is not None:
+        _incidents[0].sent(session, actor, incident, alert)
     _push_to_residents(session, alert, actor)
     return alert
 

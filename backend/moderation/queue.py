@@ -101,7 +101,7 @@ def _hidden_rows(entry: Kind):
     return select(
         literal(entry.name).label("target_type"),
         model.id.label("target_id"),
-        model.updated_at.label("since"),
+        getattr(model, entry.changed_attr).label("since"),
         literal("hidden").label("kind"),
         literal(RANK["hidden"]).label("rank"),
         literal(0).label("flags"),
@@ -191,7 +191,8 @@ def one_item(session: Session, viewer, target_type: str, target_id: int) -> dict
     """One item as the queue shows it (for a desk that hears of it live): flagged while it
     has pending reports, else hidden or new."""
     require_moderator(viewer)
-    obj = moderated(target_type).visible(session, target_id, viewer)
+    entry = moderated(target_type)
+    obj = entry.visible(session, target_id, viewer)
     item = session.scalar(
         select(ModerationItem).where(
             ModerationItem.target_type == target_type, ModerationItem.target_id == obj.id
@@ -200,9 +201,9 @@ def one_item(session: Session, viewer, target_type: str, target_id: int) -> dict
     if item is not None and item.pending_flags > 0:
         kind, since = "flagged", item.pending_since
     elif obj.hidden:
-        kind, since = "hidden", obj.updated_at
+        kind, since = "hidden", getattr(obj, entry.changed_attr)
     else:
-        kind, since = "new", obj.created_at
+        kind, since = "new", getattr(obj, entry.created_attr)
     row = SimpleNamespace(target_type=target_type, target_id=obj.id, kind=kind, since=since)
     summary = _flag_summaries(session, [(target_type, obj.id)])[(target_type, obj.id)]
     return _queue_item(session, viewer, row, summary)

@@ -4,7 +4,7 @@ from backend.ids import ID_RANGE
 from backend.moderation.models import Action, FlagStatus, Reason
 from backend.pagination import PageArgs
 
-TARGET_TYPES = ["case", "proposal", "comment"]
+TARGET_TYPES = ["case", "proposal", "comment", "incident", "alert"]
 REASONS = [r.value for r in Reason]
 TEXT_MAX = 1000
 REASON_MAX = 500

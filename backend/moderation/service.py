@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.auth.permissions import Permission, require
+from backend.auth.permissions import Permission, is_admin, require
 from backend.config import DEFAULTS
 from backend.content import Kind, moderated
 from backend.db import utcnow
@@ -182,7 +182,7 @@ def flag(
         raise Conflict("You have already reported this.", code="already_flagged") from None
     item = _item(session, target_type, obj.id)
     count = _pending_count_after_one_more(session, item)
-    if count >= threshold:
+    if count >= threshold and not entry.official:
         _auto_hide(session, entry, obj, item, count)
     _announce(session, state_of(item, entry, obj))
     return row
@@ -278,7 +278,11 @@ def act(
     if action == Action.HIDE and reason is None:
         raise ValidationFailed("Say why it is hidden.", fields={"reason": ["Required to hide."]})
     states = []
-    for entry, obj in _load_all(session, actor, items):
+    loaded = _load_all(session, actor, items)
+    if any(entry.official for entry, _ in loaded) and not is_admin(actor):
+        raise Forbidden("Only admins decide on official content (incidents, alerts).",
+                        code="official_content")  # fmt: skip
+    for entry, obj in loaded:
         item = _item(session, entry.name, obj.id)
         DECISIONS[action](session, actor, entry, obj, item, reason)
         session.flush()

@@ -26,6 +26,7 @@ KINDS: dict[str, Kind] = {
         Kind("case_cohandle", "push", "Your department is asked to co-handle a case."),
         Kind("proposal_answer", "push", "An official answer to a proposal you follow."),
         Kind("content_hidden", "live", "Moderators hid something you wrote."),
+        Kind("incident", "push", "Your department takes part in an incident."),
         Kind("area_alert", "push", "An emergency alert for the area of your saved place."),
     )
 }

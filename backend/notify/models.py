@@ -12,6 +12,7 @@ TARGET_PATHS = {
     "case": "/cases/{}",
     "proposal": "/proposals/{}",
     "alert": "/alerts/{}",
+    "incident": "/incidents/{}",
     "recurring": "/dashboard?recurring={}",
 }
 

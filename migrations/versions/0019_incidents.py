@@ -33,6 +33,9 @@ def upgrade():
     _create_children()
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("incident_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("hidden", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_alerts_incident_id_incidents"),
             "incidents",
@@ -142,6 +145,7 @@ def downgrade():
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alerts_incident_id"))
         batch_op.drop_constraint(batch_op.f("fk_alerts_incident_id_incidents"), type_="foreignkey")
+        batch_op.drop_column("hidden")
         batch_op.drop_column("incident_id")
     for table in ("incident_events", "incident_cases", "incident_tasks", "incidents"):
         op.drop_table(table)
