@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.flows import file_case, sign_in, wait_for_screen
 from tests.browser.support import CENTRE, STAFF_EMAIL
+from tests.browser.test_incidents import close
 from tests.browser.test_screenshots import SHOTS
 from tests.browser.test_staff_screenshots import shoot
 
@@ -59,26 +60,26 @@ def populate(server) -> dict:
 
 def test_screenshots_of_the_incident_screens(make_context, server):
     directory = SHOTS if os.environ.get("CITYLOOP_SCREENSHOTS") == "1" else None
+    staff = make_context(reduced_motion="reduce")
+    sign_in(staff, STAFF_EMAIL)
+    page = staff.new_page()
+    # The form first: no alert banner yet above it.
+    page.goto("/incidents/new")
+    expect(page.locator("[data-testid=declare-map].leaflet-container")).to_be_visible()
+    page.get_by_test_id("incident-title").fill("Storm: fallen trees in Huangpu")
+    page.get_by_test_id("declare-map").click()
+    page.get_by_test_id("incident-radius").fill("900")
+    page.get_by_test_id("incident-dept-lighting").check()
+    shoot(page, "incident-declare", directory, top=page.get_by_test_id("incident-severity"))
+
     incident = populate(server)
     try:
-        staff = make_context(reduced_motion="reduce")
-        sign_in(staff, STAFF_EMAIL)
-        page = staff.new_page()
         page.goto(f"/incidents/{incident['id']}")
         wait_for_screen(page)
         expect(page.locator("[data-testid=incident-live][data-joined]")).to_be_attached()
-        expect(page.get_by_test_id("incident-case-list").get_by_test_id("case-card")).to_have_count(
-            2
-        )
+        cards = page.get_by_test_id("incident-case-list").get_by_test_id("case-card")
+        expect(cards).to_have_count(2)
         shoot(page, "incident-command", directory)
         shoot(page, "incident-timeline", directory, top=page.get_by_test_id("incident-timeline"))
-
-        page.goto("/incidents/new")
-        expect(page.locator("[data-testid=declare-map].leaflet-container")).to_be_visible()
-        page.get_by_test_id("incident-title").fill("Storm: fallen trees in Huangpu")
-        page.get_by_test_id("declare-map").click()
-        page.get_by_test_id("incident-radius").fill("900")
-        page.get_by_test_id("incident-dept-lighting").check()
-        shoot(page, "incident-declare", directory, top=page.get_by_test_id("area-status"))
     finally:
-        server.admin.ok("POST", f"/incidents/{incident['id']}/close", json={"summary": "Done."})
+        close(server, incident)

@@ -45,10 +45,16 @@ def declare(server, **fields) -> dict:
 
 
 def close(server, incident: dict) -> None:
-    """Leave no active incident behind for the other tests' report screens."""
+    """Leave no active incident behind for the other tests' report screens, and no alert
+    (its banner would sit above every screen of the other tests)."""
     found = server.admin.ok("GET", f"/incidents/{incident['id']}")
     if found["status"] == "active":
         server.admin.ok("POST", f"/incidents/{incident['id']}/close", json={"summary": "Done."})
+    active = {a["id"] for a in server.admin.ok("GET", "/alerts")["items"]}
+    for alert in found["alerts"]:
+        if alert["id"] in active:
+            cancel = {"msg_type": "Cancel", "references": alert["id"]}
+            server.admin.ok("POST", "/alerts", expect=201, json=cancel)
 
 
 def assert_clean(page, where: str) -> None:
