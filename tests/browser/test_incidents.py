@@ -6,12 +6,13 @@ Each action is checked in what the server stored, not only on the screen."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEVICE_POSITION
+from tests.browser.conftest import DEVICE_POSITION, PHONE
 from tests.browser.flows import (
     api_in,
     file_case,
@@ -21,8 +22,9 @@ from tests.browser.flows import (
     unique,
     wait_for_screen,
 )
-from tests.browser.support import CENTRE, STAFF_EMAIL
+from tests.browser.support import CENTRE, STAFF_EMAIL, STATIC
 from tests.browser.test_a11y import axe_violations
+from tests.browser.test_dashboard_budget import _fetched
 
 pytestmark = pytest.mark.browser
 
@@ -288,3 +290,36 @@ def test_emergency_mode_shows_the_notice_and_puts_the_incident_categories_first(
     finally:
         close(server, incident)
         close(server, elsewhere)
+
+
+INCIDENT_BUDGET = 25 * 1024  # compressed, added to what the home screen loads (12 KB now)
+
+
+def test_the_incident_screens_load_only_on_their_routes(browser, server):
+    chunks = json.loads((STATIC / "build-manifest.json").read_text())["chunks"]
+    screens = {chunks["pwa/src/screens/incident.js"], chunks["pwa/src/screens/incidents.js"]}
+    incident = declare(server)
+    context = browser.new_context(**PHONE, base_url=server.url, service_workers="block")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        wait_for_screen(page)
+        page.wait_for_load_state("networkidle")
+        home = _fetched(page)
+        assert not screens & set(home), "the home screen loads no incident screen"
+        page.goto("/report")
+        wait_for_screen(page)
+        page.wait_for_load_state("networkidle")
+        assert not screens & set(_fetched(page))
+        page.goto(f"/incidents/{incident['id']}")
+        wait_for_screen(page)
+        expect(page.get_by_test_id("incident-tasks")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        fetched = _fetched(page)
+    finally:
+        context.close()
+        close(server, incident)
+    assert chunks["pwa/src/screens/incident.js"] in fetched
+    added = {path: size for path, size in fetched.items() if path not in home}
+    print(f"the incident view adds {sum(added.values())} bytes compressed: {added}")
+    assert sum(added.values()) <= INCIDENT_BUDGET, added
