@@ -144,13 +144,16 @@ def load_demo(session: Session) -> str:
             head_of=head_of,
         )
     from backend.cases.demo import load_demo_cases
+    from backend.incidents.demo import load_demo_incident
     from backend.proposals.demo import load_demo_proposals
     from backend.stats.demo import load_demo_stats
 
     cases = load_demo_cases(session)
     proposals = load_demo_proposals(session)
     stats = load_demo_stats(session)
+    incidents = load_demo_incident(session)
     return (
         f"Loaded {len(DEPARTMENTS)} departments, {len(CATEGORIES)} categories and "
-        f"{len(USERS)} users (password for all: {DEMO_PASSWORD}). {cases} {proposals} {stats}"
+        f"{len(USERS)} users (password for all: {DEMO_PASSWORD}). {cases} {proposals} {stats} "
+        f"{incidents}"
     )

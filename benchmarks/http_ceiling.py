@@ -26,11 +26,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -42,6 +41,7 @@ from backend.cases.models import Case  # noqa: E402
 from backend.config import TestingConfig  # noqa: E402
 from backend.demo import CENTRE  # noqa: E402
 from backend.extensions import db  # noqa: E402
+from benchmarks.common import Server, free_port, load_average, scratch_postgres  # noqa: E402
 
 # scripts/serve-production's gunicorn flags; checked against the script at start.
 GUNICORN_FLAGS = [
@@ -128,42 +128,6 @@ def requests_to_time(seeded: dict) -> list[tuple[str, str]]:
 # --- the servers ------------------------------------------------------------------------------
 
 
-class Server:
-    def __init__(self, name: str, command: list[str], env: dict, port: int, log: Path):
-        self.name, self.url = name, f"http://127.0.0.1:{port}"
-        self._log = open(log, "wb")  # noqa: SIM115  (open for the child's life)
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        self._wait(log)
-
-    def _wait(self, log: Path, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"{self.name} exited:\n{log.read_text()[-3000:]}")
-            try:
-                requests.get(self.url + "/", timeout=5)
-                return
-            except requests.RequestException:  # not listening yet, or still loading
-                time.sleep(0.2)
-        sys.exit(f"{self.name} did not start:\n{log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        os.killpg(self.process.pid, 15)
-        self.process.wait(30)
-        self._log.close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _base_env() -> dict:
     return {k: v for k, v in os.environ.items() if not k.startswith(("CITYLOOP_", "REDIS_"))}
 
@@ -244,10 +208,6 @@ def lua_script(folder: Path, name: str, method: str, body: dict | None, headers:
     return path
 
 
-def load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def compare(binary, name, ceiling_url, cityloop_url, args, connections, scripts) -> list[str]:
     lines = []
     for round_ in range(1, args.rounds + 1):
@@ -257,7 +217,7 @@ def compare(binary, name, ceiling_url, cityloop_url, args, connections, scripts)
         lines.append(
             f"| {name} | {round_} | {bare['rps']:,.0f} | {bare['p50']:.1f} / {bare['p99']:.1f} "
             f"| {ours['rps']:,.0f} | {ours['p50']:.1f} / {ours['p99']:.1f} "
-            f"| {ours['timeouts']} / {ours['errors']} | {ratio:.3f} | {load()} |"
+            f"| {ours['timeouts']} / {ours['errors']} | {ratio:.3f} | {load_average()} |"
         )
         print(lines[-1], flush=True)
     return lines
@@ -273,7 +233,7 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
         headers = {"Authorization": seeded["authorization"]}
         sizes = save_bodies(cityloop, reads, folder)
         ceiling = start_ceiling(url, folder)
-        print(f"bodies: {sizes}; load average {load()}", flush=True)
+        print(f"bodies: {sizes}; load average {load_average()}", flush=True)
         lines = []
         for name, path in reads:
             lines += compare(
@@ -296,18 +256,9 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
 
 
 def with_database(args: argparse.Namespace) -> list[str]:
-    server = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
-    name = args.pg_database or f"cityloop_ceiling_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            return run(args, f"{server}/{name}", Path(scratch))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    scratch_db = scratch_postgres(args.pg_database, prefix="cityloop_ceiling")
+    with scratch_db as url, tempfile.TemporaryDirectory() as scratch:
+        return run(args, url, Path(scratch))
 
 
 def main() -> None:
@@ -320,7 +271,7 @@ def main() -> None:
     parser.add_argument("--pg-database", help="name of the scratch database (must not exist)")
     args = parser.parse_args()
     check_flags()
-    print(f"machine: {list_queries.machine()}; load average {load()}", flush=True)
+    print(f"machine: {list_queries.machine()}; load average {load_average()}", flush=True)
     lines = with_database(args)
     print()
     print(

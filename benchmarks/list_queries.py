@@ -15,21 +15,17 @@ auth, the SQL (list and count) and the JSON dump of a 20-item page.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-import sqlalchemy
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 from backend import create_app
 from backend.auth.models import User
@@ -39,8 +35,8 @@ from backend.config import TestingConfig
 from backend.demo import CENTRE, load_demo
 from backend.departments.models import Category
 from backend.extensions import db
+from benchmarks.common import load_average, machine, scratch_postgres
 
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 NOW = datetime.now(UTC)
 STATUSES = {  # share of each status, roughly a city a few years in
     Status.SUBMITTED: 5,
@@ -241,7 +237,10 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str
             db.session.commit()
         headers = _headers(seeded)
         db.session.remove()
-    print(f"{label}: seeded {count:,} cases in {seconds:.1f} s; load average {_load()}", flush=True)
+    print(
+        f"{label}: seeded {count:,} cases in {seconds:.1f} s; load average {load_average()}",
+        flush=True,
+    )
     client = app.test_client()
     lines = []
     for name, path, who in queries(seeded):
@@ -266,39 +265,8 @@ def _headers(seeded: dict) -> dict:
 
 
 def with_postgres(count: int, runs: int, data_dir: Path, name: str | None = None) -> list[str]:
-    name = name or f"cityloop_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        return run(f"{POSTGRES}/{name}", "PostgreSQL", count, runs, data_dir)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def machine() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} CPUs, {model}; Python {platform.python_version()}, "
-        f"SQLAlchemy {sqlalchemy.__version__}, SQLite {__import__('sqlite3').sqlite_version}"
-    )
-
-
-def _load() -> str:
-    """The 1, 5 and 15 minute load averages: other work on the machine moves the figures."""
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
+    with scratch_postgres(name) as url:
+        return run(url, "PostgreSQL", count, runs, data_dir)
 
 
 def main() -> None:
@@ -309,7 +277,9 @@ def main() -> None:
     parser.add_argument("--pg-database", help="name of the scratch PostgreSQL database")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}", flush=True)
+    print(
+        f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}", flush=True
+    )
     lines = []
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -318,7 +288,7 @@ def main() -> None:
             lines += run(url, "SQLite", args.cases, args.runs, folder / "sqlite")
         if args.db in ("postgresql", "both"):
             lines += with_postgres(args.cases, args.runs, folder / "postgresql", args.pg_database)
-    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}")
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
     print()
     print("| database | query | matching cases | p50 ms | p99 ms |")
     print("|---|---|---:|---:|---:|")

@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +31,8 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+from benchmarks.common import free_port, scratch_postgres  # noqa: E402
+
 SEED = """
 INSERT INTO cases (id, reference, category_id, department_id, status, priority, lat, lon, address,
     title,
@@ -58,14 +57,9 @@ FROM generate_series(1, :count) AS g
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def build(url: str, count: int, data_dir: Path) -> float:
     from backend import create_app
+    from backend.auth.permissions import OPERATOR
     from backend.config import Config
     from backend.departments import service as department_service
     from backend.extensions import db
@@ -74,10 +68,11 @@ def build(url: str, count: int, data_dir: Path) -> float:
     with app.app_context():
         db.create_all()
         department = department_service.create_department(
-            db.session, {"code": "roads", "name": "Roads"}
+            db.session, OPERATOR, {"code": "roads", "name": "Roads"}
         )
         category = department_service.create_category(
             db.session,
+            OPERATOR,
             {"code": "pothole", "name": "Pothole", "department": "roads", "sla_hours": 48},
         )
         db.session.commit()
@@ -180,17 +175,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
-    name = args.pg_database or f"cityloop_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            run(f"{POSTGRES}/{name}", args.cases, Path(folder))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(args.pg_database) as url, tempfile.TemporaryDirectory() as folder:
+        run(url, args.cases, Path(folder))
     print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 

@@ -41,6 +41,7 @@ from backend.cases import search
 from backend.cases.models import Case
 from backend.config import TestingConfig
 from backend.extensions import db
+from benchmarks.common import load_average, machine
 
 # A noun's weight falls with its rank (Zipf): the first is about a fifth of the reports.
 NOUNS = [
@@ -170,7 +171,7 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str
         _analyze()
     print(
         f"{label}: seeded {count:,} cases in {seeded:.1f} s, indexed {indexed:,} in "
-        f"{backfill:.1f} s (batched backfill); load average {base._load()}",
+        f"{backfill:.1f} s (batched backfill); load average {load_average()}",
         flush=True,
     )
     client = app.test_client()
@@ -208,8 +209,8 @@ def main() -> None:
     parser.add_argument("--pg-database", help="name of the scratch PostgreSQL database")
     args = parser.parse_args()
     base.run = run  # with_postgres() calls run(): this module's
-    print(f"machine: {base.machine()}")
-    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {base._load()}")
+    print(f"machine: {machine()}")
+    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
     lines = []
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -220,7 +221,7 @@ def main() -> None:
             lines += base.with_postgres(
                 args.cases, args.runs, folder / "postgresql", args.pg_database
             )
-    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {base._load()}")
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
     print()
     print(
         "| database | query | matches | full-text p50 ms | p99 ms "

@@ -25,20 +25,20 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 
 from backend import create_app
 from backend.auth.permissions import OPERATOR
 from backend.config import TestingConfig
 from backend.departments import service as department_service
 from backend.extensions import db
-from benchmarks.list_queries import POSTGRES, _load, machine, percentile
+from benchmarks.common import load_average, machine, scratch_postgres
+from benchmarks.list_queries import percentile
 
 DAYS = 3 * 365
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -252,7 +252,8 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans:
         db.session.remove()
     print(f"{label}: seeded {count:,} cases, {events:,} events in {seconds:.1f} s;"
           f" {summaries:,} summary rows backfilled (migration 0013) in {backfilled:.1f} s;"
-          f" load average {_load()}", flush=True)  # fmt: skip
+          f" load average "
+          f"{load_average()}", flush=True)  # fmt: skip
     client = app.test_client()
     lines = []
     for window, query in windows():
@@ -270,7 +271,7 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans:
                 f"| {label} | {name} | {window} | {statistics.median(times):.0f} "
                 f"| {percentile(times, 0.9):.0f} |"
             )
-            print(lines[-1], f"load {_load()}", flush=True)
+            print(lines[-1], f"load {load_average()}", flush=True)
             if show_plans:
                 for plan in explain(app, client, path):
                     print(plan, "\n", flush=True)
@@ -280,16 +281,8 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans:
 
 
 def with_postgres(count, runs, data_dir, name, show_plans) -> list:
-    name = name or f"cityloop_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        return run(f"{POSTGRES}/{name}", "PostgreSQL", count, runs, data_dir, show_plans)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(name) as url:
+        return run(url, "PostgreSQL", count, runs, data_dir, show_plans)
 
 
 def main() -> None:
@@ -301,7 +294,9 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the query plans")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}", flush=True)
+    print(
+        f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}", flush=True
+    )
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         if args.db == "sqlite":
@@ -310,7 +305,7 @@ def main() -> None:
         else:
             lines = with_postgres(args.cases, args.runs, folder / "data", args.pg_database,
                                   args.explain)  # fmt: skip
-    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()}")
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
     print()
     print("| database | endpoint | window | p50 ms | p90 ms |")
     print("|---|---|---|---:|---:|")

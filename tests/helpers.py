@@ -45,3 +45,23 @@ def sql_statements(engine=None):
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def query_plan(statement: str, parameters) -> str:
+    """The database's plan for a statement the app sent (sequential scans discouraged on
+    PostgreSQL, so that a usable index shows), as text."""
+    from backend.extensions import db
+
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if db.engine.dialect.name == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # this transaction only
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            connection.rollback()
+            return plan
+        cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+        return "\n".join(row[-1] for row in cursor.fetchall())
+    finally:
+        connection.close()

@@ -20,12 +20,12 @@ in any spelling ("rd 2412 42") is matched through its canonical form. What a que
 hold is only these tokens, quoted by this module: no user text ever reaches either
 database's query syntax.
 
-The index rows are written with the cases (:func:`_index_flushed`, on flush: a new case or
-a changed title, description or address; :func:`_after_bulk_update`, an ``UPDATE cases``
-of those columns) and leave with them (PostgreSQL: ``ON DELETE CASCADE``; SQLite: a
-trigger). Hiding needs nothing: the list's visibility rules read ``cases.hidden``.
-Rows written past the ORM (another program, or the version before migration 0017 while
-it ran) are caught up by :func:`index_missing`, which the periodic sweep runs
+The index rows are written with the cases, when the transaction that filed a case or
+changed its title, description or address (by the ORM or a bulk ``UPDATE cases``)
+commits (:mod:`backend.cases.derived`), and leave with them (PostgreSQL: ``ON DELETE
+CASCADE``; SQLite: a trigger). Hiding needs nothing: the list's visibility rules read
+``cases.hidden``. Rows written past the ORM (another program, or the version before
+migration 0017 while it ran) are caught up by :func:`index_missing`, which the periodic sweep runs
 (``backend.cases.registrations``).
 """
 
@@ -63,7 +63,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from backend.cases import references
+from backend.cases import derived, references
 from backend.cases.models import Case
 from backend.db import utcnow
 from backend.extensions import db
@@ -328,6 +328,7 @@ def write(connection: Connection, rows: list[dict], *, new: bool = False) -> Non
 
 
 _SOURCE = (Case.id, Case.title, Case.description, Case.address, Case.reference, Case.created_at)
+_SOURCE_KEYS = tuple(column.key for column in _SOURCE)
 
 
 def reindex(connection: Connection, case_ids: Iterable[int]) -> None:
@@ -386,38 +387,42 @@ def _changed_text(case: Case) -> bool:
     return any(state.attrs[name].history.has_changes() for name in (*TEXT_COLUMNS, "reference"))
 
 
-@event.listens_for(Session, "after_flush")
-def _index_flushed(session: Session, _context) -> None:
-    """New cases get their index row in the same flush; changed text rewrites it."""
-    new = [obj for obj in session.new if isinstance(obj, Case)]
-    changed = [obj for obj in session.dirty if isinstance(obj, Case) and _changed_text(obj)]
-    if not new and not changed:
-        return
+def _touched(session: Session) -> set[int]:
+    """New cases, and cases whose text changed."""
+    return {
+        obj.id
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, Case) and (obj in session.new or _changed_text(obj))
+    }
+
+
+_SOURCE_NAMES = frozenset(_SOURCE_KEYS)
+
+
+def _refresh(session: Session, case_ids: set[int]) -> None:
+    """Index rows from the cases the session holds as they are; the others (changed by a
+    bulk UPDATE, or undone by a savepoint, so expired) read from the database."""
+    rows, unheld = [], []
+    for case_id in case_ids:
+        case = derived.held_case(session, case_id)
+        if case is None or _SOURCE_NAMES & inspect(case).unloaded:
+            unheld.append(case_id)
+        else:
+            rows.append(documents(*(getattr(case, name) for name in _SOURCE_KEYS)))
     connection = session.connection()
-    for cases, fresh in ((new, True), (changed, False)):
-        rows = [
-            documents(c.id, c.title, c.description, c.address, c.reference, c.created_at)
-            for c in cases
-        ]
-        write(connection, rows, new=fresh)
+    write(connection, rows)
+    reindex(connection, unheld)
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _after_bulk_update(state) -> None:
-    """An ``UPDATE cases`` setting the text: note the cases it matches, run it, reindex them."""
-    if not state.is_update or state.bind_mapper is not inspect(Case):
-        return
-    values = getattr(state.statement, "_values", None)
-    columns = {getattr(k, "key", k) for k in values or {}}
-    if values is not None and not columns & {*TEXT_COLUMNS, "reference"}:
-        return
-    where = state.statement.whereclause
-    ids = state.session.scalars(
-        select(Case.id) if where is None else select(Case.id).where(where)
-    ).all()
-    result = state.invoke_statement()
-    reindex(state.session.connection(), ids)
-    return result
+derived.register(
+    derived.Derivation(
+        name="case_search",
+        columns=frozenset((*TEXT_COLUMNS, "reference")),
+        touched=_touched,
+        refresh=_refresh,
+        follows_deletes=False,  # the rows leave by ON DELETE CASCADE or a trigger
+    )
+)
 
 
 CATCH_UP = timedelta(days=2)  # how far back the sweep looks for cases filed past the ORM

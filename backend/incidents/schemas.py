@@ -147,9 +147,8 @@ class IncidentSchema(IncidentSummarySchema):
     cases = fields.List(fields.Nested(IncidentCaseSchema), required=True)
     timeline = fields.List(fields.Nested(IncidentEventSchema), required=True)
     alerts = fields.List(fields.Nested(AlertSchema), required=True)
-    # staff only (omitted for everyone else)
-    declared_by = fields.Nested(IncidentPersonSchema, allow_none=True)
     # staff of a participating department and admins only (omitted for everyone else)
+    declared_by = fields.Nested(IncidentPersonSchema, allow_none=True)
     offered_cases = fields.List(fields.Nested(IncidentCaseSchema))
 
 

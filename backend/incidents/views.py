@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from backend.alerts.models import Alert
 from backend.alerts.service import for_reader
-from backend.auth.permissions import is_staff
 from backend.cases.access import can_view_case
 from backend.cases.models import Case, Status
 from backend.departments.models import Category
@@ -169,6 +168,4 @@ def full(session: Session, incident: Incident, viewer) -> dict:
     if insider:
         shown["declared_by"] = person(incident.declared_by)
         shown["offered_cases"] = [case(c) for c in offered_cases(session, incident)]
-    elif is_staff(viewer):
-        shown["declared_by"] = person(incident.declared_by)
     return shown

@@ -1,20 +1,22 @@
 """The per-case summary rows the statistics read (:class:`CaseSummary`).
 
 A row is recomputed from the case, its event log and its rating when a transaction that
-added, changed or deleted any of them commits (once, however many flushes it made), and
-after a bulk ``UPDATE`` of the columns it copies from cases (moderation hides a case that
-way), in that transaction: the figures never lag behind the transitions, and there is one
-computation to trust (the same SELECT backfills the table, :func:`backfill`).
+added, changed or deleted any of them commits (once, however many flushes it made), or
+ran a bulk ``UPDATE`` of the columns it copies from cases (moderation hides a case that
+way; :mod:`backend.cases.derived` does the bookkeeping): the figures never lag behind the
+transitions, and there is one computation to trust (the same SELECT backfills the table,
+:func:`backfill`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, case, delete, event, func, insert, inspect, or_, select
+from sqlalchemy import and_, case, delete, func, insert, inspect, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from backend.cases import derived
 from backend.cases.models import Case, CaseEvent, CaseRating, Status
 from backend.stats.models import CaseSummary
 from backend.stats.sql import hours_between
@@ -139,49 +141,21 @@ def _case_id(obj) -> int | None:
 COPIED = frozenset(COLUMNS[1:10])
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _after_bulk_update(state) -> None:
-    """A bulk ``UPDATE cases`` of copied columns: note which cases it matches first, run it,
-    then refresh their rows."""
-    if not (state.is_update or state.is_delete) or state.bind_mapper is not inspect(Case):
-        return
-    statement = state.statement
-    values = getattr(statement, "_values", None)  # None: a DELETE, or unknown values
-    if values is not None and not {getattr(k, "key", k) for k in values} & COPIED:
-        return
-    where = statement.whereclause
-    ids = state.session.scalars(
-        select(Case.id) if where is None else select(Case.id).where(where)
-    ).all()
-    result = state.invoke_statement()
-    refresh(state.session.connection(), ids)
-    return result
+def _touched(session: Session) -> set[int]:
+    return {
+        case_id
+        for objects in (session.new, session.dirty, session.deleted)
+        for obj in objects
+        if (case_id := _case_id(obj)) is not None
+    }
 
 
-DUE = "case_summaries_due"  # session.info: ids of the cases whose rows the commit rewrites
-
-
-@event.listens_for(Session, "after_flush")
-def _note_touched(session: Session, _context) -> None:
-    touched = session.info.setdefault(DUE, set())
-    for objects in (session.new, session.dirty, session.deleted):
-        touched.update(case_id for obj in objects if (case_id := _case_id(obj)) is not None)
-
-
-@event.listens_for(Session, "before_commit")
-def _keep_summaries(session: Session) -> None:
-    """Rewrite the rows of every case the transaction touched, last: a case filed with its
-    event and its follower costs one refresh, not one per flush. Refreshing a case whose
-    change a savepoint undid rewrites the same row: harmless."""
-    if session.in_nested_transaction():  # a savepoint: the outer commit will
-        return
-    session.flush()
-    touched = session.info.pop(DUE, None)
-    if touched:
-        refresh(session.connection(), touched)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_touched(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        session.info.pop(DUE, None)
+derived.register(
+    derived.Derivation(
+        name="case_summaries",
+        columns=COPIED,
+        touched=_touched,
+        refresh=lambda session, ids: refresh(session.connection(), ids),
+        follows_deletes=True,
+    )
+)

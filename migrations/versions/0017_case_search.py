@@ -14,7 +14,9 @@ version filed meanwhile are indexed last. (Those it files between this migration
 new version's start are indexed by the new version's sweep: backend.cases.search.)
 
 The tokenizer is the application's (backend.cases.search.tokens): the index must split
-text exactly as the queries do. The SQL is spelled out here.
+text exactly as the queries of the version that runs after it do. The SQL is spelled out
+here, frozen with the schema this migration creates (backend.cases.search's statements
+follow the current schema; a later change to case_search gets its own migration).
 """
 
 from alembic import op

@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from backend.extensions import db
 from tests.fixtures_cases import CENTRE
+from tests.helpers import query_plan
 
 LAT, LON = CENTRE
 SINCE = (datetime.now(UTC) - timedelta(hours=6)).isoformat()
@@ -49,22 +50,6 @@ def case_queries(app):
     event.remove(db.engine, "before_cursor_execute", capture)
 
 
-def _plan(statement: str, parameters) -> str:
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        if db.engine.dialect.name == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # this transaction only
-            cursor.execute("EXPLAIN " + statement, parameters)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            connection.rollback()
-            return plan
-        cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-        return "\n".join(row[-1] for row in cursor.fetchall())
-    finally:
-        connection.close()
-
-
 # "mine" means nothing to an anonymous visitor.
 CASES = [
     pytest.param(query, index, signed_in, id=f"{query[:30]}-{who}")
@@ -84,7 +69,7 @@ def test_each_filter_uses_its_index(
     headers = token_for(city.reporter) if signed_in else {}
     response = client.get(f"/api/v1/cases?{query}", headers=headers)
     assert response.status_code == 200, response.get_json()
-    plans = [(s, _plan(s, p)) for s, p in case_queries]
+    plans = [(s, query_plan(s, p)) for s, p in case_queries]
     listing = [plan for statement, plan in plans if "count(" not in statement.lower()]
     expected = "ix_cases_" if db.engine.dialect.name == "postgresql" else index
     assert listing and expected in listing[0], listing

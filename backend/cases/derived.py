@@ -1,0 +1,106 @@
+"""Rows derived from a case (the statistics summary, the search index), kept in step with it
+in the same transaction.
+
+Each derivation says which cases a flush touched for it and which columns of ``cases`` it
+copies. The transaction collects the touched ids per derivation and each derivation rewrites
+its rows once, when the outermost transaction commits: a case filed with its event and its
+follower costs one rewrite, not one per flush. A bulk ``UPDATE``/``DELETE`` of cases (the
+ORM's ``update(Case)``, which bypasses flushes) adds the cases it matches, read before it
+runs, for each derivation whose columns it sets.
+
+Refreshing a case whose change a savepoint undid rewrites the same row: harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from backend.cases.models import Case
+
+
+@dataclass(frozen=True)
+class Derivation:
+    name: str
+    columns: frozenset[str]  # the columns of cases it copies: a bulk UPDATE of others is free
+    touched: Callable[[Session], Iterable[int]]  # after a flush: the cases to rewrite
+    refresh: Callable[[Session, set[int]], None]  # at commit: rewrite their rows
+    follows_deletes: bool  # whether a bulk DELETE of cases leaves rows to drop
+
+
+_derivations: list[Derivation] = []
+DUE = "derived_rows_due"  # session.info: {derivation name: ids the commit rewrites}
+
+
+def register(derivation: Derivation) -> Derivation:
+    _derivations[:] = [d for d in _derivations if d.name != derivation.name] + [derivation]
+    return derivation
+
+
+def held_case(session: Session, case_id: int) -> Case | None:
+    """The case as this session holds it, without asking the database."""
+    return session.identity_map.get(inspect(Case).identity_key_from_primary_key((case_id,)))
+
+
+def _due(session: Session) -> dict[str, set[int]]:
+    return session.info.setdefault(DUE, {})
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _context) -> None:
+    due = _due(session)
+    for derivation in _derivations:
+        due.setdefault(derivation.name, set()).update(derivation.touched(session))
+
+
+def _concerned(state) -> list[Derivation]:
+    if state.is_delete:
+        return [d for d in _derivations if d.follows_deletes]
+    values = getattr(state.statement, "_values", None)  # None: unknown values
+    if values is None:
+        return list(_derivations)
+    columns = {getattr(key, "key", key) for key in values}
+    return [d for d in _derivations if columns & d.columns]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_change(state) -> None:
+    """A bulk ``UPDATE``/``DELETE`` of cases: note the cases it matches before it runs, and
+    expire what the session holds of them (``synchronize_session=False`` leaves it stale)."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is not inspect(Case):
+        return
+    concerned = _concerned(state)
+    if not concerned:
+        return
+    session = state.session
+    where = state.statement.whereclause
+    ids = set(session.scalars(select(Case.id) if where is None else select(Case.id).where(where)))
+    due = _due(session)
+    for derivation in concerned:
+        due.setdefault(derivation.name, set()).update(ids)
+    held = (
+        session.identity_map.get(inspect(Case).identity_key_from_primary_key((i,))) for i in ids
+    )
+    for case in filter(None, held):
+        session.expire(case)
+
+
+@event.listens_for(Session, "before_commit")
+def _rewrite_due(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the outer commit will
+        return
+    session.flush()
+    due = session.info.pop(DUE, None) or {}
+    for derivation in _derivations:
+        ids = due.get(derivation.name)
+        if ids:
+            derivation.refresh(session, ids)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_due(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(DUE, None)
