@@ -121,7 +121,7 @@ def test_a_head_declares_an_incident_with_the_form(make_context, server):
         close(server, stored)
 
 
-def test_the_command_view_links_notes_marks_done_alerts_and_closes(make_context, server):
+def test_the_command_view_links_notes_marks_done_alerts_changes_and_closes(make_context, server):
     incident = declare(server)
     try:
         _drive_the_command_view(make_context, server, incident)
@@ -184,6 +184,15 @@ def _drive_the_command_view(make_context, server, incident):
     page.get_by_test_id("alert-send").click()
     expect(page.get_by_test_id("incident-alert")).to_have_count(1)
 
+    page.get_by_test_id("edit-details").locator("summary").click()
+    page.get_by_test_id("edit-severity").select_option("extreme")
+    page.get_by_test_id("edit-dept-sanitation").check()
+    page.get_by_test_id("edit-submit").click()
+    expect(page.locator("[data-testid=incident-task][data-department=sanitation]")).to_be_visible()
+    expect(page.get_by_test_id("incident-head").get_by_test_id("severity")).to_have_attribute(
+        "data-severity", "extreme"
+    )
+
     page.get_by_test_id("close-details").locator("summary").click()
     summary = "Main repaired; two potholes filled; all clear at 22:00."
     page.get_by_test_id("close-summary").fill(summary)
@@ -200,7 +209,8 @@ def _drive_the_command_view(make_context, server, incident):
         "done",
         "Road closed and pumped.",
     )
-    assert tasks["lighting"]["status"] == "open"
+    assert tasks["lighting"]["status"] == tasks["sanitation"]["status"] == "open"
+    assert stored["severity"] == "extreme"
     [alert] = stored["alerts"]
     assert alert["title"] == incident["title"]
     assert alert["area"]["radius_m"] == NEAR["radius_m"]

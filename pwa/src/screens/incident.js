@@ -5,13 +5,13 @@
 // heads and admins close it with a summary. Everyone else sees the public view, without actions.
 import { h, icon, nextId, replace } from '../dom.js';
 import { localName, t } from '../i18n.js';
-import { create, get, post, del } from '../api.js';
+import { create, del, get, patch, post } from '../api.js';
 import { formatDateTime, relativeTime } from '../format.js';
 import { caseCard, caseNumber, caseTitle, itemsOf } from '../components/case-card.js';
 import { flash } from '../components/timeline.js';
 import { errorMessage, errorState, field, screenHeader, setBusy, skeletonList, toast } from '../ui.js';
 import { announcer, prepareDesk } from '../components/staff-kit.js';
-import { areaShape, fitArea, prepareIncidents, severityTag, stateTag } from '../components/incident-kit.js';
+import { areaShape, fitArea, getDepartmentList, prepareIncidents, severityTag, stateTag } from '../components/incident-kit.js';
 import { alertCircle, clampRadius, incidentRights, myOpenTasks, SEVERITIES } from '../incident-area.js';
 
 const ALERT_HOURS = [1, 3, 6, 12, 24, 48];
@@ -37,6 +37,7 @@ export default async function incidentScreen(ctx) {
   const casesBox = section('cases', t('inc.cases'));
   const alertsBox = section('alerts', t('inc.alerts'));
   const closeBox = h('div');
+  const editBox = h('div');
   const liveDot = h('span', { class: 'live-dot', role: 'status', 'data-testid': 'incident-live' });
   const tl = h('ol', { class: 'timeline', 'data-testid': 'incident-timeline' });
   const seen = new Set();
@@ -48,7 +49,7 @@ export default async function incidentScreen(ctx) {
     h('div', { class: 'section-head' }, h('h2', { id: 'inc-tl-h' }, t('inc.timeline')), liveDot), tl);
   replace(main, say.el, head, h('div', { class: 'inc-two' },
     h('div', null, mapEl, tasksBox.el, casesBox.el, alertsBox.el),
-    h('div', null, timelineBox, rights.act ? noteBox() : '', closeBox)));
+    h('div', null, timelineBox, rights.act ? noteBox() : '', editBox, closeBox)));
 
   function paint() {
     rights = incidentRights(ctx.user, inc);
@@ -66,6 +67,7 @@ export default async function incidentScreen(ctx) {
     paintTasks();
     paintCases();
     paintAlerts();
+    paintEdit();
     paintClose();
     paintMarkers();
   }
@@ -282,6 +284,46 @@ export default async function incidentScreen(ctx) {
     field({ label: t('inc.noteLabel'), input: body }), button);
     function tint() { form.classList.toggle('composer-internal', form.querySelector('input[name="visibility"]:checked').value === 'internal'); }
     return form;
+  }
+
+  // --- change: severity, notice, more departments (the lead's heads, admins) ------------------
+  let editForm = null;
+  function paintEdit() {
+    if (!rights.manage || inc.status !== 'active') { replace(editBox); return; }
+    if (!editForm) editForm = buildEdit();
+    if (!editBox.contains(editForm)) replace(editBox, editForm);
+  }
+
+  function buildEdit() {
+    const severity = h('select', { name: 'severity', 'data-testid': 'edit-severity' }, SEVERITIES.map((s) => h('option', { value: s, selected: s === inc.severity }, t(`inc.severity.${s}`))));
+    const notice = h('textarea', { name: 'notice', rows: 2, maxlength: 500, value: inc.notice || '', 'data-testid': 'edit-notice' });
+    const joining = h('fieldset', { class: 'check-grid' }, h('legend', null, t('inc.addDepartments')));
+    const button = h('button', { type: 'submit', class: 'btn btn-secondary', 'data-testid': 'edit-submit' }, icon('edit'), t('inc.saveChanges'));
+    getDepartmentList().then((all) => {
+      const taking = new Set((inc.departments || []).map((d) => d.code));
+      const free = all.filter((d) => !taking.has(d.code));
+      joining.hidden = !free.length;
+      joining.append(...free.map((d) => {
+        const cid = nextId('join');
+        return h('div', { class: 'check' }, h('input', { type: 'checkbox', id: cid, name: 'departments', value: d.code, 'data-testid': `edit-dept-${d.code}` }), h('label', { for: cid }, localName(d)));
+      }));
+    }).catch(() => { joining.hidden = true; });
+    const form = h('form', { class: 'inc-form', 'data-testid': 'edit-form', onsubmit: async (e) => {
+      e.preventDefault();
+      const body = { severity: severity.value, notice: notice.value.trim() };
+      const added = [...joining.querySelectorAll('input:checked')].map((i) => i.value);
+      if (added.length) body.departments = added;
+      setBusy(button, true);
+      try {
+        inc = { ...inc, ...(await patch(`/incidents/${id}`, body)) };
+        joining.querySelectorAll('input:checked').forEach((i) => i.closest('.check').remove());
+        details.open = false;
+        toast(t('inc.changed'), { tone: 'success' });
+        paint();
+      } catch (err) { toast(errorMessage(err), { tone: 'error' }); } finally { setBusy(button, false); }
+    } }, field({ label: t('inc.severityLabel'), input: severity }), field({ label: t('inc.noticeLabel'), hint: t('inc.noticeHint'), input: notice }), joining, button);
+    const details = h('details', { class: 'more inc-section', 'data-testid': 'edit-details' }, h('summary', null, icon('edit'), t('inc.change')), form);
+    return details;
   }
 
   // --- close ----------------------------------------------------------------------------------
