@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import file_case, sign_in, wait_for_screen
+from tests.browser.flows import file_case, sign_in, sign_up, wait_for_screen
 from tests.browser.support import CENTRE, STAFF_EMAIL
 from tests.browser.test_incidents import close
 from tests.browser.test_screenshots import SHOTS
@@ -81,5 +81,18 @@ def test_screenshots_of_the_incident_screens(make_context, server):
         expect(cards).to_have_count(2)
         shoot(page, "incident-command", directory)
         shoot(page, "incident-timeline", directory, top=page.get_by_test_id("incident-timeline"))
+
+        page.goto("/staff")
+        wait_for_screen(page)
+        expect(page.get_by_test_id("inbox-incident-task").first).to_be_visible()
+        shoot(page, "incident-desk-task", directory)
+
+        resident = make_context(reduced_motion="reduce")
+        sign_up(resident)
+        public = resident.new_page()
+        public.goto(f"/incidents/{incident['id']}")
+        wait_for_screen(public)
+        expect(public.get_by_test_id("incident-event").first).to_be_visible()
+        shoot(public, "incident-public", directory, top=public.get_by_test_id("incident-timeline"))
     finally:
         close(server, incident)
