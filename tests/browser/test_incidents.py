@@ -228,6 +228,13 @@ def _drive_the_command_view(make_context, server, incident):
     seen = api_in(resident, "GET", f"/incidents/{incident['id']}")
     assert internal not in str(seen) and "offered_cases" not in seen
 
+    visitor = make_context().new_page()  # signed out
+    visitor.goto(path)
+    expect(visitor.get_by_test_id("incident-event").filter(has_text=public_note)).to_be_visible()
+    expect(visitor.get_by_test_id("incident-summary")).to_contain_text(summary)
+    assert internal not in visitor.content()
+    expect(visitor.get_by_test_id("note-form")).to_have_count(0)
+
 
 def test_two_desks_see_their_incident_tasks_arrive_live(make_context, server):
     desks = {}
