@@ -131,7 +131,7 @@ def test_the_command_view_links_notes_marks_done_alerts_changes_and_closes(make_
 
 def _drive_the_command_view(make_context, server, incident):
     path = f"/incidents/{incident['id']}"
-    by_reference = file_case(server)
+    by_reference = file_case(server, category="streetlight")  # a case of the other department
     resident = make_context()
     sign_up(resident)
     public = resident.new_page()
@@ -202,6 +202,7 @@ def _drive_the_command_view(make_context, server, incident):
 
     stored = server.admin.ok("GET", f"/incidents/{incident['id']}")
     assert {c["id"] for c in stored["cases"]} == {by_reference["id"], offered["id"]}
+    assert {c["department"]["code"] for c in stored["cases"]} == {"lighting", "roads"}
     notes = {e["body"]: e["internal"] for e in stored["timeline"] if e["type"] == "note"}
     assert notes == {internal: True, public_note: False}
     tasks = {t["department"]["code"]: t for t in stored["tasks"]}
