@@ -226,6 +226,12 @@ def _drive_the_command_view(make_context, server, incident):
     expect(public.get_by_test_id("incident-event").filter(has_text=public_note)).to_be_visible()
     assert internal not in public.content()
     assert_clean(public, f"{path} (resident)")
+    public.get_by_test_id("flag-incident").click()
+    public.locator("dialog input[type=radio]").first.check()
+    public.get_by_test_id("flag-send").click()
+    expect(public.get_by_test_id("flag-thanks")).to_be_visible()
+    flagged = server.admin.ok("GET", f"/moderation/items/incident/{incident['id']}")
+    assert (flagged["kind"], flagged["hidden"]) == ("flagged", False)  # queued, never auto-hidden
     seen = api_in(resident, "GET", f"/incidents/{incident['id']}")
     assert internal not in str(seen) and "offered_cases" not in seen
 

@@ -12,6 +12,7 @@ import { flash } from '../components/timeline.js';
 import { errorMessage, errorState, field, screenHeader, setBusy, skeletonList, toast } from '../ui.js';
 import { announcer, prepareDesk } from '../components/staff-kit.js';
 import { areaShape, fitArea, getDepartmentList, prepareIncidents, severityTag, stateTag } from '../components/incident-kit.js';
+import { flagButton } from '../flag.js';
 import { alertCircle, clampRadius, incidentRights, myOpenTasks, SEVERITIES } from '../incident-area.js';
 
 const ALERT_HOURS = [1, 3, 6, 12, 24, 48];
@@ -47,7 +48,9 @@ export default async function incidentScreen(ctx) {
 
   const timelineBox = h('section', { class: 'inc-section timeline-section', 'aria-labelledby': 'inc-tl-h' },
     h('div', { class: 'section-head' }, h('h2', { id: 'inc-tl-h' }, t('inc.timeline')), liveDot), tl);
-  replace(main, say.el, head, h('div', { class: 'inc-two' },
+  // Residents may report an incident to the moderators (official content: only admins hide it).
+  const flag = rights.internal ? null : flagButton({ targetType: 'incident', targetId: inc.id, user: ctx.user });
+  replace(main, say.el, head, flag ? h('div', { class: 'row' }, flag) : '', h('div', { class: 'inc-two' },
     h('div', null, mapEl, tasksBox.el, casesBox.el, alertsBox.el),
     h('div', null, timelineBox, rights.act ? noteBox() : '', editBox, closeBox)));
 
