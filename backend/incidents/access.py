@@ -11,6 +11,7 @@ from backend.auth.permissions import (
     is_head_of,
     is_member,
     is_staff,
+    require_user,
 )
 from backend.errors import Conflict, Forbidden, NotFound
 from backend.ids import id_in_range
@@ -63,8 +64,6 @@ def require_active(incident: Incident) -> None:
 
 
 def require_insider(user, incident: Incident) -> None:
-    from backend.auth.permissions import require_user
-
     require_user(user)
     if not is_insider(user, incident):
         raise Forbidden(
@@ -74,8 +73,6 @@ def require_insider(user, incident: Incident) -> None:
 
 
 def require_manager(user, incident: Incident) -> None:
-    from backend.auth.permissions import require_user
-
     require_user(user)
     if not may_manage(user, incident):
         raise Forbidden(
@@ -85,8 +82,6 @@ def require_manager(user, incident: Incident) -> None:
 
 
 def require_task_member(user, department_id: int) -> None:
-    from backend.auth.permissions import require_user
-
     require_user(user)
     if not is_member(user, department_id):
         raise Forbidden("Only this department's staff may finish its task.", code="not_member")

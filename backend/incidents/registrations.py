@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.orm import Session
 
 from backend import content
@@ -30,6 +32,7 @@ from backend.live.publish import published, reset_room
 from backend.live.rooms import MAX_MISSED, positive_int, register_room
 
 EXCERPT = 280
+log = logging.getLogger(__name__)
 
 
 def _describe(incident: Incident, _viewer) -> dict:
@@ -102,9 +105,13 @@ def _offer_new_reports(session: Session, *, rooms, event: str, payload: dict) ->
     and categories is offered to that incident's staff."""
     if event != "case.event" or payload.get("event", {}).get("action") != "submit":
         return
-    case = session.get(Case, payload["case_id"])
-    if case is not None and not case.hidden:
-        service.offer_new_case(session, case)
+    try:  # as notifications do: a fault here never undoes the report itself
+        with session.begin_nested():
+            case = session.get(Case, payload["case_id"])
+            if case is not None and not case.hidden:
+                service.offer_new_case(session, case)
+    except Exception:
+        log.exception("offering case %s to incidents failed", payload.get("case_id"))
 
 
 # --- alerts sent for an incident -----------------------------------------------------------

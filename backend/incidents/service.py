@@ -197,16 +197,10 @@ def declare(session: Session, actor, data: dict, *, now: datetime | None = None)
     if not is_head_of(actor, lead.id):
         raise Forbidden("Only heads of the lead department or admins declare incidents.",
                         code="not_head")  # fmt: skip
+    values = {"description": "", "notice": "", "categories": [], **_values(session, data)}
     incident = Incident(
-        **_values(session, data),
-        status="active",
-        lead_department=lead,
-        declared_by_id=actor.id,
-        declared_at=now,
+        **values, status="active", lead_department=lead, declared_by_id=actor.id, declared_at=now
     )
-    incident.description = incident.description or ""
-    incident.notice = incident.notice or ""
-    incident.categories = incident.categories or []
     session.add(incident)
     departments = [lead, *[d for d in _departments(session, data.get("departments", []))
                            if d.id != lead.id]]  # fmt: skip
