@@ -17,7 +17,7 @@ nothing of the domains themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,15 +45,38 @@ def display_name(shown) -> str | None:
     return shown["display_name"] if isinstance(shown, dict) else shown.display_name
 
 
-def showing_photo(model: type, photo_model: type) -> Callable[[Session, str], list]:
+@dataclass(frozen=True)
+class PhotoShowing:
     """A kind's :attr:`Kind.photos`: the ``model`` rows whose ``photo_model`` rows (with
-    ``key`` and ``thumb_key``) hold the rendition ``key``."""
+    ``key`` and ``thumb_key``) hold a rendition."""
 
-    def find(session: Session, key: str) -> list:
-        shows = or_(photo_model.key == key, photo_model.thumb_key == key)
-        return list(session.scalars(select(model).join(photo_model).where(shows)).unique())
+    model: type
+    photo_model: type
 
-    return find
+    def __call__(self, session: Session, key: str) -> list:
+        """The objects that show the rendition ``key``."""
+        photo = self.photo_model
+        shows = or_(photo.key == key, photo.thumb_key == key)
+        return list(session.scalars(select(self.model).join(photo).where(shows)).unique())
+
+    def in_use(self, session: Session, keys: Collection[str]) -> set[str]:
+        """Which of ``keys`` some photo of this kind holds."""
+        photo, wanted = self.photo_model, set(keys)
+        rows = session.execute(
+            select(photo.key, photo.thumb_key).where(
+                or_(photo.key.in_(wanted), photo.thumb_key.in_(wanted))
+            )
+        )
+        return {key for row in rows for key in row} & wanted
+
+
+def showing_photo(model: type, photo_model: type) -> PhotoShowing:
+    return PhotoShowing(model, photo_model)
+
+
+def photo_keys_in_use(session: Session, keys: Collection[str]) -> set[str]:
+    """Which of these rendition keys some kind's photos hold (the others show nothing)."""
+    return set().union(*(k.photos.in_use(session, keys) for k in kinds() if k.photos))
 
 
 def _never(_viewer, _obj) -> bool:
@@ -104,7 +127,7 @@ class Kind:
     author_column: Callable[[], ColumnElement] | None = None
     commenting: Commenting | None = None
     # (session, media key) -> the objects of this kind that show that photo rendition
-    photos: Callable[[Session, str], list] | None = None
+    photos: PhotoShowing | None = None
     # Official content (incidents, alerts): flags go to the queue but never hide it by
     # themselves (a flood of flags must not silence a real warning); only admins decide.
     official: bool = False

@@ -48,18 +48,25 @@ def load_average() -> str:
 
 
 @contextmanager
-def scratch_postgres(name: str | None = None, prefix: str = "cityloop_bench") -> Iterator[str]:
+def scratch_postgres(
+    name: str | None = None, prefix: str = "cityloop_bench", keep: bool = False
+) -> Iterator[str]:
     """A PostgreSQL database made for the run (``name`` must not exist) and dropped after it;
-    yields its URL."""
+    yields its URL. ``keep``: an existing one is reused, and it stays for the next run."""
     name = name or f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not (keep and exists):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield f"{POSTGRES}/{name}"
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -15,22 +15,31 @@ statistics' per-case summary rows, timed. The API is then called through the Fla
 for the last 90 days and the last 365 days; each figure is the median (p50) of ``--runs``
 requests, after one warm-up. ``--explain`` prints the plans (``EXPLAIN ANALYZE``) of the
 statements one request runs.
+
+``--against DIR`` compares with another checkout's code (e.g. ``/work/main``) in the same run:
+that code answers from a copy of the summary rows (PostgreSQL: a schema ``bench_against``;
+SQLite: a copy of the file) with its own models' indexes, each in a process of its own, and
+the requests alternate between the two, so both see the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+# run as a script from anywhere; STATS_BENCH_CODE: another checkout's code (--against)
+sys.path.insert(0, os.environ.get("STATS_BENCH_CODE") or str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, inspect, text
 
 from backend import create_app
 from backend.auth.permissions import OPERATOR
@@ -223,37 +232,64 @@ def explain(app, client, path: str) -> list[str]:
             "EXPLAIN ANALYZE " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
         )
         with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":  # as the request's transaction has it
+                from backend.stats.sql import SETTINGS  # (not in --against's older code)
+
+                for name, value in SETTINGS.items():
+                    connection.exec_driver_sql(f"SET {name} = '{value}'")
             for statement, parameters in recorder.seen:
                 rows = connection.exec_driver_sql(prefix + statement, parameters).all()
                 plans.append(statement + "\n" + "\n".join(" | ".join(map(str, r)) for r in rows))
         return plans
 
 
-def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans: bool) -> list:
+def run(url: str, label: str, count: int, runs: int, data_dir: Path, options) -> list:
     app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
     app.config["RATELIMIT_ENABLED"] = False
     with app.app_context():
-        db.create_all()
-        started = time.perf_counter()
-        seed(db.session, count)
-        seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        with db.engine.begin() as connection:  # what migration 0013 does to an existing city
-            if label == "PostgreSQL":
-                connection.execute(text("SET LOCAL statement_timeout = 0"))
-            summaries = _migration().backfill(connection)
-        backfilled = time.perf_counter() - started
-        with db.engine.connect() as connection:
-            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-            if label == "PostgreSQL":
-                autocommit.execute(text("SET statement_timeout = 0"))
-            autocommit.execute(text("VACUUM ANALYZE" if label == "PostgreSQL" else "ANALYZE"))
-        events = db.session.execute(text("SELECT count(*) FROM case_events")).scalar()
+        if _seeded(db.session):
+            print(f"{label}: reusing the cases already seeded", flush=True)
+        else:
+            _prepare(label, count)
         db.session.remove()
+        db.engine.dispose()
+    if options.against:
+        return interleaved(url, label, runs, data_dir, options.against)
+    return measure(app, label, runs, options.explain)
+
+
+def _seeded(session) -> bool:
+    try:
+        return bool(session.execute(text("SELECT count(*) FROM case_summaries")).scalar())
+    except Exception:  # no tables yet
+        session.rollback()
+        return False
+
+
+def _prepare(label: str, count: int) -> None:
+    """Create the tables, seed ``count`` cases and backfill their summary rows."""
+    db.create_all()
+    started = time.perf_counter()
+    seed(db.session, count)
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with db.engine.begin() as connection:  # what migration 0013 does to an existing city
+        if label == "PostgreSQL":
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
+        summaries = _migration().backfill(connection)
+    backfilled = time.perf_counter() - started
+    with db.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if label == "PostgreSQL":
+            autocommit.execute(text("SET statement_timeout = 0"))
+        autocommit.execute(text("VACUUM ANALYZE" if label == "PostgreSQL" else "ANALYZE"))
+    events = db.session.execute(text("SELECT count(*) FROM case_events")).scalar()
     print(f"{label}: seeded {count:,} cases, {events:,} events in {seconds:.1f} s;"
           f" {summaries:,} summary rows backfilled (migration 0013) in {backfilled:.1f} s;"
-          f" load average "
-          f"{load_average()}", flush=True)  # fmt: skip
+          f" load average {load_average()}", flush=True)  # fmt: skip
+
+
+def measure(app, label: str, runs: int, show_plans: bool) -> list:
     client = app.test_client()
     lines = []
     for window, query in windows():
@@ -280,9 +316,125 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path, show_plans:
     return lines
 
 
-def with_postgres(count, runs, data_dir, name, show_plans) -> list:
-    with scratch_postgres(name) as url:
-        return run(url, "PostgreSQL", count, runs, data_dir, show_plans)
+def serve(url: str, data_dir: Path) -> None:
+    """``--serve``: give the case summaries this code's indexes, then answer paths read from
+    stdin with the milliseconds each request took."""
+    app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
+    app.config["RATELIMIT_ENABLED"] = False
+    with app.app_context():
+        if schema := os.environ.get("STATS_BENCH_SCHEMA"):  # --against's copy, first
+            event.listen(db.engine, "connect", lambda dbapi, _record: _search(dbapi, schema))
+            db.engine.dispose()
+        _own_indexes(db.engine)
+    client = app.test_client()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        start = time.perf_counter()
+        response = client.get(line.strip())
+        elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200, response.get_json()
+        print(f"{elapsed:.3f}", flush=True)
+
+
+def _search(dbapi_connection, schema: str) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET search_path = {schema}, public")
+    dbapi_connection.commit()
+
+
+def _own_indexes(engine) -> None:
+    """Drop the case summaries' indexes this code's models lack, create those they have."""
+    table = db.metadata.tables["case_summaries"]
+    wanted = {index.name for index in table.indexes}
+    with engine.begin() as connection:
+        schema = None  # PostgreSQL: the schema the search path finds first (--against's copy)
+        if engine.dialect.name == "postgresql":
+            schema = connection.execute(text("SELECT current_schema()")).scalar()
+        present = {i["name"] for i in inspect(connection).get_indexes("case_summaries", schema)}
+        for name in present - wanted:
+            connection.execute(text(f"DROP INDEX {name}"))
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(connection)
+    with engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        postgresql = engine.dialect.name == "postgresql"
+        autocommit.execute(text("VACUUM ANALYZE case_summaries" if postgresql else "ANALYZE"))
+
+
+class Server:
+    """A ``--serve`` process of the code in ``code``."""
+
+    def __init__(self, url: str, code: str, data_dir: Path, schema: str = ""):
+        env = {**os.environ, "STATS_BENCH_CODE": code, "STATS_BENCH_SCHEMA": schema}
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", url, "--data-dir", str(data_dir)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, env=env, cwd=code,
+        )  # fmt: skip
+        assert self.process.stdout.readline().strip() == "ready", code
+
+    def get(self, path: str) -> float:
+        self.process.stdin.write(path + "\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def against_copy(url: str) -> tuple[str, str]:
+    """A copy of the summary rows for the other code; answers its database URL and the
+    PostgreSQL schema to search first (SQLite: a copy of the file, no schema)."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        shutil.copyfile(path, path + ".against")
+        return url + ".against", ""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL statement_timeout = 0"))
+        connection.execute(text("DROP SCHEMA IF EXISTS bench_against CASCADE"))
+        connection.execute(text("CREATE SCHEMA bench_against"))
+        connection.execute(
+            text("CREATE TABLE bench_against.case_summaries AS TABLE public.case_summaries")
+        )
+        connection.execute(
+            text("ALTER TABLE bench_against.case_summaries ADD PRIMARY KEY (case_id)")
+        )
+    engine.dispose()
+    return url, "bench_against"
+
+
+def interleaved(url: str, label: str, runs: int, data_dir: Path, against: str) -> list:
+    copy, schema = against_copy(url)
+    other = Server(copy, against, data_dir, schema)
+    ours = Server(url, str(Path(__file__).resolve().parents[1]), data_dir)
+    lines = []
+    try:
+        for window, query in windows():
+            for name in ENDPOINTS:
+                path = f"/api/v1/stats/{name}?{query}"
+                times = {other: [], ours: []}
+                other.get(path), ours.get(path)  # warm-up
+                for i in range(runs):
+                    for server in (other, ours) if i % 2 else (ours, other):
+                        times[server].append(server.get(path))
+                before, after = (statistics.median(times[s]) for s in (other, ours))
+                lines.append(
+                    f"| {label} | {name} | {window} | {before:.0f} | {after:.0f} "
+                    f"| {percentile(times[ours], 0.9):.0f} | {before / after:.1f}x "
+                    f"| {load_average()} |"
+                )
+                print(lines[-1], flush=True)
+    finally:
+        other.close(), ours.close()
+    return lines
+
+
+def with_postgres(count, runs, data_dir, options) -> list:
+    with scratch_postgres(options.pg_database, keep=options.keep) as url:
+        return run(url, "PostgreSQL", count, runs, data_dir, options)
 
 
 def main() -> None:
@@ -292,7 +444,18 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--pg-database", help="name of the scratch PostgreSQL database")
     parser.add_argument("--explain", action="store_true", help="print the query plans")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the PostgreSQL database (or --sqlite-file) for a later run, which reuses it",
+    )
+    parser.add_argument("--sqlite-file", help="the SQLite database file (default: a scratch one)")
+    parser.add_argument("--against", metavar="DIR", help="another checkout to compare with")
+    parser.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)  # see Server
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        return serve(args.serve, args.data_dir)
     print(f"machine: {machine()}")
     print(
         f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}", flush=True
@@ -300,15 +463,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         if args.db == "sqlite":
-            url = f"sqlite:///{folder / 'bench.db'}"
-            lines = run(url, "SQLite", args.cases, args.runs, folder / "data", args.explain)
+            url = f"sqlite:///{args.sqlite_file or folder / 'bench.db'}"
+            lines = run(url, "SQLite", args.cases, args.runs, folder / "data", args)
         else:
-            lines = with_postgres(args.cases, args.runs, folder / "data", args.pg_database,
-                                  args.explain)  # fmt: skip
+            lines = with_postgres(args.cases, args.runs, folder / "data", args)
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
     print()
-    print("| database | endpoint | window | p50 ms | p90 ms |")
-    print("|---|---|---|---:|---:|")
+    if args.against:
+        print(f"| database | endpoint | window | {args.against} p50 ms | p50 ms | p90 ms"
+              " | ratio | load |")  # fmt: skip
+        print("|---|---|---|---:|---:|---:|---:|---|")
+    else:
+        print("| database | endpoint | window | p50 ms | p90 ms |")
+        print("|---|---|---|---:|---:|")
     print("\n".join(lines))
 
 

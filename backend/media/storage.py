@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -84,6 +85,15 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def files(self) -> Iterator[tuple[str | None, Path]]:
+        """Every file in the store: (key, path), or (None, path) for a temporary file a
+        write left behind."""
+        for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+            if _KEY.fullmatch(path.name) and path.name.startswith(path.parent.parent.name):
+                yield path.name, path
+            elif path.name.startswith(".tmp-") and path.name.endswith(".part"):
+                yield None, path
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

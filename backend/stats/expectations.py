@@ -42,10 +42,7 @@ def expectations(session: Session, now: datetime, category_id: int | None = None
         .join(first, first.c.case_id == Case.id)
         .where(*scope)
     )
-    figures = {
-        row[0]: (row[1], row[2])
-        for row in session.execute(percentiles(values, (0.5, 0.8), dialect))
-    }
+    figures = percentiles(session, values, (0.5, 0.8), counts)
     query = select(Category).where(Category.active.is_(True)).order_by(Category.name)
     if category_id is not None:
         query = select(Category).where(Category.id == category_id)

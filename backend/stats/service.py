@@ -23,11 +23,11 @@ from backend.departments.models import Category, Department
 from backend.errors import ValidationFailed
 from backend.stats.models import CaseSummary as S
 from backend.stats.sql import (
-    allow_in_memory_sorts,
     bucket,
     in_aggregate_percentiles,
     percentile_columns_of,
     percentiles,
+    tune_for_statistics,
 )
 
 MILESTONES = ("accept", "resolve", "close")
@@ -60,13 +60,17 @@ def overview(session: Session, period: Period, now: datetime) -> dict:
 
 def departments(session: Session, period: Period, now: datetime) -> list[dict]:
     """Every active department (or the one asked for), ranked by on-time closure."""
-    figures = _figures(session, period, now, lambda _moment: S.department_id)
     query = select(Department).where(Department.active.is_(True))
     if period.department_id is not None:
         query = select(Department).where(Department.id == period.department_id)
+    listed = session.scalars(query).all()
+    # only the listed departments' cases: their ranges of the department-first index, read
+    # in department order (no sort of the period's cases before the GROUP BY)
+    within = S.department_id.in_([d.id for d in listed])
+    figures = _figures(session, period, now, lambda _moment: S.department_id, within)
     items = [
         {"department": {"code": d.code, "name": d.name}, **(figures.get(d.id) or _empty())}
-        for d in session.scalars(query)
+        for d in listed
     ]
     return sorted(items, key=_rank)
 
@@ -139,32 +143,37 @@ def _empty() -> dict:
     }
 
 
-def _figures(session: Session, period: Period, now: datetime, by: Grouping | None = None) -> dict:
+def _figures(
+    session: Session,
+    period: Period,
+    now: datetime,
+    by: Grouping | None = None,
+    within: ColumnElement | None = None,
+) -> dict:
     """``{group: figures}``. ``by(moment)`` names the group of a case from the moment that
     puts it in the period (created for the received figures, closed for the closed ones);
-    without it, everything is one city-wide group (``CITY``). Everything is read from the
-    per-case summary rows (:class:`CaseSummary`), only those of the period."""
-    dialect = session.get_bind().dialect.name
-    allow_in_memory_sorts(session)
+    without it, everything is one city-wide group (``CITY``). ``within``: a condition that
+    leaves out only groups the caller ignores (it helps the received side's index).
+    Everything is read from the per-case summary rows (:class:`CaseSummary`), only those of
+    the period."""
+    tune_for_statistics(session)
     group = by(S.created_at) if by else literal(CITY, Integer)
     received = [S.created_at >= period.start, S.created_at < period.end, *period.scope()]
+    if within is not None:  # the received side only: the closed side reads its own index
+        received.append(within)
     hours = {name: S.__table__.c[f"{name}_hours"] for name in MILESTONES}
-    inline = in_aggregate_percentiles(dialect)  # PostgreSQL: in the same scan as the counts
     results: dict = {}
-    for row in session.execute(_received_counts(received, group, now, hours if inline else {})):
-        figures = results.setdefault(row.g, _empty())
-        figures.update(
-            received=row.received,
-            by_status={s.value: n for s in Status if (n := row._mapping[f"status_{s}"])},
-            open=row.open or 0,
-            overdue=row.overdue or 0,
-            rework_rate=_rate(row.reworked, row.resolved_once),
-            transfer_rate=_rate(row.transferred, row.assigned),
-        )
-        if inline:
-            for name in MILESTONES:
-                median, p90 = row._mapping[f"{name}_p50"], row._mapping[f"{name}_p90"]
-                figures["hours"][name] = {"median": _round(median), "p90": _round(p90)}
+    counted = _received_counts(session, received, group, now)
+    for g, totals in counted.items():
+        results[g] = {
+            **_empty(),
+            "received": totals["received"],
+            "by_status": {s.value: n for s in Status if (n := totals["by_status"].get(s.value))},
+            "open": totals["open"],
+            "overdue": totals["overdue"],
+            "rework_rate": _rate(totals["reworked"], totals["resolved_once"]),
+            "transfer_rate": _rate(totals["transferred"], totals["assigned"]),
+        }
     closed_group = by(S.closed_at) if by else group
     for row in session.execute(_closed_counts(period, closed_group)):
         figures = results.setdefault(row.g, _empty())
@@ -173,44 +182,73 @@ def _figures(session: Session, period: Period, now: datetime, by: Grouping | Non
             on_time_closure_rate=_rate(row.on_time, row.closed),
             satisfaction={"mean": _round(row.mean), "count": row.rated},
         )
-    if not inline:
-        for name, column in hours.items():
-            values = select(group, column).where(*received)
-            for row in session.execute(percentiles(values, (0.5, 0.9), dialect)):
-                median, p90 = row[1], row[2]
-                results[row[0]]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
+    for name, found in _received_percentiles(session, received, group, hours, counted).items():
+        for g, (median, p90) in found.items():
+            results[g]["hours"][name] = {"median": _round(median), "p90": _round(p90)}
     return results
 
 
-def _received_counts(received, group, now: datetime, hours: dict):
-    """The received-side figures in one scan: counts, counts per status, the flags, and (with
-    ``hours``, PostgreSQL) the median and p90 of each milestone."""
-    is_open = S.status.not_in(FINAL_STATUSES)
-    overdue = overdue_condition(now, S)
-    per_status = [
-        func.sum(case((S.status == s.value, 1), else_=0)).label(f"status_{s}") for s in Status
-    ]
-    percentile_columns = [
-        column.label(f"{name}_p{round(share * 100)}")
-        for name, value in hours.items()
-        for share, column in zip((0.5, 0.9), percentile_columns_of(value, (0.5, 0.9)), strict=True)
-    ]
-    return (
+FLAGS = ("assigned", "transferred", "resolved_once", "reworked")
+
+
+def _received_counts(session: Session, received, group, now: datetime) -> dict:
+    """``{group: totals}`` of the received cases: how many, per status, open and overdue,
+    the sums of the flags and how many reached each milestone. Counted per (group, status)
+    in a hash aggregate that PostgreSQL runs in parallel: cheaper than a CASE per status on
+    every row."""
+    query = (
         select(
             group.label("g"),
-            func.count().label("received"),
-            *per_status,
-            func.sum(case((is_open, 1), else_=0)).label("open"),
-            func.sum(case((overdue, 1), else_=0)).label("overdue"),
-            func.sum(S.assigned).label("assigned"),
-            func.sum(S.transferred).label("transferred"),
-            func.sum(S.resolved_once).label("resolved_once"),
-            func.sum(S.reworked).label("reworked"),
-            *percentile_columns,
+            S.status,
+            func.count().label("n"),
+            func.sum(case((overdue_condition(now, S), 1), else_=0)).label("overdue"),
+            *(func.sum(S.__table__.c[flag]).label(flag) for flag in FLAGS),
+            *(func.count(S.__table__.c[f"{m}_hours"]).label(f"{m}_n") for m in MILESTONES),
         )
         .where(*received)
-        .group_by(*_grouping(group))
+        .group_by(*_grouping(group), S.status)
     )
+    totals: dict = {}
+    for row in session.execute(query):
+        sums = totals.setdefault(
+            row.g,
+            {"received": 0, "by_status": {}, "open": 0, "overdue": 0}
+            | dict.fromkeys(FLAGS, 0)
+            | {f"{m}_n": 0 for m in MILESTONES},
+        )
+        sums["received"] += row.n
+        sums["by_status"][row.status] = sums["by_status"].get(row.status, 0) + row.n
+        if row.status not in FINAL_STATUSES:
+            sums["open"] += row.n
+        sums["overdue"] += row.overdue
+        for key in (*FLAGS, *(f"{m}_n" for m in MILESTONES)):
+            sums[key] += row._mapping[key]
+    return totals
+
+
+def _received_percentiles(session: Session, received, group, hours: dict, counted: dict):
+    """``{milestone: {group: (median, p90)}}`` of the received cases' hours. PostgreSQL: one
+    aggregate for all three (``percentile_cont``, one sort per milestone and group); SQLite:
+    :func:`percentiles` per milestone, given how many values each group has."""
+    if not in_aggregate_percentiles(session.get_bind().dialect.name):
+        return {
+            name: percentiles(
+                session,
+                select(group, column).where(*received),
+                (0.5, 0.9),
+                {g: totals[f"{name}_n"] for g, totals in counted.items()},
+            )
+            for name, column in hours.items()
+        }
+    columns = [
+        column for value in hours.values() for column in percentile_columns_of(value, (0.5, 0.9))
+    ]
+    query = select(group.label("g"), *columns).where(*received).group_by(*_grouping(group))
+    found: dict = {name: {} for name in hours}
+    for row in session.execute(query):
+        for i, name in enumerate(hours):
+            found[name][row.g] = (row[1 + 2 * i], row[2 + 2 * i])
+    return found
 
 
 def _grouping(group) -> tuple:

@@ -142,3 +142,75 @@ def test_the_worker_revalidates_a_stored_list_and_reuses_it_when_unchanged(conte
     page.reload()
     expect(page.get_by_text(newer)).to_be_visible()  # changed: a full answer, stored again
     assert _answers(server, "/api/v1/proposals")[-1] == "200"
+
+
+@pytest.mark.postgresql_only  # the server's transaction is held with a PostgreSQL table lock
+def test_a_report_whose_first_send_is_still_running_is_retried_not_dropped(
+    context, server, tmp_path
+):
+    """The first send reaches the server, which claims its Idempotency-Key and then waits
+    inside its transaction; the phone gives up on it after a minute. The outbox's retry
+    (the app opened again) gets 409 request_in_progress (the claim is real and unanswered)
+    and keeps the report;
+    once the first send finishes, the next retry gets its stored answer: one case."""
+    import psycopg
+
+    sign_up(context)
+    description = unique("Cracked kerb by the school gate")
+    page = context.new_page()
+    page.clock.install()  # runs as usual, until the test moves it on
+    page.goto("/report")
+    wait_for_worker(page)
+    page.get_by_test_id("photo-input").set_input_files(photo_with_gps(tmp_path, 31.2311, 121.4701))
+    expect(page.get_by_test_id("location-status")).to_contain_text("from the photo")
+    page.get_by_test_id("category-pothole").check()
+    page.get_by_test_id("description").fill(description)
+
+    conflicts_before = _filings_answered(server, 409)
+    database = server.env["DATABASE_URL"].replace("+psycopg", "")
+    with psycopg.connect(database) as lock, psycopg.connect(database, autocommit=True) as watch:
+        lock.execute("LOCK TABLE case_events IN SHARE MODE")  # the report's INSERT waits
+        page.get_by_test_id("send-report").click()
+        _wait_until(lambda: _filings_waiting(watch) == 1)  # the key is claimed, the work waits
+        page.clock.run_for("01:01")  # the phone gives up on a send after a minute
+        expect(page).to_have_url(f"{server.url}/my")
+        expect(page.get_by_test_id("outbox-item")).to_contain_text(description)
+        page.reload()  # opening the app again sends the outbox, with the same key
+        _wait_until(lambda: _filings_answered(server, 409) > conflicts_before, page)
+        item = page.get_by_test_id("outbox-item")
+        expect(item).to_have_attribute("data-state", "waiting")  # kept, to send again
+        assert server.cases_described(description) == []
+        lock.rollback()  # the first send goes on and stores its answer
+        _wait_until(lambda: _filings_waiting(watch) == 0)
+
+    page.clock.run_for("00:16")  # the outbox's next try
+    expect(item).to_have_attribute("data-state", "sent")
+    [case] = server.cases_described(description)
+    expect(item).to_contain_text(f"Sent: case #{case['id']}")
+    assert len(case["photos"]) == 1
+
+
+def _filings_answered(server, status: int) -> int:
+    """How many reports the server has answered with ``status`` (its access log)."""
+    log = server.process.log_path.read_text(errors="replace")
+    return len(re.findall(rf"POST /api/v1/cases HTTP/1.1\S*\" {status}", log))
+
+
+def _filings_waiting(connection) -> int:
+    return connection.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO case_events%'"
+    ).fetchone()[0]
+
+
+def _wait_until(condition, page=None, seconds: float = 45) -> None:
+    """Poll what the browser cannot await: PostgreSQL's sessions, the server's log."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        if page is not None:
+            page.wait_for_timeout(250)
+        else:
+            time.sleep(0.05)

@@ -1,8 +1,8 @@
 """incidents: emergencies across departments, their tasks, linked cases and timeline;
-alerts sent for an incident
+alerts sent for an incident, alerts.hidden
 
-Revision ID: 0019
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03 13:00:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0019"
-down_revision = "0017"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
