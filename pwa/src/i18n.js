@@ -14,6 +14,10 @@ const extraLoaders = {
     en: () => import('./i18n/staff/en.json'),
     'zh-CN': () => import('./i18n/staff/zh-CN.json'),
   },
+  incidents: {
+    en: () => import('./i18n/incidents/en.json'),
+    'zh-CN': () => import('./i18n/incidents/zh-CN.json'),
+  },
   dashboard: {
     en: () => import('./i18n/dashboard/en.json'),
     'zh-CN': () => import('./i18n/dashboard/zh-CN.json'),

@@ -13,12 +13,23 @@ const ROOM_OF = {
   notification: () => 'user',
   'moderation.item': () => 'moderation',
   alert: () => 'alerts',
+  'incident.event': (d) => `incident:${d.incident_id}`,
+  'incident.updated': (d) => `incident:${d.incident?.id}`,
+  'incident.offered': (d) => `incident:${d.incident_id}`,
+  'incident.task': (d) => `department:${d.task?.department?.code}`,
 };
 // A department room hears of its cases' events through the same `case.event`: the socket only
 // gets one for a case it is not watching when a department room sent it, so every department
 // room the page joined gets each one (the inbox keeps the cases that are its own).
-const ALSO_TO = { 'case.event': (room) => room.startsWith('department:') };
-const eventIdOf = (type, d) => (type === 'case.event' ? d.event?.id : type === 'notification' ? (d.notification ?? d).id : type === 'alert' ? d.id : undefined);
+const toDepartments = (room) => room.startsWith('department:');
+const ALSO_TO = { 'case.event': toDepartments, 'incident.task': toDepartments };
+const EVENT_ID = {
+  'case.event': (d) => d.event?.id,
+  'incident.event': (d) => d.event?.id,
+  notification: (d) => (d.notification ?? d).id,
+  alert: (d) => d.id,
+};
+const eventIdOf = (type, d) => EVENT_ID[type]?.(d);
 
 function setStatus(status) {
   statusListeners.forEach((fn) => fn(status));

@@ -23,6 +23,10 @@ addRoutes([
   // Staff, volunteers and admins: their desks, loaded only by them.
   { path: '/staff', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
   { path: '/staff/cases/:id', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-inbox.js') },
+  { path: '/incidents', tab: 'desk', roles: ['staff'], load: () => import('./screens/incidents.js') },
+  { path: '/incidents/new', tab: 'desk', roles: ['staff'], load: () => import('./screens/incidents.js') },
+  // An incident's public view for everyone (after /incidents/new); its staff also act on it there.
+  { path: '/incidents/:id', load: () => import('./screens/incident.js') },
   { path: '/staff/proposals', tab: 'desk', roles: ['staff'], load: () => import('./screens/staff-proposals.js') },
   // Heads open these two for their own departments; the screen and the API narrow it.
   { path: '/admin', tab: 'account', roles: ['staff'], load: () => import('./screens/admin.js') },

@@ -124,6 +124,7 @@ export function targetHref(target) {
   if (target.type === 'case') return `/cases/${target.id}`;
   if (target.type === 'proposal') return `/proposals/${target.id}`;
   if (target.type === 'alert') return `/alerts/${target.id}`;
+  if (target.type === 'incident') return `/incidents/${target.id}`;
   return null;
 }
 

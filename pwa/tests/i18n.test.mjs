@@ -13,7 +13,10 @@ const zh = load('zh-CN.json');
 // The desks' catalogue (staff, volunteers), loaded with their screens.
 const staffEn = load('staff/en.json');
 const staffZh = load('staff/zh-CN.json');
-const allEn = { ...en, ...staffEn };
+// The incident screens' catalogue, loaded with them (staff and residents).
+const incEn = load('incidents/en.json');
+const incZh = load('incidents/zh-CN.json');
+const allEn = { ...en, ...staffEn, ...incEn };
 const PLURAL = new Set(['zero', 'one', 'two', 'few', 'many', 'other']);
 
 const forms = (value) => (typeof value === 'string' ? [value] : Object.values(value));
@@ -41,8 +44,16 @@ test('the staff catalogues have the same keys and placeholders, none shared with
   }
 });
 
+test('the incident catalogues have the same keys and placeholders, none shared with the others', () => {
+  assert.deepEqual(Object.keys(incEn).sort(), Object.keys(incZh).sort());
+  for (const key of Object.keys(incEn)) {
+    assert.deepEqual([...placeholders(incZh[key])].sort(), [...placeholders(incEn[key])].sort(), key);
+    assert.ok(!(key in en) && !(key in staffEn), `${key} is in two catalogues`);
+  }
+});
+
 test('every message is a string or a plural object with an "other" form', () => {
-  for (const [name, catalogue] of [['en', en], ['zh-CN', zh], ['staff en', staffEn], ['staff zh-CN', staffZh]]) {
+  for (const [name, catalogue] of [['en', en], ['zh-CN', zh], ['staff en', staffEn], ['staff zh-CN', staffZh], ['incidents en', incEn], ['incidents zh-CN', incZh]]) {
     for (const [key, value] of Object.entries(catalogue)) {
       if (typeof value === 'string') { assert.ok(value.trim(), `${name} ${key} is empty`); continue; }
       assert.equal(typeof value, 'object', `${name} ${key}`);
@@ -60,7 +71,8 @@ test('placeholders match between languages', () => {
 
 test('every message key named in the code exists', () => {
   const namespaces = new Set(Object.keys(allEn).map((k) => k.split('.')[0]));
-  const socketEvents = new Set(['case.event', 'case.comment', 'proposal.updated', 'proposal.comment', 'moderation.item']);
+  const socketEvents = new Set(['case.event', 'case.comment', 'proposal.updated', 'proposal.comment', 'moderation.item',
+    'incident.event', 'incident.updated', 'incident.offered', 'incident.task']);
   const missing = new Set();
   for (const file of sourceFiles(SRC)) {
     const code = fs.readFileSync(file, 'utf8');
@@ -91,8 +103,17 @@ test('dynamic keys for every status, filter, channel and proposal status exist',
     ...['all', 'flagged', 'new', 'hidden'].map((k) => `mod.kind.${k}`),
     ...['case', 'proposal', 'comment'].map((k) => `mod.type.${k}`),
     ...['review', 'accepted', 'done'].map((k) => `pdesk.view.${k}`),
+    ...['minor', 'moderate', 'severe', 'extreme'].map((k) => `inbox.severity.${k}`),
   ];
   assert.deepEqual(desks.filter((k) => !(k in staffEn)), []);
+  const incidents = [
+    ...['minor', 'moderate', 'severe', 'extreme'].map((k) => `inc.severity.${k}`),
+    ...['active', 'closed'].map((k) => `inc.status.${k}`),
+    ...['active', 'closed'].map((k) => `inc.tab.${k}`),
+    ...['declare', 'update', 'join', 'link', 'unlink', 'task_done', 'note', 'alert', 'close'].map((k) => `inc.event.${k}`),
+  ];
+  assert.deepEqual(incidents.filter((k) => !(k in incEn)), []);
+  assert.deepEqual(['minor', 'moderate', 'severe', 'extreme'].map((k) => `report.severity.${k}`).filter((k) => !(k in en)), []);
 });
 
 test('language is chosen from the browser unless one was stored', () => {

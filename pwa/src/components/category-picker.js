@@ -1,18 +1,19 @@
 // Category picker: a search box over radio buttons, recent choices first, a short list until asked.
 import { h, icon, nextId, replace } from '../dom.js';
 import { localName, t } from '../i18n.js';
+import { orderCategories } from '../incident-area.js';
 
 const SHORT = 8;
 
-/** categoryPicker({categories, value, recent, onChange(category)}) -> {el} */
-export function categoryPicker({ categories, value, recent, onChange }) {
+/**
+ * categoryPicker({categories, value, recent, first, onChange(category)}) -> {el}
+ * `first`: the codes an active incident here asks for (emergency mode), listed before the recent ones.
+ */
+export function categoryPicker({ categories, value, recent, first = [], onChange }) {
   const name = 'category';
   let query = '';
   let showAll = false;
-  const ordered = [
-    ...recent.map((code) => categories.find((c) => c.code === code)).filter(Boolean),
-    ...categories.filter((c) => !recent.includes(c.code)),
-  ];
+  const ordered = orderCategories(categories, [...first, ...recent.filter((code) => !first.includes(code))]);
   const search = h('input', {
     type: 'search', id: nextId('cat-search'), autocomplete: 'off', enterkeyhint: 'search', 'data-testid': 'category-search',
     oninput: (e) => { query = e.target.value.trim().toLowerCase(); render(); },
@@ -41,7 +42,9 @@ export function categoryPicker({ categories, value, recent, onChange }) {
         h('input', { type: 'radio', name, id, value: c.code, checked: c.code === value, 'data-testid': `category-${c.code}`,
           onchange: () => { value = c.code; onChange(c); } }),
         h('label', { for: id, class: 'option' },
-          h('span', { class: 'option-name' }, localName(c), recent.includes(c.code) ? h('span', { class: 'tag' }, icon('clock'), t('report.recent')) : null),
+          h('span', { class: 'option-name' }, localName(c),
+            first.includes(c.code) ? h('span', { class: 'tag tag-urgent', 'data-testid': 'incident-category' }, icon('alert'), t('report.incidentCategory'))
+              : recent.includes(c.code) ? h('span', { class: 'tag' }, icon('clock'), t('report.recent')) : null),
           c.description ? h('span', { class: 'option-desc muted' }, c.description) : null));
     }));
     more.hidden = !hidden;

@@ -60,6 +60,7 @@ export function deskNav(user, current) {
   const links = [
     hasRole(user, ['staff']) ? ['inbox', '/staff', 'inbox', t('desk.nav.inbox')] : null,
     hasRole(user, ['staff']) ? ['proposals', '/staff/proposals', 'bulb', t('desk.nav.proposals')] : null,
+    hasRole(user, ['staff']) ? ['incidents', '/incidents', 'megaphone', t('desk.nav.incidents')] : null,
     hasRole(user, ['volunteer']) && user.role !== 'staff' ? ['moderation', '/moderation', 'eye', t('desk.nav.moderation')] : null,
   ].filter(Boolean);
   if (links.length < 2) return null;

@@ -2,7 +2,7 @@
 // with its idempotency key when there is no connection (it then sends by itself).
 import { h, icon, debounce, replace } from '../dom.js';
 import { localName, localNotice, t } from '../i18n.js';
-import { ApiError, create, getCategories, newKey } from '../api.js';
+import { ApiError, create, get, getCategories, newKey } from '../api.js';
 import { clearDraft, loadDraft, loadDraftPhotos, rememberCategory, recentCategories, saveDraft, saveDraftPhotos } from '../drafts.js';
 import { enqueue } from '../outbox.js';
 import { currentUser } from '../session.js';
@@ -14,6 +14,7 @@ import { expectationLine } from '../expectation.js';
 import { attributeFields, missingAnswers } from '../components/attribute-fields.js';
 import { duplicatesPanel } from '../components/duplicates.js';
 import { offerPushAfterReport } from '../push-offer.js';
+import { activeIncidents, incidentCategories } from '../incident-area.js';
 
 const SEND_TIMEOUT_MS = 60000;
 const RETRYABLE = (e) => e instanceof ApiError && (e.status === 0 || e.status === 408 || e.status === 429 || e.status >= 500);
@@ -48,10 +49,24 @@ export default async function report(ctx) {
     value: draft.loc,
     isCurrent: ctx.isCurrent,
     onCleanup: ctx.onCleanup,
-    onChange: (loc) => { draft.loc = loc; save(); dups.update(draft.category, loc); },
+    onChange: (loc) => { draft.loc = loc; save(); dups.update(draft.category, loc); lookUpIncidents(loc); },
   });
+  // Emergency mode: the notices of the active incidents whose area holds the place, and their
+  // categories first in the picker.
+  const emergencyBox = h('div', { 'data-testid': 'emergency-notices' });
+  let incidentsHere = [];
+  const lookUpIncidents = debounce(async (loc) => {
+    const found = await get('/incidents', { status: 'active', lat: loc.lat, lon: loc.lon }, { signal: ctx.signal }).then((d) => activeIncidents(d.items || [])).catch(() => null);
+    if (!found || !ctx.isCurrent() || draft.loc !== loc) return;
+    const changed = found.map((i) => i.id).join() !== incidentsHere.map((i) => i.id).join();
+    incidentsHere = found;
+    replace(emergencyBox, ...found.filter((i) => i.notice).map((i) => h('div', { class: 'notice incident-notice', role: 'status', 'data-testid': 'incident-notice', 'data-incident-id': String(i.id) },
+      h('strong', null, icon('alert'), t('report.incidentHere', { title: i.title }), h('span', { class: `sev sev-${i.severity}` }, t(`report.severity.${i.severity}`))),
+      h('span', null, i.notice))));
+    if (changed && categories.length) paintPicker();
+  }, 400);
   const address = h('input', { name: 'address', type: 'text', autocomplete: 'street-address', value: draft.address || '', oninput: (e) => { draft.address = e.target.value; save(); } });
-  locSection.append(place.el, field({ label: t('report.address'), hint: t('form.optional'), input: address }));
+  locSection.append(place.el, emergencyBox, field({ label: t('report.address'), hint: t('form.optional'), input: address }));
 
   const catSection = section('category', t('report.stepCategory'));
   const catBody = h('div', null, skeletonList(2));
@@ -102,7 +117,7 @@ export default async function report(ctx) {
   ctx.root.append(screenHeader(t('report.title')), form);
 
   loadCategories();
-  if (draft.loc) dups.update(draft.category, draft.loc);
+  if (draft.loc) { dups.update(draft.category, draft.loc); lookUpIncidents(draft.loc); }
 
   async function loadCategories() {
     replace(catBody, skeletonList(2));
@@ -111,9 +126,14 @@ export default async function report(ctx) {
       return;
     }
     if (!ctx.isCurrent()) return;
-    const recent = recentCategories().filter((code) => categories.some((c) => c.code === code));
-    replace(catBody, categoryPicker({ categories, value: draft.category, recent, onChange: chooseCategory }).el);
+    paintPicker();
     renderAnswers();
+  }
+
+  function paintPicker() {
+    const recent = recentCategories().filter((code) => categories.some((c) => c.code === code));
+    const first = incidentCategories(incidentsHere).filter((code) => categories.some((c) => c.code === code));
+    replace(catBody, categoryPicker({ categories, value: draft.category, recent, first, onChange: chooseCategory }).el);
   }
 
   function chooseCategory(c) {
@@ -134,12 +154,18 @@ export default async function report(ctx) {
       icon(c.notice_stops ? 'alert' : 'info'), h('span', null, text));
   }
 
+  /** The notices of the incidents here that ask for this category. */
+  function incidentNoticesFor(c) {
+    return incidentsHere.filter((i) => c && i.notice && (i.categories || []).includes(c.code)).map((i) => h('p', { class: 'notice incident-notice', 'data-testid': 'category-incident-notice' },
+      h('strong', null, icon('alert'), t('report.incidentHere', { title: i.title })), h('span', null, i.notice)));
+  }
+
   function renderAnswers() {
     const c = category();
     sendBtn.disabled = !!c?.notice_stops;
     if (c?.notice_stops) { replace(answersBox, noticeOf(c)); return; }
     const fields = attributeFields(c, draft.answers, () => save());
-    replace(answersBox, noticeOf(c) || '', expectationLine(draft.category), ...(fields ? [h('h3', null, t('report.moreQuestions')), fields] : []));
+    replace(answersBox, noticeOf(c) || '', ...incidentNoticesFor(c), expectationLine(draft.category), ...(fields ? [h('h3', null, t('report.moreQuestions')), fields] : []));
   }
 
   function section(name, heading) {

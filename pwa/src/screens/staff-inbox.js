@@ -55,6 +55,8 @@ export default async function staffInbox(ctx) {
   const listPane = h('div', { class: 'inbox-list' }, skeletonList(4));
   const mapPane = h('div', { class: 'inbox-map', hidden: filters.view !== 'map' });
   const taskPane = h('section', { class: 'inbox-tasks', 'aria-labelledby': 'inbox-tasks-h', hidden: true, 'data-testid': 'inbox-tasks' });
+  const incidentPane = h('section', { class: 'inbox-tasks', 'aria-labelledby': 'inbox-incidents-h', hidden: true, 'data-testid': 'inbox-incident-tasks' });
+  const incidentTasks = new Map(); // "<incident id>:<department>" -> {incident, task}
   const deskPane = wide ? h('section', { class: 'desk-pane', 'aria-label': t('desk.title'), 'data-testid': 'desk-pane' }) : null;
   const cases = new Map(); // id -> case
   const items = new Map(); // id -> <li>
@@ -72,7 +74,7 @@ export default async function staffInbox(ctx) {
   }
   const controls = await filterBar();
   if (!ctx.isCurrent()) return;
-  const main = h('div', { class: 'inbox-main' }, taskPane, controls, h('div', { class: 'section-head' }, count, liveDot), mapPane, listPane);
+  const main = h('div', { class: 'inbox-main' }, incidentPane, taskPane, controls, h('div', { class: 'section-head' }, count, liveDot), mapPane, listPane);
   ctx.root.append(wide ? h('div', { class: 'two-pane' }, main, deskPane) : main);
   tickClocks(ctx, ctx.root);
   ctx.onCleanup(() => { desk?.destroy(); map?.destroy(); });
@@ -81,7 +83,43 @@ export default async function staffInbox(ctx) {
   }
   await load();
   loadTasks();
+  loadIncidentTasks();
   subscribe();
+
+  // --- incidents: the open tasks of my departments, live (incident.task) ----------------------
+  async function loadIncidentTasks() {
+    let found;
+    try {
+      const active = (await get('/incidents', { status: 'active' }, { signal: ctx.signal })).items || [];
+      const ours = active.filter((i) => (i.departments || []).some((d) => codes.includes(d.code)));
+      found = await Promise.all(ours.map((i) => get(`/incidents/${i.id}`, null, { signal: ctx.signal })));
+    } catch { return; }
+    if (!ctx.isCurrent()) return;
+    incidentTasks.clear();
+    for (const incident of found) {
+      for (const task of incident.tasks || []) putIncidentTask(incident, task);
+    }
+    paintIncidentTasks();
+  }
+
+  function putIncidentTask(incident, task) {
+    const code = task.department?.code;
+    if (!codes.includes(code)) return false;
+    const key = `${incident.id}:${code}`;
+    const open = task.status === 'open' && incident.status !== 'closed';
+    if (open) incidentTasks.set(key, { incident, task }); else incidentTasks.delete(key);
+    return open;
+  }
+
+  function paintIncidentTasks() {
+    incidentPane.hidden = !incidentTasks.size;
+    replace(incidentPane, h('h2', { id: 'inbox-incidents-h' }, icon('megaphone'), t('inbox.incidentTasks', { count: incidentTasks.size })),
+      h('ul', { class: 'card-list' }, [...incidentTasks.values()].map(({ incident, task }) => h('li', null,
+        h('a', { class: 'card task-card', href: `/incidents/${incident.id}`, 'data-testid': 'inbox-incident-task', 'data-incident-id': String(incident.id), 'data-department': task.department.code },
+          h('span', { class: 'card-title' }, incident.title),
+          h('span', { class: 'card-meta' }, h('span', { class: `sev sev-${incident.severity}` }, icon('alert'), t(`inbox.severity.${incident.severity}`)),
+            t('inbox.taskFor', { department: localName(task.department) || '' })))))));
+  }
 
   // --- co-handling: cases other departments asked mine to help with ---------------------------
   async function loadTasks() {
@@ -265,15 +303,20 @@ export default async function staffInbox(ctx) {
       if (s !== 'connected') joined.clear();
       paintLive(s);
       if (s === 'disconnected') wasDown = true;
-      else if (s === 'connected' && wasDown) { wasDown = false; load(); } // catch up on what was missed
+      else if (s === 'connected' && wasDown) { wasDown = false; load(); loadIncidentTasks(); } // catch up on what was missed
     }));
     for (const code of codes) {
       ctx.onCleanup(live.subscribe(`department:${code}`, (type, data) => {
         if (type === 'case.event' && data.case) {
           upsert(data.case, data.event);
           if (['cohandle', 'task_done'].includes(data.event?.action)) loadTasks();
+        } else if (type === 'incident.task' && data.incident && data.task) {
+          const known = incidentTasks.has(`${data.incident.id}:${data.task.department?.code}`);
+          const arrived = putIncidentTask(data.incident, data.task);
+          paintIncidentTasks();
+          if (arrived && !known) say.say(t('inbox.incidentArrived', { title: data.incident.title }));
         }
-        else if (type === 'joined') { joined.add(code); paintLive('connected'); } else if (type === 'missed') load();
+        else if (type === 'joined') { joined.add(code); paintLive('connected'); } else if (type === 'missed') { load(); loadIncidentTasks(); }
       }));
     }
   }
