@@ -87,24 +87,9 @@ def test_case_references_are_backfilled_in_filing_order(fresh_app):
     """0009 gives the cases already there references per department and month."""
     runner = fresh_app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "0008"]).exit_code == 0
-    now = "CURRENT_TIMESTAMP"
     with db.engine.begin() as connection:
         for dep_id, code in ((1, "roads"), (2, "water")):
-            connection.execute(
-                text(
-                    "INSERT INTO departments (id, code, name, names, active, created_at,"
-                    f" updated_at) VALUES (:id, :code, :code, '{{}}', true, {now}, {now})"
-                ),
-                {"id": dep_id, "code": code},
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO categories (id, code, name, names, description, department_id,"
-                    " sla_hours, active, attributes, keywords, created_at, updated_at) VALUES"
-                    f" (:id, :code, :code, '{{}}', '', :id, 48, true, '[]', '', {now}, {now})"
-                ),
-                {"id": dep_id, "code": f"c{code}"},
-            )
+            _insert_department_and_category(connection, dep_id, code, f"c{code}")
         filed = [  # (id, department, filed): out of id order on purpose
             (300000000, 1, "2024-12-20 10:00:00"),
             (200000000, 1, "2024-12-01 10:00:00"),
@@ -135,6 +120,27 @@ def test_case_references_are_backfilled_in_filing_order(fresh_app):
     assert counters == {("RD", "2412", 2), ("WT", "2412", 1), ("RD", "2501", 1)}
 
 
+def _insert_department_and_category(connection, row_id: int, department: str, category: str):
+    """Rows of the tables as every migration since 0001 has them (no ORM: the models are
+    ahead of the schema under test)."""
+    now = "CURRENT_TIMESTAMP"
+    connection.execute(
+        text(
+            "INSERT INTO departments (id, code, name, names, active, created_at,"
+            f" updated_at) VALUES (:id, :code, :code, '{{}}', true, {now}, {now})"
+        ),
+        {"id": row_id, "code": department},
+    )
+    connection.execute(
+        text(
+            "INSERT INTO categories (id, code, name, names, description, department_id,"
+            " sla_hours, active, attributes, keywords, created_at, updated_at) VALUES"
+            f" (:id, :code, :code, '{{}}', '', :id, 48, true, '[]', '', {now}, {now})"
+        ),
+        {"id": row_id, "code": category},
+    )
+
+
 def _insert_case(connection, case_id: int, description: str, reference: str) -> None:
     now = "CURRENT_TIMESTAMP"
     connection.execute(
@@ -161,21 +167,8 @@ def test_case_search_is_backfilled_and_goes_on_downgrade(fresh_app):
     """0017 indexes the cases already there, in batches; downgrading drops the index."""
     runner = fresh_app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "0018"]).exit_code == 0
-    now = "CURRENT_TIMESTAMP"
     with db.engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO departments (id, code, name, names, active, created_at,"
-                f" updated_at) VALUES (1, 'roads', 'Roads', '{{}}', true, {now}, {now})"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO categories (id, code, name, names, description, department_id,"
-                " sla_hours, active, attributes, keywords, created_at, updated_at) VALUES"
-                f" (1, 'pothole', 'Pothole', '{{}}', '', 1, 48, true, '[]', '', {now}, {now})"
-            )
-        )
+        _insert_department_and_category(connection, 1, "roads", "pothole")
         _insert_case(connection, 100000001, "Potholes all along the road", "RD-2412-0001")
         _insert_case(connection, 100000002, "学校门口的路灯不亮", "RD-2412-0002")
         for n in range(3, 2503):  # more than one batch
@@ -209,21 +202,8 @@ def test_case_search_backfill_writes_what_the_app_writes(fresh_app):
 
     runner = fresh_app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "0018"]).exit_code == 0
-    now = "CURRENT_TIMESTAMP"
     with db.engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO departments (id, code, name, names, active, created_at,"
-                f" updated_at) VALUES (1, 'roads', 'Roads', '{{}}', true, {now}, {now})"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO categories (id, code, name, names, description, department_id,"
-                " sla_hours, active, attributes, keywords, created_at, updated_at) VALUES"
-                f" (1, 'pothole', 'Pothole', '{{}}', '', 1, 48, true, '[]', '', {now}, {now})"
-            )
-        )
+        _insert_department_and_category(connection, 1, "roads", "pothole")
         for n, description in enumerate(TRICKY, start=1):
             _insert_case(connection, 100000000 + n, description, f"RD-2412-{n:04d}")
         connection.execute(text("UPDATE cases SET title = 'Lamp_Post #7', address = NULL"))
