@@ -294,7 +294,9 @@ def test_changes_are_events_and_departments_only_join(client, crisis, declare):
     ]
     db.session.rollback()
     actions = db.session.scalars(
-        select(AuditEntry.action).where(AuditEntry.target_type == "incident")
+        select(AuditEntry.action)
+        .where(AuditEntry.target_type == "incident")
+        .order_by(AuditEntry.id)
     )
     assert list(actions) == ["incident.declare", "incident.update"]
     same = client.patch(
