@@ -276,24 +276,27 @@ def writes_public_data(statement: str, context) -> bool:
     return not statement.lstrip().upper().startswith(_READING)  # plain SQL
 
 
-_committed_here = threading.local()  # the cache whose version this thread's commit must move
+_committed_here = threading.local()  # (cache, connection info) of this thread's last commit
 
 
 @event.listens_for(Session, "after_commit", insert=True)
 def _session_committed(_session) -> None:
     """A session's commit moves the version before its after-commit callbacks run (a client
-    told of the change by a socket event reads it at once); the return to the pool moves it
-    again (harmless)."""
-    cache = getattr(_committed_here, "cache", None)
-    if cache is not None:
-        _committed_here.cache = None
-        cache.bump()
+    told of the change by a socket event reads it at once), once: the connection's mark is
+    taken off so its return to the pool does not move it again."""
+    pending = getattr(_committed_here, "pending", None)
+    if pending is not None:
+        _committed_here.pending = None
+        cache, info = pending
+        if info.pop(_COMMITTED, False):
+            cache.bump()
 
 
 def _watch(engine: Engine, cache: PublicCache) -> None:
     """A connection that wrote public data is marked; its commit marks it committed; right
-    after the commit (a session's ``after_commit``), and when it goes back to the pool, the
-    version is bumped: readers from then on see the new rows. A rollback clears the mark."""
+    after the commit (a session's ``after_commit``) or, for a commit outside a session, when
+    it goes back to the pool, the version is bumped: readers from then on see the new rows.
+    A rollback clears the mark."""
 
     @event.listens_for(engine, "after_cursor_execute")
     def _noted(connection, _cursor, statement, _parameters, context, _many):
@@ -304,7 +307,7 @@ def _watch(engine: Engine, cache: PublicCache) -> None:
     def _committing(connection):
         if connection.info.pop(_WROTE, False):
             connection.info[_COMMITTED] = True
-            _committed_here.cache = cache
+            _committed_here.pending = (cache, connection.info)
 
     @event.listens_for(engine, "rollback")
     def _rolled_back(connection):
@@ -314,7 +317,6 @@ def _watch(engine: Engine, cache: PublicCache) -> None:
     def _returned(_dbapi_connection, record):
         record.info.pop(_WROTE, None)
         if record.info.pop(_COMMITTED, False):
-            _committed_here.cache = None
             cache.bump()
 
 

@@ -269,6 +269,20 @@ def test_after_commit_callbacks_see_the_new_version(app, case):
     assert seen and seen[0] != version
 
 
+def test_each_commit_moves_the_version_once(app, case, monkeypatch):
+    """Once per commit, in a session or not (with Redis each move is a round trip)."""
+    version = publiccache.cache_of(app).version
+    moves = []
+    monkeypatch.setattr(version, "bump", lambda: moves.append(1))
+    db.session.execute(text("UPDATE cases SET title = 'once'"))
+    db.session.commit()
+    db.session.close()  # the connection goes back to the pool
+    assert len(moves) == 1
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE cases SET title = 'once more'"))
+    assert len(moves) == 2
+
+
 def test_a_rollback_does_not_move_the_version(app, client, case):
     version = publiccache.cache_of(app).version.current()
     db.session.execute(text("UPDATE cases SET title = 'never'"))
