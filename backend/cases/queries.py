@@ -27,9 +27,9 @@ from backend.cases import references, search
 from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower, CaseTask
 from backend.db import utcnow
 from backend.departments.models import Category, Department
+from backend.geo import METRES_PER_DEGREE, degrees_around, metres_per_degree_lon
 from backend.publiccache import answer_changes_at
 
-METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180  # mean Earth radius
 DEFAULT_RADIUS_M = 1000
 NEARBY_LIMIT = 5
 
@@ -161,7 +161,7 @@ def _code_filter(column, model, code: str) -> ColumnElement:
 
 def distance_squared(lat: float, lon: float) -> ColumnElement:
     """Squared metres from (lat, lon) to each case, as arithmetic SQL."""
-    kx = METRES_PER_DEGREE * math.cos(math.radians(lat))
+    kx = metres_per_degree_lon(lat)
     dx = (Case.lon - lon) * kx
     dy = (Case.lat - lat) * METRES_PER_DEGREE
     return dx * dx + dy * dy
@@ -169,9 +169,7 @@ def distance_squared(lat: float, lon: float) -> ColumnElement:
 
 def within(lat: float, lon: float, radius_m: float) -> ColumnElement:
     """Cases within ``radius_m`` of (lat, lon): a box on the index, then the exact circle."""
-    dlat = radius_m / METRES_PER_DEGREE
-    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
-    dlon = min(radius_m / (METRES_PER_DEGREE * cos_lat), 360.0)
+    dlat, dlon = degrees_around(lat, radius_m)
     return and_(
         Case.lat.between(lat - dlat, lat + dlat),
         Case.lon.between(lon - dlon, lon + dlon),
