@@ -11,8 +11,8 @@ code path wrote it (the ORM, bulk statements, Core or plain SQL through the app'
 Over-invalidating is cheap; missing a table would serve a stale city.
 
 - With ``REDIS_URL`` the version lives in Redis. A process reads it at most every
-  ``VERSION_MEMO_SECONDS`` (2 ms) and sees its own bumps at once, so a bump in one process
-  is seen by every other within 2 ms of its commit. Redis unreachable: no caching (each
+  ``VERSION_MEMO_SECONDS`` (3 ms) and sees its own bumps at once, so a bump in one process
+  is seen by every other within 3 ms of its commit. Redis unreachable: no caching (each
   request is answered from the database) until it answers again, and the local copies are
   dropped so that none made before the outage comes back.
 - Without Redis (one process: the embedded mode) the version is a counter in the process.
@@ -102,7 +102,7 @@ REDIS_RETRY_SECONDS = 1.0  # after a failure, no caching (and no Redis call) for
 VERSION_KEY = "cityloop:public-data-version"
 # How long a process goes by the version it last read from Redis (a GET per request would
 # cost a round trip each): another process's bump is seen this long after its commit at most.
-VERSION_MEMO_SECONDS = 0.002
+VERSION_MEMO_SECONDS = 0.003
 
 
 # --- the version ------------------------------------------------------------------------------
@@ -136,33 +136,41 @@ class RedisVersion:
         self._retry_at = 0.0
         self._memo: str | None = None
         self._memo_until = 0.0  # time.monotonic(): until then the version is self._memo
+        self._lock = threading.Lock()  # gevent's, once patched
 
     def current(self) -> str | None:
-        now = time.monotonic()
-        if now < self._memo_until:
+        if time.monotonic() < self._memo_until:
             return self._memo
-        if now < self._retry_at:
-            return None
-        try:
-            value = self._client.get(VERSION_KEY)
-            if value is None:  # first use, or Redis lost it: a random start, never a reuse
-                self._client.set(VERSION_KEY, secrets.randbits(52), nx=True)
+        with self._lock:  # one read at a time: the others wait for it rather than ask too
+            started = time.monotonic()
+            if started < self._memo_until:
+                return self._memo
+            if started < self._retry_at:
+                return None
+            try:
                 value = self._client.get(VERSION_KEY)
-        except Exception:
-            self._failed("read")
-            return None
-        self._remember(value)
-        return self._memo
+                if value is None:  # first use, or Redis lost it: a random start, never a reuse
+                    self._client.set(VERSION_KEY, secrets.randbits(52), nx=True)
+                    value = self._client.get(VERSION_KEY)
+            except Exception:
+                self._failed("read")
+                return None
+            return self._remember(value, started)
 
     def bump(self) -> None:
-        try:
-            self._remember(self._client.incr(VERSION_KEY))  # this process sees it at once
-        except Exception:  # the others' copies expire within PUBLIC_CACHE_SECONDS
-            self._failed("bump")
+        with self._lock:  # after any read under way, so that it cannot bring the old one back
+            started = time.monotonic()
+            try:
+                self._remember(self._client.incr(VERSION_KEY), started)  # seen here at once
+            except Exception:  # the others' copies expire within PUBLIC_CACHE_SECONDS
+                self._failed("bump")
 
-    def _remember(self, value) -> None:
+    def _remember(self, value, read_at: float) -> str:
+        """Go by ``value`` until VERSION_MEMO_SECONDS after the read began: a version used
+        is never older than that."""
         self._memo = value.decode() if isinstance(value, bytes) else str(value)
-        self._memo_until = time.monotonic() + VERSION_MEMO_SECONDS
+        self._memo_until = read_at + VERSION_MEMO_SECONDS
+        return self._memo
 
     def _failed(self, what: str) -> None:
         log.warning("public cache: could not %s the version in Redis", what, exc_info=True)

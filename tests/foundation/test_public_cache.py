@@ -498,7 +498,7 @@ def test_apps_sharing_redis_see_each_others_changes(app, city, case, token_for, 
         assert answer.get_json()["status"] == "accepted"
 
 
-def test_a_process_goes_by_the_version_it_read_for_2_ms_and_by_its_own_at_once(monkeypatch):
+def test_a_process_goes_by_the_version_it_read_a_moment_and_by_its_own_at_once(monkeypatch):
     require_service("Redis", REDIS_URL)
     now = [1000.0]
     monkeypatch.setattr(publiccache.time, "monotonic", lambda: now[0])
