@@ -160,7 +160,7 @@ def page_of_pins(session: Session, viewer, args: dict) -> dict:
         return page_of_cases(session, viewer, args, options=options)
     page, per_page = args["page"], args["per_page"]
     stmt = select(*_PIN_COLUMNS[:-1], *_PIN_CATEGORY).join_from(
-        Case, Category, Case.category_id == Category.id
+        Case, Category, Case.category_id == Category.id, isouter=True
     )
     stmt = _ordered(_visible_to(viewer, stmt).where(*filters(viewer, args)), args)
     rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
