@@ -141,7 +141,9 @@ def test_a_replayed_copy_is_what_the_app_sends(client, case, apps_own_answers, e
         assert apps_own_answers == [path] * 2
 
 
-def test_a_replay_keeps_the_request_id_and_is_counted(client, case, apps_own_answers):
+def test_a_replay_keeps_the_request_id_and_is_counted_and_logged(
+    client, case, apps_own_answers, caplog
+):
     from backend.metrics import REQUESTS
 
     url = f"/api/v1/cases/{case.id}"
@@ -149,10 +151,13 @@ def test_a_replay_keeps_the_request_id_and_is_counted(client, case, apps_own_ans
     label = ("/api/v1/cases/<int:case_id>", "GET", "200")
     before = REQUESTS.labels(*label)._value.get()
     apps_own_answers.clear()
-    replayed, _ = _get(client, url, **{"X-Request-Id": "from-nginx-1234"})
+    with caplog.at_level("INFO", logger="cityloop.request"):
+        replayed, _ = _get(client, url, **{"X-Request-Id": "from-nginx-1234"})
     assert apps_own_answers == []
     assert replayed.headers["X-Request-Id"] == "from-nginx-1234"
     assert REQUESTS.labels(*label)._value.get() == before + 1
+    [line] = [r for r in caplog.records if r.name == "cityloop.request"]
+    assert (line.method, line.path, line.status) == ("GET", url, 200)
 
 
 @pytest.mark.parametrize(
