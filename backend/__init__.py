@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
     )
+    publiccache.follow_other_processes(app, socketio.server)
     publiccache.answer_hits_first(app)  # outside Socket.IO's middleware, inside ProxyFix
 
 

@@ -136,6 +136,7 @@ class RedisVersion:
         self._retry_at = 0.0
         self._memo: str | None = None
         self._memo_until = 0.0  # time.monotonic(): until then the version is self._memo
+        self._forgotten_at = 0.0  # a read begun before this is not kept
         self._lock = threading.Lock()  # gevent's, once patched
 
     def current(self) -> str | None:
@@ -165,11 +166,18 @@ class RedisVersion:
             except Exception:  # the others' copies expire within PUBLIC_CACHE_SECONDS
                 self._failed("bump")
 
+    def forget(self) -> None:
+        """Another process changed something and says so (a socket event): the next read
+        asks Redis, and a read begun before now is not kept."""
+        self._forgotten_at = time.monotonic()
+        self._memo_until = 0.0
+
     def _remember(self, value, read_at: float) -> str:
         """Go by ``value`` until VERSION_MEMO_SECONDS after the read began: a version used
         is never older than that."""
         self._memo = value.decode() if isinstance(value, bytes) else str(value)
-        self._memo_until = read_at + VERSION_MEMO_SECONDS
+        kept = read_at >= self._forgotten_at
+        self._memo_until = read_at + VERSION_MEMO_SECONDS if kept else 0.0
         return self._memo
 
     def _failed(self, what: str) -> None:
@@ -339,6 +347,25 @@ def init_app(app: Flask, engine: Engine) -> None:
 
 def cache_of(app: Flask) -> PublicCache | None:
     return app.extensions.get(EXTENSION)
+
+
+def follow_other_processes(app: Flask, socket_server) -> None:
+    """A socket event from another process follows that process's commit and bump: the
+    memo of the version is forgotten before the event is passed on, so that a client that
+    reads at once on being told reads the change, whichever process it talks to."""
+    cache = cache_of(app)
+    manager = getattr(socket_server, "manager", None)
+    if cache is None or not hasattr(manager, "_handle_emit"):  # no message queue: one process
+        return
+    handle_emit = manager._handle_emit  # python-socketio's pubsub manager, once per message
+
+    def _handle_emit(message):
+        forget = getattr(cache.version, "forget", None)
+        if forget is not None:
+            forget()
+        return handle_emit(message)
+
+    manager._handle_emit = _handle_emit
 
 
 # --- what bumps it ----------------------------------------------------------------------------

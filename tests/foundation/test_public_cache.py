@@ -17,7 +17,7 @@ from backend.aftercommit import after_commit
 from backend.auth import personal_data
 from backend.cases.models import Case
 from backend.db import utcnow
-from backend.extensions import db
+from backend.extensions import db, socketio
 from tests.conftest import _build_app
 from tests.helpers import PASSWORD, hide, sql_statements
 from tests.imagegen import jpeg
@@ -514,6 +514,27 @@ def test_a_process_goes_by_the_version_it_read_a_moment_and_by_its_own_at_once(m
     assert two.current() == read  # another's: not within the memo
     now[0] += publiccache.VERSION_MEMO_SECONDS
     assert two.current() == one.current()
+
+
+def test_an_event_from_another_process_is_read_after_its_change(
+    _schema, database_url, tmp_path, monkeypatch
+):
+    """A socket event relayed through Redis comes after its process's bump: on it, the memo
+    goes, so a client told of a change reads it from this process at once."""
+    require_service("Redis", REDIS_URL)
+    application = _build_app(
+        SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=REDIS_URL, DATA_DIR=tmp_path / "data"
+    )
+    now = [1000.0]
+    monkeypatch.setattr(publiccache.time, "monotonic", lambda: now[0])
+    here = publiccache.cache_of(application).version
+    read = here.current()
+    publiccache.RedisVersion(REDIS_URL, on_failure=lambda: None).bump()  # the other process
+    assert here.current() == read  # within the memo
+    relayed = {"method": "emit", "event": "case.event", "data": {}, "namespace": "/",
+               "room": "case:1", "skip_sid": None, "callback": None}  # fmt: skip
+    socketio.server.manager._handle_emit(relayed)
+    assert here.current() != read
 
 
 def test_redis_down_means_no_copies_never_an_error(app, client, case, monkeypatch):
