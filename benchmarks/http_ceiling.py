@@ -4,7 +4,8 @@ Run from the repository root (PostgreSQL on ``BENCH_POSTGRES_URL``; wrk from Deb
 when missing):
 
     .venv/bin/python benchmarks/http_ceiling.py [--cases 100000] [--duration 20] [--rounds 2]
-        [--variants cached,cached+redis,uncached] [--no-writes]
+        [--variants cached,cached+redis,uncached] [--no-writes] [--only reads|writes]
+        [--baseline ../other-checkout]
 
 It seeds a scratch PostgreSQL database with ``--cases`` cases (benchmarks/list_queries.py's
 seeder), starts CityLoop with ``scripts/serve-production`` (one gevent process, production
@@ -15,6 +16,9 @@ server after the ceiling: its public answer cache in-process, its version in Red
 ``BENCH_REDIS_URL``, or off) for each request, and prints requests per
 second, p50 and p99, timeouts and the ratio CityLoop / ceiling with the load average. For
 ``POST /api/v1/cases`` the ceiling validates a JSON body and inserts one row with SQLAlchemy.
+``--only writes`` times the POST alone; ``--baseline DIR`` also serves CityLoop from another
+checkout (a worktree of main) and times its POST after this one's in each round, so a change
+is measured against the code before it in the same minutes.
 """
 
 from __future__ import annotations
@@ -144,7 +148,7 @@ VARIANTS = {
 }
 
 
-def start_cityloop(url: str, folder: Path, variant: str = "cached") -> Server:
+def start_cityloop(url: str, folder: Path, variant: str = "cached", root: Path = ROOT) -> Server:
     port = free_port()
     env = (
         _base_env()
@@ -161,8 +165,9 @@ def start_cityloop(url: str, folder: Path, variant: str = "cached") -> Server:
             "LOG_LEVEL": "WARNING",
         }
     )
-    log = folder / f"cityloop-{variant}.log"
-    return Server(f"CityLoop ({variant})", ["scripts/serve-production"], env, port, log)
+    name = variant if root == ROOT else f"{variant}, {root.name}"
+    log = folder / f"cityloop-{name}.log"
+    return Server(f"CityLoop ({name})", ["scripts/serve-production"], env, port, log, cwd=root)
 
 
 def start_ceiling(url: str, folder: Path) -> Server:
@@ -251,13 +256,15 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
     try:
         for variant in args.variants:
             servers[variant] = start_cityloop(url, folder, variant)
+        if args.baseline:
+            servers["baseline"] = start_cityloop(url, folder, args.variants[0], args.baseline)
         first = servers[args.variants[0]]
         headers = {"Authorization": seeded["authorization"]}
         sizes = save_bodies(first, reads, folder)
         servers["ceiling"] = ceiling = start_ceiling(url, folder)
         print(f"bodies: {sizes}; load average {load_average()}", flush=True)
         lines = []
-        for name, path in reads:
+        for name, path in reads if args.reads else ():
             targets = {variant: servers[variant].url + path for variant in args.variants}
             lines += compare(
                 binary, f"GET {name} ({sizes[name]:,} B)", f"{ceiling.url}/page/{name}",
@@ -268,9 +275,11 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
                 lua_script(folder, "bare-post", "POST", POST_BODY, {}),
                 lua_script(folder, "post", "POST", POST_BODY, headers),
             )
+            posters = [first] + ([servers["baseline"]] if args.baseline else [])
             lines += compare(
                 binary, "POST /api/v1/cases (JSON)", f"{ceiling.url}/insert",
-                {first.name: f"{first.url}/api/v1/cases"}, args, args.write_connections, scripts,
+                {s.name: f"{s.url}/api/v1/cases" for s in posters}, args,
+                args.write_connections, scripts,
             )  # fmt: skip
         return lines
     finally:
@@ -299,7 +308,18 @@ def main() -> None:
         help=f"CityLoop servers to time, comma-separated, of {', '.join(VARIANTS)}",
     )
     parser.add_argument("--no-writes", dest="writes", action="store_false", help="reads only")
+    parser.add_argument(
+        "--only", choices=("reads", "writes"), help="time only the reads or only the POST"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=lambda value: Path(value).resolve(),
+        help="another checkout (a worktree of main, with .venv): its CityLoop's POST is timed"
+        " in turn after this one's, against the same ceiling",
+    )
     args = parser.parse_args()
+    args.reads = args.only != "writes"
+    args.writes = args.writes and args.only != "reads"
     check_flags()
     print(f"machine: {list_queries.machine()}; load average {load_average()}", flush=True)
     lines = with_database(args)
