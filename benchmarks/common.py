@@ -80,11 +80,13 @@ class Server:
     """A server process in its own session (so that stopping it stops its workers), ready
     once ``/`` answers."""
 
-    def __init__(self, name: str, command: list[str], env: dict, port: int, log: Path):
+    def __init__(
+        self, name: str, command: list[str], env: dict, port: int, log: Path, cwd: Path = ROOT
+    ):
         self.name, self.url = name, f"http://127.0.0.1:{port}"
         self._log = open(log, "wb")  # noqa: SIM115  (open for the child's life)
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            command, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         self._wait(log)

@@ -4,7 +4,8 @@ Run from the repository root (PostgreSQL on ``BENCH_POSTGRES_URL``; wrk from Deb
 when missing):
 
     .venv/bin/python benchmarks/http_ceiling.py [--cases 100000] [--duration 20] [--rounds 2]
-        [--variants cached,cached+redis,uncached] [--no-writes] [--processes 2]
+        [--variants cached,cached+redis,uncached] [--no-writes] [--only reads|writes]
+        [--baseline ../other-checkout] [--processes 2]
 
 It seeds a scratch PostgreSQL database with ``--cases`` cases (benchmarks/list_queries.py's
 seeder), starts CityLoop with ``scripts/serve-production`` (one gevent process, production
@@ -20,6 +21,10 @@ With ``--processes N`` (N > 1) each side runs N gunicorn processes behind its ow
 the config ``deploy/nginx/render.py`` makes for ``scripts/run-scaled``: CityLoop as
 ``serve-production`` runs N processes (so with its version in Redis, ``BENCH_REDIS_URL``, for
 every variant), the ceiling as N copies of itself.
+
+``--only writes`` times the POST alone; ``--baseline DIR`` also serves CityLoop from another
+checkout (a worktree of main) and times its POST after this one's in each round, so a change
+is measured against the code before it in the same minutes.
 """
 
 from __future__ import annotations
@@ -150,7 +155,9 @@ VARIANTS = {
 }
 
 
-def start_cityloop(url: str, folder: Path, variant: str, ports: list[int]) -> Server:
+def start_cityloop(
+    url: str, folder: Path, variant: str, ports: list[int], root: Path = ROOT
+) -> Server:
     several = {"REDIS_URL": VARIANTS["cached+redis"]["REDIS_URL"]} if len(ports) > 1 else {}
     env = (
         _base_env()
@@ -168,8 +175,10 @@ def start_cityloop(url: str, folder: Path, variant: str, ports: list[int]) -> Se
             "LOG_LEVEL": "WARNING",
         }
     )
-    log = folder / f"cityloop-{variant}.log"
-    return Server(f"CityLoop ({variant})", ["scripts/serve-production"], env, ports[0], log)
+    name = variant if root == ROOT else f"{variant}, {root.name}"
+    log = folder / f"cityloop-{name}.log"
+    command = ["scripts/serve-production"]
+    return Server(f"CityLoop ({name})", command, env, ports[0], log, cwd=root)
 
 
 def start_ceiling(url: str, folder: Path, port: int) -> Server:
@@ -211,10 +220,10 @@ class Servers:
             return self.started[-1]
         return self._start(start_nginx(name, ports, self.folder))
 
-    def cityloop(self, variant: str) -> Server:
+    def cityloop(self, variant: str, root: Path = ROOT) -> Server:
         ports = [free_port() for _ in range(self.args.processes)]
-        self._start(start_cityloop(self.url, self.folder, variant, ports))
-        return self._fronted(variant, ports)
+        self._start(start_cityloop(self.url, self.folder, variant, ports, root))
+        return self._fronted(f"{variant}-{root.name}", ports)
 
     def ceiling(self) -> Server:
         ports = [free_port() for _ in range(self.args.processes)]
@@ -304,13 +313,15 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
     started = Servers(args, url, folder)
     try:
         servers = {variant: started.cityloop(variant) for variant in args.variants}
+        if args.baseline:
+            servers["baseline"] = started.cityloop(args.variants[0], args.baseline)
         first = servers[args.variants[0]]
         headers = {"Authorization": seeded["authorization"]}
         sizes = save_bodies(first, reads, folder)
         ceiling = started.ceiling()
         print(f"bodies: {sizes}; load average {load_average()}", flush=True)
         lines = []
-        for name, path in reads:
+        for name, path in reads if args.reads else ():
             targets = {variant: servers[variant].url + path for variant in args.variants}
             lines += compare(
                 binary, f"GET {name} ({sizes[name]:,} B)", f"{ceiling.url}/page/{name}",
@@ -321,10 +332,13 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
                 lua_script(folder, "bare-post", "POST", POST_BODY, {}),
                 lua_script(folder, "post", "POST", POST_BODY, headers),
             )
+            posters = {args.variants[0]: first}
+            if args.baseline:
+                posters[f"{args.variants[0]}, {args.baseline.name}"] = servers["baseline"]
             lines += compare(
                 binary, "POST /api/v1/cases (JSON)", f"{ceiling.url}/insert",
-                {args.variants[0]: f"{first.url}/api/v1/cases"}, args, args.write_connections,
-                scripts,
+                {name: f"{s.url}/api/v1/cases" for name, s in posters.items()}, args,
+                args.write_connections, scripts,
             )  # fmt: skip
         return lines
     finally:
@@ -353,9 +367,20 @@ def main() -> None:
     )
     parser.add_argument("--no-writes", dest="writes", action="store_false", help="reads only")
     parser.add_argument(
+        "--only", choices=("reads", "writes"), help="time only the reads or only the POST"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=lambda value: Path(value).resolve(),
+        help="another checkout (a worktree of main, with .venv): its CityLoop's POST is timed"
+        " in turn after this one's, against the same ceiling",
+    )
+    parser.add_argument(
         "--processes", type=int, default=1, help="gunicorn processes per side (>1: behind nginx)"
     )
     args = parser.parse_args()
+    args.reads = args.only != "writes"
+    args.writes = args.writes and args.only != "reads"
     if args.processes > 1:
         _lib("ensure_nginx")
     check_flags()

@@ -11,7 +11,7 @@ from datetime import timedelta
 from blinker import Namespace
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backend import security_log
 from backend.aftercommit import after_commit
@@ -129,7 +129,16 @@ def issue_token(session: Session, user: User, *, ttl_days: int) -> str:
 def user_for_token(session: Session, raw: str) -> User | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_secret(raw)))
+    token = (
+        session.execute(
+            select(AuthToken)
+            .where(AuthToken.token_hash == hash_secret(raw))
+            # what every permission check reads, in the same read
+            .options(joinedload(AuthToken.user).joinedload(User.memberships))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if token is None or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token.user

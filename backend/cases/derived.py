@@ -9,6 +9,10 @@ ORM's ``update(Case)``, which bypasses flushes) adds the cases it matches, read 
 runs, for each derivation whose columns it sets.
 
 Refreshing a case whose change a savepoint undid rewrites the same row: harmless.
+
+Each refresh is also told which of its cases this transaction filed (``born``): nobody else
+can see those before the commit and none has a derived row yet, so there is nothing to lock
+or delete first, only rows to add.
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ class Derivation:
     name: str
     columns: frozenset[str]  # the columns of cases it copies: a bulk UPDATE of others is free
     touched: Callable[[Session], Iterable[int]]  # after a flush: the cases to rewrite
-    refresh: Callable[[Session, set[int]], None]  # at commit: rewrite their rows
+    refresh: Callable[[Session, set[int], set[int]], None]  # at commit: (ids, born) rewritten
     follows_deletes: bool  # whether a bulk DELETE of cases leaves rows to drop
 
 
 _derivations: list[Derivation] = []
 DUE = "derived_rows_due"  # session.info: {derivation name: ids the commit rewrites}
+BORN = "cases_born"  # session.info: ids of the cases this transaction inserted
 
 
 def register(derivation: Derivation) -> Derivation:
@@ -54,6 +59,9 @@ def _note_flushed(session: Session, _context) -> None:
     due = _due(session)
     for derivation in _derivations:
         due.setdefault(derivation.name, set()).update(derivation.touched(session))
+    born = {obj.id for obj in session.new if isinstance(obj, Case)}
+    if born:
+        session.info.setdefault(BORN, set()).update(born)
 
 
 def _concerned(state) -> list[Derivation]:
@@ -94,13 +102,15 @@ def _rewrite_due(session: Session) -> None:
         return
     session.flush()
     due = session.info.pop(DUE, None) or {}
+    born = session.info.pop(BORN, None) or set()
     for derivation in _derivations:
         ids = due.get(derivation.name)
         if ids:
-            derivation.refresh(session, ids)
+            derivation.refresh(session, ids, ids & born)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_due(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(DUE, None)
+        session.info.pop(BORN, None)

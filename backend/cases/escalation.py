@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from backend.auth.models import Membership, User
@@ -33,9 +33,13 @@ def heads_of(session: Session, department_id: int | None) -> list[int]:
     return list(session.scalars(stmt))
 
 
+def members_query(department_id: int | None) -> Select:
+    """The ids of a department's staff, as a SELECT a notification reads in its own."""
+    return select(Membership.user_id).where(Membership.department_id == department_id)
+
+
 def members_of(session: Session, department_id: int | None) -> list[int]:
-    stmt = select(Membership.user_id).where(Membership.department_id == department_id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(members_query(department_id)))
 
 
 def admins(session: Session) -> list[int]:
@@ -111,7 +115,7 @@ def alert_new(session: Session, case: Case, actor_id: int | None = None) -> int:
     """A new (not urgent) case for a department: its staff who turned ``case_new`` on."""
     from backend.notify.service import notify
 
-    sent = notify(session, members_of(session, case.department_id), kind="case_new",
+    sent = notify(session, members_query(case.department_id), kind="case_new",
                   target_type="case", target_id=case.id, actor_id=actor_id,
                   text=f"New case: {case.label}")  # fmt: skip
     return len(sent)

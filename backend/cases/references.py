@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,14 +55,21 @@ def normalise(typed: str) -> str | None:
 def next_reference(session: Session, code: str | None, now: datetime) -> str:
     """Take the next number for ``code``'s prefix in ``now``'s month (in this transaction)."""
     prefix, period = prefix_for(code), now.strftime("%y%m")
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = _bump(session.get_bind().dialect.name)
+    number = session.execute(stmt, {"prefix": prefix, "period": period}).scalar_one()
+    return format_reference(prefix, period, number)
+
+
+@cache
+def _bump(dialect_name: str):
+    """The counter's upsert, built once per dialect."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = CaseReferenceCounter.__table__
-    stmt = (
+    return (
         dialect.insert(table)
-        .values(prefix=prefix, period=period, last=1)
+        .values(prefix=bindparam("prefix"), period=bindparam("period"), last=1)
         .on_conflict_do_update(
             index_elements=[table.c.prefix, table.c.period], set_={"last": table.c.last + 1}
         )
         .returning(table.c.last)
     )
-    return format_reference(prefix, period, session.execute(stmt).scalar_one())

@@ -399,9 +399,10 @@ def _touched(session: Session) -> set[int]:
 _SOURCE_NAMES = frozenset(_SOURCE_KEYS)
 
 
-def _refresh(session: Session, case_ids: set[int]) -> None:
+def _refresh(session: Session, case_ids: set[int], born: set[int]) -> None:
     """Index rows from the cases the session holds as they are; the others (changed by a
-    bulk UPDATE, or undone by a savepoint, so expired) read from the database."""
+    bulk UPDATE, or undone by a savepoint, so expired) read from the database. Cases all
+    ``born`` in this transaction have no row to replace yet."""
     rows, unheld = [], []
     for case_id in case_ids:
         case = derived.held_case(session, case_id)
@@ -410,7 +411,7 @@ def _refresh(session: Session, case_ids: set[int]) -> None:
         else:
             rows.append(documents(*(getattr(case, name) for name in _SOURCE_KEYS)))
     connection = session.connection()
-    write(connection, rows)
+    write(connection, rows, new=born.issuperset(row["id"] for row in rows))
     reindex(connection, unheld)
 
 

@@ -40,6 +40,7 @@ from backend.media.storage import Storage
 from backend.text import clean_text
 
 DEFAULT_POLICY = Policy()
+CASE_IDS = Case.__table__  # read as a table: a free id is looked up without the ORM
 # Photos a transition may carry: the fix ("after"), or a check on the ground ("verify").
 PHOTO_KINDS = {"resolve": "after", "confirm": "verify", "reopen": "verify"}
 __all__ = [  # the access rules, re-exported for the domains that ask "the cases service"
@@ -78,10 +79,7 @@ def create_case(
     extra_departments = _extra_departments(session, actor, data)
     case = _new_case(session, actor, category, data, _location(data, images), now)
     case.source = source
-    session.add(case)
-    session.flush()
-    # written with the event's flush; a new case has no follower to collide with
-    session.add(CaseFollower(case_id=case.id, user_id=actor.id))
+    session.add(case)  # written with its event's flush
     return _submitted(session, case, actor, images, storage, now, extra_departments)
 
 
@@ -113,6 +111,10 @@ def create_external_case(
 
 def _submitted(session, case, actor, images, storage, now, extra_departments, details=None):
     event = log_event(session, case, actor, "submit", now=now, from_status=None, details=details)
+    if actor is not None:
+        # The reporter follows the case. Written with the next flush, after the case's
+        # INSERT; a new case has no follower to collide with.
+        session.add(CaseFollower(case_id=case.id, user_id=actor.id))
     if images:
         _store(session, storage, images, case, kind="report", uploaded_by=actor.id)
     publish_event(session, case, event)
@@ -161,7 +163,7 @@ def _new_id(session: Session) -> int:
     """A random id: case numbers do not tell how many cases there are."""
     while True:
         candidate = ID_MIN + secrets.randbelow(ID_MAX - ID_MIN)
-        if session.get(Case, candidate) is None:
+        if session.scalar(select(CASE_IDS.c.id).where(CASE_IDS.c.id == candidate)) is None:
             return candidate
 
 

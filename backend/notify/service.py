@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from backend import jobs
@@ -35,22 +35,29 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
-def channels_for(session: Session, user_ids: list[int], kind: str) -> dict[int, str]:
-    """Each active user's channel for ``kind``; inactive or unknown users are left out."""
-    active = session.scalars(select(User.id).where(User.id.in_(user_ids), User.active)).all()
-    chosen = dict(
-        session.execute(
-            select(NotificationPreference.user_id, NotificationPreference.channel).where(
-                NotificationPreference.user_id.in_(active), NotificationPreference.kind == kind
-            )
-        ).all()
+def channels_for(
+    session: Session, user_ids: list[int] | Select, kind: str, *, leave_out: int | None = None
+) -> dict[int, str]:
+    """Each active user's channel for ``kind`` (``user_ids``: a list, or a SELECT of them);
+    inactive or unknown users, and ``leave_out``, are left out. One read: the users and
+    their preference for ``kind``, if any."""
+    stmt = (
+        select(User.id, NotificationPreference.channel)
+        .outerjoin(
+            NotificationPreference,
+            and_(NotificationPreference.user_id == User.id, NotificationPreference.kind == kind),
+        )
+        .where(User.id.in_(user_ids), User.active)
     )
-    return {user_id: chosen.get(user_id, KINDS[kind].default) for user_id in active}
+    if leave_out is not None:
+        stmt = stmt.where(User.id != leave_out)
+    chosen = session.execute(stmt).all()
+    return {user_id: channel or KINDS[kind].default for user_id, channel in chosen}
 
 
 def notify(
     session: Session,
-    recipients: Iterable[int | None],
+    recipients: Iterable[int | None] | Select,
     *,
     kind: str,
     target_type: str,
@@ -61,12 +68,17 @@ def notify(
 ) -> list[Notification]:
     """Write one notification per recipient (never to the actor, nor to those who turned
     ``kind`` off) and deliver each after commit through its owner's chosen channel
-    (``deliver=False``: the caller calls :func:`deliver` itself)."""
+    (``deliver=False``: the caller calls :func:`deliver` itself). ``recipients``: user ids,
+    or a SELECT of them, read with their channels in one statement."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    user_ids = sorted({r for r in recipients if r is not None} - {actor_id})
-    if not user_ids:
-        return []
+    if isinstance(recipients, Select):
+        channels = channels_for(session, recipients, kind, leave_out=actor_id)
+    else:
+        user_ids = sorted({r for r in recipients if r is not None} - {actor_id})
+        if not user_ids:
+            return []
+        channels = channels_for(session, user_ids, kind)
     created = [
         Notification(
             user_id=user_id,
@@ -76,7 +88,7 @@ def notify(
             text=_clip(text),
             channel=channel,
         )
-        for user_id, channel in sorted(channels_for(session, user_ids, kind).items())
+        for user_id, channel in sorted(channels.items())
         if channel != "off"
     ]
     session.add_all(created)

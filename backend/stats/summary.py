@@ -11,8 +11,9 @@ transitions, and there is one computation to trust (the same SELECT backfills th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import and_, case, delete, func, insert, inspect, or_, select
+from sqlalchemy import and_, bindparam, case, delete, func, insert, inspect, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -87,13 +88,15 @@ def rows_of(condition, dialect: str):
 MILESTONES = ("accept", "resolve", "close")
 
 
-def refresh(connection: Connection, case_ids: Iterable[int]) -> None:
-    """Recompute the rows of these cases (dropping those of cases that are gone)."""
-    ids = sorted(set(case_ids))
+def refresh(connection: Connection, case_ids: Iterable[int], *, born: Iterable[int] = ()) -> None:
+    """Recompute the rows of these cases (dropping those of cases that are gone). ``born``:
+    those the caller's transaction filed, which have no row yet and nobody else sees."""
+    ids, new = sorted(set(case_ids)), set(born)
     table = CaseSummary.__table__
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        if connection.dialect.name == "postgresql":
+        known = [case_id for case_id in chunk if case_id not in new]
+        if known and connection.dialect.name == "postgresql":
             # one refresh of a case at a time: a concurrent one waits here, then reads what
             # the first committed (without the lock, its DELETE would miss the first's new
             # row and its INSERT collide with it). FOR NO KEY UPDATE, like any UPDATE of the
@@ -101,16 +104,21 @@ def refresh(connection: Connection, case_ids: Iterable[int]) -> None:
             # (a "me too" holds KEY SHARE) and deadlock with that transaction's own UPDATE.
             connection.execute(
                 select(Case.id)
-                .where(Case.id.in_(chunk))
+                .where(Case.id.in_(known))
                 .order_by(Case.id)
                 .with_for_update(key_share=True)
             )
-        connection.execute(delete(table).where(table.c.case_id.in_(chunk)))
-        connection.execute(
-            insert(table).from_select(
-                list(COLUMNS), rows_of(Case.id.in_(chunk), connection.dialect.name)
-            )
-        )
+        if known:
+            connection.execute(delete(table).where(table.c.case_id.in_(known)))
+        connection.execute(_rewrite(connection.dialect.name), {"ids": chunk})
+
+
+@cache
+def _rewrite(dialect: str):
+    """INSERT ... SELECT of the rows of the cases in ``:ids``, built once per dialect."""
+    return insert(CaseSummary.__table__).from_select(
+        list(COLUMNS), rows_of(Case.id.in_(bindparam("ids", expanding=True)), dialect)
+    )
 
 
 def backfill(connection: Connection, batch: int = BATCH) -> int:
@@ -155,7 +163,7 @@ derived.register(
         name="case_summaries",
         columns=COPIED,
         touched=_touched,
-        refresh=lambda session, ids: refresh(session.connection(), ids),
+        refresh=lambda session, ids, born: refresh(session.connection(), ids, born=born),
         follows_deletes=True,
     )
 )
