@@ -182,6 +182,25 @@ async def broadcast(http, peer: dict, payload: dict | None) -> None:
             assert answer.status == 200, await answer.text()
 
 
+def start_profiler(peer: dict, pids: list[int]) -> subprocess.Popen | None:
+    """``--py-spy``: sample the server's last process (gunicorn's worker) during the
+    broadcasts, into <folder>/<peer>.txt (collapsed stacks)."""
+    if not peer.get("py_spy") or peer["name"] == "node":
+        return None
+    output = Path(peer["py_spy_dir"]) / f"{peer['spec']}-{peer['clients']}.txt"
+    command = [peer["py_spy"], "record", "--pid", str(pids[-1]), "--format", "raw",
+               "--rate", "200", "--output", str(output)]  # fmt: skip
+    profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # attached
+    return profiler
+
+
+def stop_profiler(profiler: subprocess.Popen | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(2)
+        profiler.wait(timeout=60)
+
+
 async def measure_clients(peer: dict) -> dict:
     import aiohttp
 
@@ -207,6 +226,7 @@ async def measure_clients(peer: dict) -> dict:
     async with aiohttp.ClientSession() as http:
         for index in range(k + 1):  # the first one warms up, unmeasured
             if index == 1:
+                profiler = start_profiler(peer, pids)
                 cpu_before = cpu_ms(pids)
             received.clear()
             sent = time.perf_counter()
@@ -221,6 +241,7 @@ async def measure_clients(peer: dict) -> dict:
                 delivered += len({i for _, i, _ in received})
         await asyncio.sleep(0.3)  # the last frames leave the server
         cpu_spent = cpu_ms(pids) - cpu_before
+        stop_profiler(profiler)
     rss_after = rss_kb(pids)
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     latencies.sort()
@@ -244,6 +265,7 @@ def client_main(peer_json: str) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     print(json.dumps(asyncio.run(measure_clients(json.loads(peer_json)))), flush=True)
+    os._exit(0)  # the clients' sockets are closed; skip asyncio's noisy teardown
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -255,7 +277,7 @@ def run_clients(peer: Peer, args, payload_file: Path) -> dict:
         "clients": args.clients, "broadcasts": args.broadcasts, "wait": args.wait,
         "deflate": args.deflate, "payload_file": str(payload_file),
         "room": f"case:{peer.city['case_id']}", "case_id": peer.city["case_id"],
-        "token": peer.city["token"],
+        "token": peer.city["token"], "py_spy": args.py_spy, "py_spy_dir": args.py_spy_dir,
     }  # fmt: skip
     command = [sys.executable, __file__, "--client-run", json.dumps(description)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
@@ -314,6 +336,8 @@ def main() -> None:
     parser.add_argument("--deflate", action="store_true",
                         help="clients offer permessage-deflate, as browsers do")  # fmt: skip
     parser.add_argument("--alt-path", help="put first on the Python peers' PYTHONPATH")
+    parser.add_argument("--py-spy", help="py-spy's path: profile the Python servers' broadcasts")
+    parser.add_argument("--py-spy-dir", default=".", help="where the profiles go")
     args = parser.parse_args()
     if args.client_run:
         return client_main(args.client_run)
