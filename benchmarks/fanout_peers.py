@@ -27,7 +27,8 @@ broadcasts), and the ratios to Node and to the bare server, with the load averag
 
 ``name@stack`` runs a Python peer on another websocket stack that Flask-SocketIO supports
 (``--alt-path``: a folder put first on PYTHONPATH, holding the extra packages the stack
-needs, so that .venv stays as it is): ``simple-websocket`` (gevent with simple-websocket,
+needs, so that .venv stays as it is; e.g. ``pip install --no-deps --target /tmp/live-alt
+gevent-websocket``): ``simple-websocket`` (gevent with simple-websocket,
 production's), ``gevent-websocket`` (gevent-websocket's gunicorn worker), ``eventlet``.
 """
 
@@ -121,7 +122,7 @@ class Peer:
             return ["node", str(NODE_PEER / "server.js")], env
         worker, async_mode = STACKS[self.stack]
         env["SOCKETIO_ASYNC_MODE"] = async_mode
-        if self.alt_path:
+        if self.alt_path and self.stack != "simple-websocket":  # engineio picks what it finds
             env["PYTHONPATH"] = self.alt_path
         app = "benchmarks.fanout_bare:app"
         if self.name == "cityloop":
@@ -283,7 +284,9 @@ def run_clients(peer: Peer, args, payload_file: Path) -> dict:
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                           preexec_fn=lambda: os.nice(args.client_nice))  # fmt: skip
     if done.returncode != 0:
-        raise RuntimeError(f"{peer.spec} clients failed:\n{done.stderr[-3000:]}")
+        noise = ("Unclosed client session", "client_session:")  # aiohttp's, at a failed exit
+        errors = [line for line in done.stderr.splitlines() if not line.startswith(noise)]
+        raise RuntimeError(f"{peer.spec} clients failed:\n" + "\n".join(errors[-40:]))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

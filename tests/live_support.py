@@ -43,15 +43,22 @@ def server_env(database_url: str, data_dir: Path, **extra: str) -> dict:
 
 
 class ServerProcess:
-    """``python wsgi.py`` on 127.0.0.1:<free port>; stopped (and reaped) by :meth:`stop`."""
+    """``python wsgi.py`` on 127.0.0.1:<free port>; stopped (and reaped) by :meth:`stop`.
+    ``gevent``: gunicorn's gevent worker instead, as ``scripts/serve-production`` runs it."""
 
-    def __init__(self, env: dict, log_path: Path):
+    def __init__(self, env: dict, log_path: Path, *, gevent: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115  (kept open for the child's life)
+        command = [sys.executable, "wsgi.py"]
+        if gevent:
+            command = [str(Path(sys.executable).with_name("gunicorn")), "--worker-class",
+                       "gevent", "--workers", "1", "--bind", f"127.0.0.1:{self.port}",
+                       "--no-control-socket", "--error-logfile", "-", "wsgi:app"]  # fmt: skip
+            env = env | {"SOCKETIO_ASYNC_MODE": "gevent"}
         self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"],
+            command,
             cwd=ROOT,
             env=env | {"HOST": "127.0.0.1", "PORT": str(self.port)},
             stdout=self._log,
@@ -67,7 +74,7 @@ class ServerProcess:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # gunicorn listens first
                 time.sleep(0.05)  # polling a port that is not open yet: nothing to await
         self.stop()
         raise RuntimeError(f"server not ready after {timeout}s:\n{self.log()}")
