@@ -30,6 +30,8 @@ broadcasts), and the ratios to Node and to the bare server, with the load averag
 needs, so that .venv stays as it is; e.g. ``pip install --no-deps --target /tmp/live-alt
 gevent-websocket``): ``simple-websocket`` (gevent with simple-websocket,
 production's), ``gevent-websocket`` (gevent-websocket's gunicorn worker), ``eventlet``.
+Peer ``before`` is CityLoop from another checkout (``--before``, e.g. a ``git worktree`` of
+main), served the same way: before and after a change in the same run.
 """
 
 from __future__ import annotations
@@ -107,11 +109,13 @@ def rss_kb(pids: list[int]) -> int:
 class Peer:
     """One server under test: started fresh for each round, stopped after it."""
 
-    def __init__(self, spec: str, port: int, city: dict, alt_path: str | None):
+    def __init__(self, spec: str, port: int, city: dict, args):
         self.spec = spec
         self.name, _, stack = spec.partition("@")
         self.stack = stack or "simple-websocket"
-        self.port, self.city, self.alt_path = port, city, alt_path
+        self.port, self.city, self.alt_path = port, city, args.alt_path
+        self.is_cityloop = self.name in ("cityloop", "before")
+        self.root = Path(args.before) if self.name == "before" else ROOT
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen | None = None
 
@@ -125,7 +129,7 @@ class Peer:
         if self.alt_path and self.stack != "simple-websocket":  # engineio picks what it finds
             env["PYTHONPATH"] = self.alt_path
         app = "benchmarks.fanout_bare:app"
-        if self.name == "cityloop":
+        if self.is_cityloop:
             app = "wsgi:app"
             env |= {"DATABASE_URL": self.city["url"], "CITYLOOP_DATA_DIR": self.city["dir"],
                     "LOG_LEVEL": "ERROR", "RATELIMIT_ENABLED": "0"}  # fmt: skip
@@ -141,7 +145,7 @@ class Peer:
     def start(self) -> None:
         command, env = self.command()
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            command, cwd=self.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
         import requests
@@ -171,7 +175,7 @@ class Peer:
 
 async def broadcast(http, peer: dict, payload: dict | None) -> None:
     """One broadcast: a public reply on CityLoop's case, ``POST /emit`` on the peers."""
-    if peer["name"] == "cityloop":
+    if peer["is_cityloop"]:
         body = {"body": f"Crew on the way ({time.time():.3f})."}
         path = f"{peer['url']}/api/v1/cases/{peer['case_id']}/comments"
         headers = {"Authorization": f"Bearer {peer['token']}"}
@@ -211,7 +215,7 @@ async def measure_clients(peer: dict) -> dict:
     received: list = []  # (time, payload) of each case.event
     frames: list = []
     payload_file = Path(peer["payload_file"])
-    payload = json.loads(payload_file.read_text()) if peer["name"] != "cityloop" else None
+    payload = None if peer["is_cityloop"] else json.loads(payload_file.read_text())
     options = {"compress": 15} if peer["deflate"] else {}
     rss_before = rss_kb(pids)
     started = time.perf_counter()
@@ -274,7 +278,8 @@ def client_main(peer_json: str) -> None:
 
 def run_clients(peer: Peer, args, payload_file: Path) -> dict:
     description = {
-        "spec": peer.spec, "name": peer.name, "url": peer.url, "pid": peer.process.pid,
+        "spec": peer.spec, "name": peer.name, "is_cityloop": peer.is_cityloop, "url": peer.url,
+        "pid": peer.process.pid,
         "clients": args.clients, "broadcasts": args.broadcasts, "wait": args.wait,
         "deflate": args.deflate, "payload_file": str(payload_file),
         "room": f"case:{peer.city['case_id']}", "case_id": peer.city["case_id"],
@@ -338,6 +343,7 @@ def main() -> None:
     parser.add_argument("--client-nice", type=int, default=5)
     parser.add_argument("--deflate", action="store_true",
                         help="clients offer permessage-deflate, as browsers do")  # fmt: skip
+    parser.add_argument("--before", help="a checkout of an older CityLoop: peer 'before'")
     parser.add_argument("--alt-path", help="put first on the Python peers' PYTHONPATH")
     parser.add_argument("--py-spy", help="py-spy's path: profile the Python servers' broadcasts")
     parser.add_argument("--py-spy-dir", default=".", help="where the profiles go")
@@ -365,7 +371,7 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             print(f"round {round_number}", flush=True)
             for index, spec in enumerate(args.peers):
-                peer = Peer(spec, args.port + index, city, args.alt_path)
+                peer = Peer(spec, args.port + index, city, args)
                 peer.start()
                 try:
                     results.append(run_clients(peer, args, data_dir / "payload.json"))
