@@ -63,6 +63,7 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from backend import publiccache
     from backend.auth import passwords, session
+    from backend.live.transport import without_websocket_compression
 
     passwords.configure(fast=bool(app.config["PASSWORD_HASH_FAST"]))
     db.init_app(app)
@@ -81,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
     )
+    app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's own
     publiccache.follow_other_processes(app, socketio.server)
     publiccache.answer_hits_first(app)  # outside Socket.IO's middleware, inside ProxyFix
 

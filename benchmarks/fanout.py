@@ -147,14 +147,18 @@ def _children(pid: int) -> list[int]:
 
 
 async def connect_all(
-    urls: list[str], n: int, inbox: list, frames: list
+    urls: list[str], n: int, inbox: list, frames: list, websocket_options: dict | None = None
 ) -> list[socketio.AsyncClient]:
     """Connect N clients; ``inbox`` gets (time, event id) for each ``case.event``, ``frames``
-    (time, client index, event name, payload bytes) for every frame whatever its name."""
+    (time, client index, event name, payload bytes) for every frame whatever its name.
+    ``websocket_options``: for aiohttp's ``ws_connect`` (``{"compress": 15}`` offers
+    permessage-deflate, as browsers do; aiohttp does not by default)."""
     clients = []
 
     async def one(i: int) -> socketio.AsyncClient:
-        client = socketio.AsyncClient(reconnection=False)
+        client = socketio.AsyncClient(
+            reconnection=False, websocket_extra_options=dict(websocket_options or {})
+        )
 
         @client.on("*")
         async def _received(event, payload=None):

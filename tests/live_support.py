@@ -43,9 +43,23 @@ def server_env(database_url: str, data_dir: Path, **extra: str) -> dict:
     return env
 
 
+def gunicorn_gevent(port: int) -> list[str]:
+    """gunicorn's gevent worker, as ``scripts/serve-production`` runs it (with
+    ``SOCKETIO_ASYNC_MODE=gevent``: :data:`GEVENT`)."""
+    return [
+        str(Path(sys.executable).with_name("gunicorn")), "--worker-class", "gevent",
+        "--workers", "1", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
+        "--error-logfile", "-", "wsgi:app",
+    ]  # fmt: skip
+
+
+GEVENT = {"SOCKETIO_ASYNC_MODE": "gevent"}
+
+
 class ServerProcess:
     """A server on 127.0.0.1:<free port> (``python wsgi.py``, or ``command(port)`` run in
-    ``cwd``), ready once ``/healthz`` answers; stopped (and reaped) by :meth:`stop`."""
+    ``cwd``, e.g. :func:`gunicorn_gevent`), ready once ``/healthz`` answers; stopped (and
+    reaped) by :meth:`stop`."""
 
     def __init__(
         self,

@@ -40,7 +40,7 @@ from backend.departments import service as department_service
 from backend.extensions import db
 from tests.foundation.test_migrations import _schema_diff
 from tests.helpers import PASSWORD, ROOT
-from tests.live_support import ServerProcess, server_env
+from tests.live_support import GEVENT, ServerProcess, gunicorn_gevent, server_env
 from tests.scaled.support import fresh_database
 from tests.services import IN_CI, POSTGRES_URL, require_service
 
@@ -193,18 +193,9 @@ def _seed(database_url: str, people: People) -> None:
 
 def serve_old_version(code: Path, env: dict, log_path: Path) -> ServerProcess:
     """The old code on gunicorn's gevent worker, as ``scripts/serve-production`` runs it."""
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     return ServerProcess(
-        env | {"SOCKETIO_ASYNC_MODE": "gevent"},
-        log_path,
-        command=lambda port: [
-            gunicorn, "--worker-class", "gevent", "--workers", "1",
-            "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--error-logfile", "-",
-            "wsgi:app",
-        ],
-        cwd=code,
-        ready_timeout=60,
-    )  # fmt: skip
+        env | GEVENT, log_path, command=gunicorn_gevent, cwd=code, ready_timeout=60
+    )
 
 
 @dataclass
