@@ -96,21 +96,24 @@ def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict
 
 
 def _page_by_relevance(session: Session, viewer, args: dict, options) -> tuple[list, int]:
-    """The matches of ``q`` best first (then newest): their ids and total in one statement
-    on the text index (``search.ranked_page``), then those cases."""
+    """The matches of ``q`` by relevance: their ids from the text index
+    (``search.ranked_page``), then those cases; then the total, unless the page shows it
+    (a first page that is not full holds every match)."""
     page, per_page = args["page"], args["per_page"]
     hidden = None if sees_hidden(viewer) else select(Case.id).where(_hidden_from(viewer))
     conditions = filters(viewer, args, text=False)
-    stmt = search.ranked_page(args["q"], conditions, hidden, per_page, (page - 1) * per_page)
+    offset = (page - 1) * per_page
+    stmt = search.ranked_page(args["q"], conditions, hidden, per_page, offset)
     if stmt is None:
         return [], 0
-    top = session.execute(stmt).all()
-    if not top:  # nothing matches, or a page past the last: count without a page
-        return [], count_cases(session, viewer, args) if page > 1 else 0
-    ids = [case_id for case_id, _total in top]
+    ids = list(session.scalars(stmt))
+    if ids and (page == 1 and len(ids) < per_page):
+        total = len(ids)
+    else:
+        total = session.scalar(search.match_count(args["q"], conditions, hidden))
     loaded = session.scalars(visible_cases(viewer).where(Case.id.in_(ids)).options(*options))
     by_id = {case.id: case for case in loaded}
-    return [by_id[i] for i in ids if i in by_id], top[0].total
+    return [by_id[i] for i in ids if i in by_id], total
 
 
 # What a list row never shows: the escalation ladder's bookkeeping; and, but to staff, where

@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
-    DDL,
     Column,
     ColumnElement,
     Integer,
@@ -48,13 +47,19 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    cast,
     delete,
     event,
     exists,
     func,
     inspect,
+    literal,
     literal_column,
     select,
+    union_all,
+)
+from sqlalchemy import (
+    case as case_when,
 )
 from sqlalchemy import (
     text as sql_text,
@@ -92,20 +97,28 @@ pg_table = Table(
     Column("document", TSVECTOR, nullable=False),
     Column("filed", Integer, nullable=False),
 )
+# SQLite's rowid is the filing time and the case id in one number, ``filed * 2**31 + id``
+# (ids are 32-bit): FTS5 walks its matches in rowid order, so "newest first" is its own
+# order and a page stops after its rows, without reading any content (migration 0021).
+KEY_SHIFT = 2**31
 fts_table = Table(
-    "case_search_fts",
+    "case_search_newest",
     _metadata,
     Column("rowid", Integer, primary_key=True),
     *(Column(name, Text) for name in (*TEXT_COLUMNS, "reference")),
-    Column("filed", Integer),
 )
-# bm25 weights of title, description, address and reference+id on SQLite; on PostgreSQL the
-# same order of importance: setweight A, C, B, A (ts_rank's 1.0, 0.2, 0.4, 1.0).
-FTS_WEIGHTS = (4.0, 1.0, 2.0, 4.0)
-# The tables (and SQLite's shadow tables) that Alembic's comparison leaves alone.
+# The relevance tiers (docs/cases.md, "Text search"): every word of the query in the title
+# or reference (and id); else in those and the address; else anywhere (the description).
+# SQLite asks them with FTS5 column filters; PostgreSQL with weights (title and reference A,
+# address B, description C), so both databases put a case in the same tier.
+TIER_COLUMNS = (("title", "reference"), ("title", "reference", "address"))
+TIER_WEIGHTS = ("A", "AB")
+# The tables (and SQLite's shadow tables) that Alembic's comparison leaves alone; the FTS5
+# table keyed by case id (0017, replaced by 0021) stays until a later migration drops it.
+_FTS_TABLES = ("case_search_fts", "case_search_newest")
+_SHADOWS = ("data", "idx", "content", "docsize", "config")
 TABLES = frozenset(
-    {"case_search", "case_search_fts"}
-    | {f"case_search_fts_{part}" for part in ("data", "idx", "content", "docsize", "config")}
+    {"case_search", *_FTS_TABLES} | {f"{t}_{part}" for t in _FTS_TABLES for part in _SHADOWS}
 )
 
 
@@ -153,13 +166,15 @@ def tokens(text: str | None) -> str:
 def documents(case_id: int, title, description, address, reference, created_at) -> dict:
     """The four indexed fields of a case, tokenized (the id goes with the reference), and
     when it was filed (seconds since 1970: equal matches list newest first)."""
+    filed = int(_aware(created_at).timestamp())
     return {
         "id": case_id,
+        "key": filed * KEY_SHIFT + case_id,
         "title": tokens(title),
         "description": tokens(description),
         "address": tokens(address),
         "reference": f"{tokens(reference)} {case_id}",
-        "filed": int(_aware(created_at).timestamp()),
+        "filed": filed,
     }
 
 
@@ -212,23 +227,34 @@ def parse(q: str) -> list[Term]:
     return terms
 
 
-def tsquery_text(terms: Sequence[Term]) -> str:
-    """The terms in ``to_tsquery`` syntax; every token is letters and digits only."""
+def tsquery_text(terms: Sequence[Term], weights: str = "") -> str:
+    """The terms in ``to_tsquery`` syntax; every token is letters and digits only.
+    ``weights`` ("A", "AB"): only in the fields of those weights."""
 
     def phrase(term: Term) -> str:
-        quoted = [f"'{token}'" for token in term.tokens]
+        quoted = [f"'{token}'" + (f":{weights}" if weights else "") for token in term.tokens]
         if term.prefix:
-            quoted[-1] += ":*"
+            quoted[-1] = f"'{term.tokens[-1]}':*{weights}"
         return "(" + " <-> ".join(quoted) + ")"
 
     return " & ".join(phrase(term) for term in terms)
 
 
-def fts_query_text(terms: Sequence[Term]) -> str:
-    """The terms in FTS5 query syntax: each a quoted phrase, prefixed with ``*``."""
-    return " AND ".join(
+def fts_query_text(terms: Sequence[Term], columns: Sequence[str] = ()) -> str:
+    """The terms in FTS5 query syntax: each a quoted phrase, prefixed with ``*``;
+    ``columns``: only in those."""
+    query = " AND ".join(
         '"' + " ".join(term.tokens) + '"' + ("*" if term.prefix else "") for term in terms
     )
+    return "{" + " ".join(columns) + "} : (" + query + ")" if columns else query
+
+
+def fts_tier_queries(terms: Sequence[Term]) -> list[str]:
+    """The FTS5 queries of the tiers, each leaving out the cases of the tiers before it."""
+    everywhere = fts_query_text(terms)
+    narrow = [fts_query_text(terms, columns) for columns in TIER_COLUMNS]
+    wider = [*narrow, everywhere]
+    return [narrow[0]] + [f"({wider[i]}) NOT {narrow[i - 1]}" for i in range(1, len(wider))]
 
 
 # --- querying ---------------------------------------------------------------------------------
@@ -238,22 +264,23 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _fts_case_id() -> ColumnElement:
+    return (fts_table.c.rowid % KEY_SHIFT).label("case_id")
+
+
+def _pg_match(terms: Sequence[Term], weights: str = "") -> ColumnElement:
+    return pg_table.c.document.op("@@")(func.to_tsquery(CONFIG, tsquery_text(terms, weights)))
+
+
+def _fts_match(query: str) -> ColumnElement:
+    return literal_column(fts_table.name).op("MATCH")(query)
+
+
 def hits(q: str, dialect: str | None = None):
-    """A subquery of the matching cases: ``case_id``, ``rank`` (higher is better) and
-    ``filed``, or None when the query holds nothing searchable ("!!!")."""
-    terms = parse(q)
-    if not terms:
-        return None
-    if (dialect or _dialect()) == "postgresql":
-        query = func.to_tsquery(CONFIG, tsquery_text(terms))
-        document = pg_table.c.document
-        rank = func.ts_rank(document, query)
-        columns = (pg_table.c.case_id, rank.label("rank"), pg_table.c.filed)
-        return select(*columns).where(document.op("@@")(query)).subquery("hits")
-    fts = literal_column(fts_table.name)
-    rank = -func.bm25(fts, *FTS_WEIGHTS)
-    columns = (fts_table.c.rowid.label("case_id"), rank.label("rank"), fts_table.c.filed)
-    return select(*columns).where(fts.op("MATCH")(fts_query_text(terms))).subquery("hits")
+    """A subquery of the ``case_id`` of the matching cases, or None when the query holds
+    nothing searchable ("!!!")."""
+    ids = matching_ids(q, dialect)
+    return None if ids is None else ids.subquery("hits")
 
 
 def matching_ids(q: str, dialect: str | None = None) -> Select | None:
@@ -262,10 +289,8 @@ def matching_ids(q: str, dialect: str | None = None) -> Select | None:
     if not terms:
         return None
     if (dialect or _dialect()) == "postgresql":
-        query = func.to_tsquery(CONFIG, tsquery_text(terms))
-        return select(pg_table.c.case_id).where(pg_table.c.document.op("@@")(query))
-    fts = literal_column(fts_table.name)
-    return select(fts_table.c.rowid).where(fts.op("MATCH")(fts_query_text(terms)))
+        return select(pg_table.c.case_id).where(_pg_match(terms))
+    return select(_fts_case_id()).where(_fts_match(fts_query_text(terms)))
 
 
 def condition(q: str) -> ColumnElement:
@@ -276,22 +301,63 @@ def condition(q: str) -> ColumnElement:
     return Case.id.in_(ids)
 
 
-def ranked_page(q: str, conditions: list, hidden: Select | None, limit: int, offset: int):
-    """One statement for a page by relevance: the matches' ``case_id`` best first (then
-    newest), each row with the ``total`` of matches. The matches are read from the index
-    alone, with ``hidden`` (the ids the viewer may not see: few) left out; only other
-    filters (``conditions`` on cases) join the cases. None: nothing searchable."""
-    matched = hits(q)
-    if matched is None:
-        return None
-    total = func.count().over().label("total")
-    stmt = select(matched.c.case_id, total)
+def _narrowed(stmt: Select, case_id: ColumnElement, conditions: list, hidden) -> Select:
+    """Only the cases the viewer may see (``hidden``: the few ids they may not) that the
+    other filters (``conditions`` on cases, which then join them) let through."""
     if conditions:
-        stmt = stmt.join(Case, Case.id == matched.c.case_id).where(*conditions)
+        stmt = stmt.join(Case, Case.id == case_id).where(*conditions)
     if hidden is not None:
-        stmt = stmt.where(matched.c.case_id.not_in(hidden))
-    order = (matched.c.rank.desc(), matched.c.filed.desc(), matched.c.case_id.desc())
-    return stmt.order_by(*order).limit(limit).offset(offset)
+        stmt = stmt.where(case_id.not_in(hidden))
+    return stmt
+
+
+def ranked_page(q: str, conditions: list, hidden: Select | None, limit: int, offset: int):
+    """One statement for a page by relevance: the ``case_id`` of the matches, by tier
+    (``TIER_COLUMNS``), newest first within one, then by id. Read from the index alone, but
+    for other filters. None: nothing searchable."""
+    terms = parse(q)
+    if not terms:
+        return None
+    if _dialect() == "postgresql":
+        return _pg_ranked_page(terms, conditions, hidden).limit(limit).offset(offset)
+    return _fts_ranked_page(terms, conditions, hidden, limit + offset).limit(limit).offset(offset)
+
+
+def _pg_ranked_page(terms: Sequence[Term], conditions: list, hidden) -> Select:
+    """The matches through the GIN index; each one's tier checked on its ``tsvector``."""
+    tier = case_when(
+        *((_pg_match(terms, weights), n) for n, weights in enumerate(TIER_WEIGHTS, 1)),
+        else_=len(TIER_WEIGHTS) + 1,
+    )
+    stmt = select(pg_table.c.case_id).where(_pg_match(terms))
+    stmt = _narrowed(stmt, pg_table.c.case_id, conditions, hidden)
+    return stmt.order_by(tier, pg_table.c.filed.desc(), pg_table.c.case_id.desc())
+
+
+def _fts_ranked_page(terms: Sequence[Term], conditions: list, hidden, enough: int) -> Select:
+    """Each tier its own FTS5 query, newest first in its rowid order, stopping after
+    ``enough`` rows; then the tiers one after another."""
+    case_id = fts_table.c.rowid % KEY_SHIFT
+    tiers = []
+    for n, query in enumerate(fts_tier_queries(terms), 1):
+        stmt = select(literal(n).label("tier"), fts_table.c.rowid.label("key"))
+        stmt = _narrowed(stmt.where(_fts_match(query)), case_id, conditions, hidden)
+        tiers.append(select(stmt.order_by(fts_table.c.rowid.desc()).limit(enough).subquery()))
+    ranked = union_all(*tiers).subquery("ranked")
+    order = (ranked.c.tier, ranked.c.key.desc())
+    return select((ranked.c.key % KEY_SHIFT).label("case_id")).order_by(*order)
+
+
+def match_count(q: str, conditions: list, hidden: Select | None) -> Select | None:
+    """How many cases the viewer may see match ``q`` (and the other filters)."""
+    terms = parse(q)
+    if not terms:
+        return None
+    if _dialect() == "postgresql":
+        stmt = select(func.count()).select_from(pg_table).where(_pg_match(terms))
+        return _narrowed(stmt, pg_table.c.case_id, conditions, hidden)
+    stmt = select(func.count()).select_from(fts_table).where(_fts_match(fts_query_text(terms)))
+    return _narrowed(stmt, fts_table.c.rowid % KEY_SHIFT, conditions, hidden)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -320,9 +386,10 @@ def write(connection: Connection, rows: list[dict], *, new: bool = False) -> Non
         connection.execute(PG_WRITE, {name: [row[name] for row in rows] for name in FIELDS})
         return
     if not new:
-        connection.execute(delete(fts_table).where(fts_table.c.rowid.in_([r["id"] for r in rows])))
+        keys = [row["key"] for row in rows]
+        connection.execute(delete(fts_table).where(fts_table.c.rowid.in_(keys)))
     stmt = fts_table.insert().values(
-        rowid=bindparam("id"), **{name: bindparam(name) for name in FIELDS[1:]}
+        rowid=bindparam("key"), **{name: bindparam(name) for name in FIELDS[1:-1]}
     )
     connection.execute(stmt, rows)
 
@@ -346,7 +413,13 @@ BATCH = 2000
 def _indexed(dialect: str) -> ColumnElement:
     if dialect == "postgresql":
         return exists().where(pg_table.c.case_id == Case.id)
-    return exists().where(fts_table.c.rowid == Case.id)
+    return exists().where(fts_table.c.rowid == fts_key(Case.created_at, Case.id))
+
+
+def fts_key(created_at, case_id) -> ColumnElement:
+    """The FTS5 rowid of a case in SQL (as :func:`documents` computes it): whole seconds
+    since 1970 of the filing (stored as UTC), shifted, plus the id."""
+    return cast(func.strftime("%s", created_at), Integer) * KEY_SHIFT + case_id
 
 
 def index_missing(connection: Connection, since: datetime | None = None, batch=BATCH) -> int:
@@ -455,11 +528,12 @@ PG_CREATE = (
 )
 PG_INDEX = "CREATE INDEX {how} ix_case_search_document ON case_search USING gin (document)"
 SQLITE_CREATE = (
-    "CREATE VIRTUAL TABLE case_search_fts USING fts5(title, description, address, reference,"
-    " filed UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE case_search_newest USING fts5(title, description, address,"
+    " reference, tokenize = 'porter unicode61 remove_diacritics 2')",
     # a deleted case leaves the index with it (FTS5 tables have no foreign keys)
-    "CREATE TRIGGER case_search_fts_delete AFTER DELETE ON cases BEGIN"
-    " DELETE FROM case_search_fts WHERE rowid = old.id; END",
+    "CREATE TRIGGER case_search_newest_delete AFTER DELETE ON cases BEGIN"
+    " DELETE FROM case_search_newest WHERE rowid"
+    f" = CAST(strftime('%s', old.created_at) AS INTEGER) * {KEY_SHIFT} + old.id; END",
 )
 
 
@@ -472,20 +546,24 @@ def create_statements(dialect: str) -> tuple[str, ...]:
 def drop_statements(dialect: str) -> tuple[str, ...]:
     if dialect == "postgresql":
         return ("DROP TABLE IF EXISTS case_search",)
-    return ("DROP TRIGGER IF EXISTS case_search_fts_delete", "DROP TABLE IF EXISTS case_search_fts")
+    return (
+        "DROP TRIGGER IF EXISTS case_search_newest_delete",
+        "DROP TABLE IF EXISTS case_search_newest",
+    )
 
 
 @event.listens_for(db.metadata, "after_create")
 def _create(_metadata, connection: Connection, **_kwargs) -> None:
-    """``db.create_all()`` (tests, a fresh demo) builds what migration 0017 builds."""
+    """``db.create_all()`` (tests, a fresh demo) builds what migrations 0017 and 0021 build.
+    (Sent as they are: ``DDL`` would read the ``%s`` of SQLite's ``strftime`` as a format.)"""
     for statement in create_statements(connection.dialect.name):
-        connection.execute(DDL(statement))
+        connection.exec_driver_sql(statement)
 
 
 @event.listens_for(db.metadata, "before_drop")
 def _drop(_metadata, connection: Connection, **_kwargs) -> None:
     for statement in drop_statements(connection.dialect.name):
-        connection.execute(DDL(statement))
+        connection.exec_driver_sql(statement)
 
 
 def indexed_text(connection: Connection) -> dict[int, str]:
@@ -494,5 +572,7 @@ def indexed_text(connection: Connection) -> dict[int, str]:
         rows = connection.execute(sql_text("SELECT case_id, document::text FROM case_search"))
         return dict(rows.all())
     columns = ", ".join(FIELDS[1:-1])  # not when it was filed
-    rows = connection.execute(sql_text(f"SELECT rowid, {columns} FROM case_search_fts"))
+    rows = connection.execute(
+        sql_text(f"SELECT rowid % {KEY_SHIFT}, {columns} FROM case_search_newest")
+    )
     return {row[0]: " ".join(filter(None, row[1:])) for row in rows}

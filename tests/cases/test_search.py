@@ -281,6 +281,6 @@ def test_the_list_reads_the_text_index_not_every_case(client, corpus, sent_with_
 
 def test_the_search_tables_follow_create_all(app):
     names = set(db.inspect(db.engine).get_table_names())
-    expected = "case_search" if db.engine.dialect.name == "postgresql" else "case_search_fts"
+    expected = "case_search" if db.engine.dialect.name == "postgresql" else "case_search_newest"
     assert expected in names
     assert db.session.scalar(select(Case.id).limit(1)) is None
