@@ -87,30 +87,32 @@ def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict
     page, per_page = args["page"], args["per_page"]
     options = _dump_options(viewer) if options is None else options
     if (args.get("sort") or default_sort(args)) == "relevance":
-        items, total = _page_by_relevance(session, viewer, args, options)
+        items, (total, estimated) = _page_by_relevance(session, viewer, args, options)
     else:
         stmt = list_cases(viewer, args).limit(per_page).offset((page - 1) * per_page)
         items = list(session.scalars(stmt.options(*options)))
-        total = count_cases(session, viewer, args)
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+        total, estimated = count_cases(session, viewer, args), False
+    envelope = {"items": items, "total": total, "page": page, "per_page": per_page}
+    return {**envelope, "total_estimated": estimated}
 
 
-def _page_by_relevance(session: Session, viewer, args: dict, options) -> tuple[list, int]:
+def _page_by_relevance(session: Session, viewer, args: dict, options) -> tuple[list, tuple]:
     """The matches of ``q`` by relevance: their ids from the text index
-    (``search.ranked_page``), then those cases; then the total, unless the page shows it
-    (a first page that is not full holds every match)."""
+    (``search.ranked_page``), then those cases; then the total and whether it is an
+    estimate (``search.match_total``), unless the page shows it (a first page that is not
+    full holds every match)."""
     page, per_page = args["page"], args["per_page"]
     hidden = None if sees_hidden(viewer) else select(Case.id).where(_hidden_from(viewer))
     conditions = filters(viewer, args, text=False)
     offset = (page - 1) * per_page
     stmt = search.ranked_page(args["q"], conditions, hidden, per_page, offset)
     if stmt is None:
-        return [], 0
+        return [], (0, False)
     ids = list(session.scalars(stmt))
     if ids and (page == 1 and len(ids) < per_page):
-        total = len(ids)
+        total = (len(ids), False)
     else:
-        total = session.scalar(search.match_count(args["q"], conditions, hidden))
+        total = search.match_total(session, args["q"], conditions, hidden)
     loaded = session.scalars(visible_cases(viewer).where(Case.id.in_(ids)).options(*options))
     by_id = {case.id: case for case in loaded}
     return [by_id[i] for i in ids if i in by_id], total
