@@ -97,25 +97,19 @@ def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict
 
 
 def _page_by_relevance(session: Session, viewer, args: dict, options) -> tuple[list, tuple]:
-    """The matches of ``q`` by relevance: their ids from the text index
-    (``search.ranked_page``), then those cases; then the total and whether it is an
-    estimate (``search.match_total``), unless the page shows it (a first page that is not
-    full holds every match)."""
+    """The matches of ``q`` by relevance: their ids, the total and whether it is an
+    estimate, from the text index (``search.relevant_page``); then those cases."""
     page, per_page = args["page"], args["per_page"]
     hidden = None if sees_hidden(viewer) else select(Case.id).where(_hidden_from(viewer))
     conditions = filters(viewer, args, text=False)
     offset = (page - 1) * per_page
-    stmt = search.ranked_page(args["q"], conditions, hidden, per_page, offset)
-    if stmt is None:
+    found = search.relevant_page(session, args["q"], conditions, hidden, per_page, offset)
+    if found is None:
         return [], (0, False)
-    ids = list(session.scalars(stmt))
-    if ids and (page == 1 and len(ids) < per_page):
-        total = (len(ids), False)
-    else:
-        total = search.match_total(session, args["q"], conditions, hidden)
+    ids, total, estimated = found
     loaded = session.scalars(visible_cases(viewer).where(Case.id.in_(ids)).options(*options))
     by_id = {case.id: case for case in loaded}
-    return [by_id[i] for i in ids if i in by_id], total
+    return [by_id[i] for i in ids if i in by_id], (total, estimated)
 
 
 # What a list row never shows: the escalation ladder's bookkeeping; and, but to staff, where

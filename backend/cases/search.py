@@ -20,6 +20,11 @@ in any spelling ("rd 2412 42") is matched through its canonical form. What a que
 hold is only these tokens, quoted by this module: no user text ever reaches either
 database's query syntax.
 
+Matches are ranked by tier (every word in the title or reference; else in those and the
+address; else anywhere), newest first within a tier (docs/cases.md, "Text search"): each
+tier is a query of its own that stops after a page, so a word in a sixth of all cases
+costs no more than a rare one.
+
 The index rows are written with the cases, when the transaction that filed a case or
 changed its title, description or address (by the ORM or a bulk ``UPDATE cases``)
 commits (:mod:`backend.cases.derived`), and leave with them (PostgreSQL: ``ON DELETE
@@ -250,11 +255,8 @@ def fts_query_text(terms: Sequence[Term], columns: Sequence[str] = ()) -> str:
 
 
 def fts_tier_queries(terms: Sequence[Term]) -> list[str]:
-    """The FTS5 queries of the tiers, each leaving out the cases of the tiers before it."""
-    everywhere = fts_query_text(terms)
-    narrow = [fts_query_text(terms, columns) for columns in TIER_COLUMNS]
-    wider = [*narrow, everywhere]
-    return [narrow[0]] + [f"({wider[i]}) NOT {narrow[i - 1]}" for i in range(1, len(wider))]
+    """The FTS5 queries of the tiers: the matches in each one's columns, then anywhere."""
+    return [*(fts_query_text(terms, columns) for columns in TIER_COLUMNS), fts_query_text(terms)]
 
 
 # --- querying ---------------------------------------------------------------------------------
@@ -317,75 +319,91 @@ def pg_tier_vector(weights: str) -> ColumnElement:
     return func.ts_filter(pg_table.c.document, literal_column(f"'{weights}'"))
 
 
-def _pg_tiers(terms: Sequence[Term]) -> list[ColumnElement]:
-    """Each tier's condition, leaving out the cases of the tiers before it."""
-    vectors = [*(pg_tier_vector(weights) for weights in TIER_WEIGHTS), None]
-    matches = [_pg_match(terms, vector) for vector in vectors]
-    return [matches[0]] + [matches[i] & ~matches[i - 1] for i in range(1, len(matches))]
-
-
-def ranked_page(q: str, conditions: list, hidden: Select | None, limit: int, offset: int):
-    """One statement for a page by relevance: the ``case_id`` of the matches by tier
-    (``TIER_COLUMNS``), newest first within one, then by id. Each tier is asked on its own
-    index, newest first, and stops after ``limit + offset`` rows; the tiers then follow each
-    other. Read from the index alone, but for other filters. None: nothing searchable."""
+def relevant_page(session: Session, q: str, conditions: list, hidden, limit: int, offset: int):
+    """A page of the matches of ``q`` by relevance: their ids (by tier, ``TIER_COLUMNS``,
+    newest first within one, then by id), the total, and whether that is an estimate; read
+    from the index alone, but for other filters (``conditions`` on cases; ``hidden``: the
+    few ids the viewer may not see). None: nothing searchable."""
     terms = parse(q)
     if not terms:
         return None
-    enough = limit + offset
-    if _dialect() == "postgresql":
-        keys = (pg_table.c.filed, pg_table.c.case_id)
-        ranked, order = _in_turn(
-            _pg_tiers(terms), keys, pg_table.c.case_id, enough, conditions, hidden
-        )
-        page = select(ranked.c.case_id)
-    else:
-        keys = (fts_table.c.rowid.label("key"),)  # FTS5's own order: no sort
-        tiers = [_fts_match(query) for query in fts_tier_queries(terms)]
-        case_id = fts_table.c.rowid % KEY_SHIFT
-        ranked, order = _in_turn(tiers, keys, case_id, enough, conditions, hidden)
-        page = select((ranked.c.key % KEY_SHIFT).label("case_id"))
-    return page.order_by(*order).limit(limit).offset(offset)
-
-
-def _in_turn(tiers: list, keys: tuple, case_id, enough: int, conditions: list, hidden):
-    """The union of the tiers' first ``enough`` rows, newest (highest ``keys``) first, and
-    the order of the whole: by tier, then by ``keys`` descending."""
-    selects = []
-    for n, matched in enumerate(tiers, 1):
-        stmt = select(literal(n).label("tier"), *keys).where(matched)
-        stmt = _narrowed(stmt, case_id, conditions, hidden)
-        stmt = stmt.order_by(*(key.desc() for key in keys)).limit(enough)
-        selects.append(select(stmt.subquery()))
-    ranked = union_all(*selects).subquery("ranked")
-    return ranked, (ranked.c.tier, *(ranked.c[key.key].desc() for key in keys))
+    if session.get_bind().dialect.name == "postgresql":
+        return _pg_page(session, terms, conditions, hidden, limit, offset)
+    keys = (fts_table.c.rowid.label("key"),)  # FTS5's own order: no sort
+    tiers = [(_fts_match(query), keys) for query in fts_tier_queries(terms)]
+    case_id = fts_table.c.rowid % KEY_SHIFT
+    ranked, order = _in_turn(tiers, keys, case_id, limit + offset, conditions, hidden)
+    stmt = select((ranked.c.key % KEY_SHIFT).label("case_id")).order_by(*order)
+    ids = list(session.scalars(stmt.limit(limit).offset(offset)))
+    if offset == 0 and len(ids) < limit:  # the page holds every match
+        return ids, len(ids), False
+    counted = select(func.count()).select_from(fts_table)
+    counted = counted.where(_fts_match(fts_query_text(terms)))
+    return ids, session.scalar(_narrowed(counted, case_id, conditions, hidden)), False
 
 
 # Past this many matches PostgreSQL's total is its planner's estimate (flagged so): counting
 # 17,000 matches exactly costs as much as the rest of the answer, and no one pages so far.
+# It is also where the newest-first index starts to pay: a word in more cases than this is
+# found by walking it (about 100 rows a match at 1%), fewer by their GIN index and a sort.
 EXACT_UP_TO = 1000
 
 
-def match_total(session: Session, q: str, conditions: list, hidden) -> tuple[int, bool]:
-    """How many cases the viewer may see match ``q`` (and the other filters), and whether
-    that is an estimate: on PostgreSQL past ``EXACT_UP_TO`` matches; SQLite counts all
-    (FTS5 counts from its lists of matching rows alone: about 1 ms for 17,000)."""
-    terms = parse(q)
-    if not terms:
-        return 0, False
-    if session.get_bind().dialect.name != "postgresql":
-        stmt = select(func.count()).select_from(fts_table)
-        stmt = stmt.where(_fts_match(fts_query_text(terms)))
-        return session.scalar(
-            _narrowed(stmt, fts_table.c.rowid % KEY_SHIFT, conditions, hidden)
-        ), False
+def _pg_page(session: Session, terms, conditions: list, hidden, limit: int, offset: int):
+    """The total first (counted up to ``EXACT_UP_TO``), as it tells how to read the page:
+    a common word's last tier walks the newest-first index, stopping after the page; the
+    other tiers, and all of a rarer query, read their GIN index and sort what they found
+    (never a walk through every case for a word the planner thought common)."""
+    total, estimated = _pg_total(session, terms, conditions, hidden)
+    if not total:
+        return [], 0, False
+    keys = (pg_table.c.filed, pg_table.c.case_id)
+    sorted_found = (pg_table.c.filed + 0, pg_table.c.case_id)  # no index has this order
+    vectors = [*(pg_tier_vector(weights) for weights in TIER_WEIGHTS), None]
+    tiers = [(_pg_match(terms, vector), sorted_found) for vector in vectors]
+    if estimated:
+        tiers[-1] = (tiers[-1][0], keys)
+    ranked, order = _in_turn(tiers, keys, keys[1], limit + offset, conditions, hidden)
+    stmt = select(ranked.c.case_id).order_by(*order).limit(limit).offset(offset)
+    ids = list(session.scalars(stmt))
+    if offset == 0 and len(ids) < limit:  # the page holds every match
+        return ids, len(ids), False
+    return ids, total, estimated
+
+
+def _in_turn(tiers: list, keys: tuple, case_id, enough: int, conditions: list, hidden):
+    """The first ``enough`` matches of each tier (``(condition, order)``: its fields'
+    matches, newest, the highest ``keys``, first), each case at its best tier; and the
+    order of the whole, by tier, then by ``keys`` descending.
+
+    That is the page's order without a tier leaving out the ones before it: if tier n's
+    fields match fewer than ``enough`` cases of the tiers before, the first ``enough`` of
+    its matches hold all the page needs of it, in order; if not, the page is all theirs,
+    and a case met only past its own tier's first ``enough`` sorts after it."""
+    selects = []
+    for n, (matched, order) in enumerate(tiers, 1):
+        stmt = select(literal(n).label("tier"), *keys).where(matched)
+        stmt = _narrowed(stmt, case_id, conditions, hidden)
+        stmt = stmt.order_by(*(key.desc() for key in order)).limit(enough)
+        selects.append(select(stmt.subquery()))
+    met = union_all(*selects).subquery("met")
+    columns = [met.c[key.key] for key in keys]
+    best = select(func.min(met.c.tier).label("tier"), *columns).group_by(*columns)
+    ranked = best.subquery("ranked")
+    return ranked, (ranked.c.tier, *(ranked.c[key.key].desc() for key in keys))
+
+
+def _pg_total(session: Session, terms, conditions: list, hidden) -> tuple[int, bool]:
+    """How many cases the viewer may see match (and the other filters), and whether that
+    is an estimate: past ``EXACT_UP_TO`` matches, the planner's (never less than counted)."""
     matches = select(pg_table.c.case_id).where(_pg_match(terms))
-    matches = _narrowed(matches, pg_table.c.case_id, conditions, hidden)
-    capped = select(func.count()).select_from(matches.limit(EXACT_UP_TO + 1).subquery())
+    visible = _narrowed(matches, pg_table.c.case_id, conditions, hidden)
+    capped = select(func.count()).select_from(visible.limit(EXACT_UP_TO + 1).subquery())
     counted = session.scalar(capped)
     if counted <= EXACT_UP_TO:
         return counted, False
-    plan = session.scalar(_Explain(matches))
+    # not with the hidden ones left out: they are few, and the planner would guess half
+    plan = session.scalar(_Explain(_narrowed(matches, pg_table.c.case_id, conditions, None)))
     return max(int(plan[0]["Plan"]["Plan Rows"]), counted), True
 
 

@@ -220,7 +220,7 @@ def test_case_search_backfill_writes_what_the_app_writes(fresh_app):
 def _ranked(q: str) -> list[int]:
     from backend.cases import search
 
-    ranked = list(db.session.scalars(search.ranked_page(q, [], None, 20, 0)))
+    ranked = search.relevant_page(db.session, q, [], None, 20, 0)[0]
     db.session.rollback()  # SQLite: the session's transaction holds the write lock
     return ranked
 
