@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import logging
 import pkgutil
 import time
 
@@ -19,10 +18,8 @@ from backend.extensions import api, db, limiter, migrate, socketio
 from backend.headers import register_security_headers
 from backend.ids import IdConverter
 from backend.input_guard import refuse_nul_characters
-from backend.logs import assign_request_id, configure_logging
+from backend.logs import assign_request_id, configure_logging, log_request
 from backend.metrics import record_request
-
-log = logging.getLogger("cityloop.request")
 
 
 def create_app(config: Config | None = None, **overrides) -> Flask:
@@ -84,6 +81,8 @@ def _init_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
     )
+    publiccache.follow_other_processes(app, socketio.server)
+    publiccache.answer_hits_first(app)  # outside Socket.IO's middleware, inside ProxyFix
 
 
 def _domains() -> list[str]:
@@ -153,14 +152,7 @@ def _register_request_hooks(app: Flask) -> None:
             response.headers["X-Request-Id"] = g.request_id
         record_request(response)
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        # Path only: query strings and bodies may carry tokens or personal data.
-        fields = {"method": request.method, "path": request.path, "status": response.status_code}
-        log.info(
-            "%s %s %s %.1fms",
-            request.method,
-            request.path,
-            response.status_code,
-            elapsed,
-            extra=fields | {"duration_ms": round(elapsed, 1), "remote_addr": request.remote_addr},
+        log_request(
+            request.method, request.path, response.status_code, elapsed, request.remote_addr
         )
         return response

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from flask import Flask, g, has_request_context, request
 
 _WELL_FORMED = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_request_log = logging.getLogger("cityloop.request")
 _EXTRAS = ("method", "path", "status", "duration_ms", "remote_addr")
 
 
@@ -24,8 +25,28 @@ def current_request_id() -> str | None:
 
 
 def assign_request_id() -> None:
-    given = request.headers.get("X-Request-Id", "")
-    g.request_id = given if _WELL_FORMED.match(given) else uuid.uuid4().hex
+    g.request_id = request_id_from(request.headers.get("X-Request-Id", ""))
+
+
+def request_id_from(given: str) -> str:
+    """The id of a request that came with ``X-Request-Id: given`` (or none: ``""``)."""
+    return given if _WELL_FORMED.match(given) else uuid.uuid4().hex
+
+
+def log_request(method: str, path: str, status: int, elapsed_ms: float, remote_addr) -> None:
+    """The one line each answered request writes: the path only (query strings and bodies
+    may carry tokens or personal data)."""
+    if not _request_log.isEnabledFor(logging.INFO):
+        return
+    fields = {"method": method, "path": path, "status": status}
+    _request_log.info(
+        "%s %s %s %.1fms",
+        method,
+        path,
+        status,
+        elapsed_ms,
+        extra=fields | {"duration_ms": round(elapsed_ms, 1), "remote_addr": remote_addr},
+    )
 
 
 class JsonFormatter(logging.Formatter):

@@ -59,10 +59,14 @@ def endpoint_label() -> str:
 
 def record_request(response) -> None:
     started = g.get("started")
-    endpoint, method = endpoint_label(), request.method
-    REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
-    if started is not None:
-        LATENCY.labels(endpoint, method).observe(time.perf_counter() - started)
+    seconds = None if started is None else time.perf_counter() - started
+    record_answer(endpoint_label(), request.method, response.status_code, seconds)
+
+
+def record_answer(endpoint: str, method: str, status: int, seconds: float | None) -> None:
+    REQUESTS.labels(endpoint, method, str(status)).inc()
+    if seconds is not None:
+        LATENCY.labels(endpoint, method).observe(seconds)
 
 
 def record_job(func, outcome: str) -> None:

@@ -10,11 +10,19 @@ table but :data:`PRIVATE_TABLES` (sessions, tokens, notifications and the like),
 code path wrote it (the ORM, bulk statements, Core or plain SQL through the app's engine).
 Over-invalidating is cheap; missing a table would serve a stale city.
 
-- With ``REDIS_URL`` the version lives in Redis: each cached request reads it (one GET), so a
-  bump in one process is seen at once by every other. Redis unreachable: no caching (each
+- With ``REDIS_URL`` the version lives in Redis. A process reads it at most every
+  ``VERSION_MEMO_SECONDS`` (3 ms) and sees its own bumps at once, so a bump in one process
+  is seen by every other within 3 ms of its commit. Redis unreachable: no caching (each
   request is answered from the database) until it answers again, and the local copies are
   dropped so that none made before the outage comes back.
 - Without Redis (one process: the embedded mode) the version is a counter in the process.
+
+A repeat is answered before Flask sees it (:class:`AnswerHits`, a WSGI middleware): the copy
+keeps the status line and headers the app sent the first time, after every hook, and only
+the request id and the date are made anew; metrics and the log line are written as the app
+writes them. A request the middleware cannot judge on its own (a cookie, an ``If-Match``,
+``If-Modified-Since`` or ``Range``, a body) goes through the app, which answers it from the
+copy as well.
 
 Only anonymous requests use the cache: no Authorization header (valid or not), no remember
 cookie, no cookie session naming a user (a visitor's session holding only a CSRF token is
@@ -30,6 +38,7 @@ bodies per process, least recently used out first.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import secrets
 import threading
@@ -43,9 +52,17 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from werkzeug.http import (
+    http_date,
+    is_resource_modified,
+    parse_accept_header,
+    remove_entity_headers,
+)
 
 from backend.auth.session import may_be_signed_in
 from backend.compression import compress_json
+from backend.logs import log_request, request_id_from
+from backend.metrics import record_answer
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +92,17 @@ _WROTE = "cityloop.public_cache.wrote"
 _COMMITTED = "cityloop.public_cache.committed"
 EXTENSION = "cityloop.public_cache"
 _CHANGES_AT = "public_cache_changes_at"
+# In a plain request's environ: a list to put the copy it is answered with (a list, as
+# Socket.IO's middleware hands the app a copy of the environ).
+_KEPT = "cityloop.public_cache.kept"
 # What a kept answer keeps of its headers (the rest is per request: its id, limits, cookies).
 _KEPT_HEADERS = frozenset({"content-type", "etag", "cache-control", "vary", "content-encoding"})
 REDIS_TIMEOUT = 0.25  # seconds: a slow Redis must not hold requests up
 REDIS_RETRY_SECONDS = 1.0  # after a failure, no caching (and no Redis call) for this long
 VERSION_KEY = "cityloop:public-data-version"
+# How long a process goes by the version it last read from Redis (a GET per request would
+# cost a round trip each): another process's bump is seen this long after its commit at most.
+VERSION_MEMO_SECONDS = 0.003
 
 
 # --- the version ------------------------------------------------------------------------------
@@ -111,28 +134,55 @@ class RedisVersion:
         )
         self._on_failure = on_failure
         self._retry_at = 0.0
+        self._memo: str | None = None
+        self._memo_until = 0.0  # time.monotonic(): until then the version is self._memo
+        self._forgotten_at = 0.0  # a read begun before this is not kept
+        self._lock = threading.Lock()  # gevent's, once patched
 
     def current(self) -> str | None:
-        if time.monotonic() < self._retry_at:
-            return None
-        try:
-            value = self._client.get(VERSION_KEY)
-            if value is None:  # first use, or Redis lost it: a random start, never a reuse
-                self._client.set(VERSION_KEY, secrets.randbits(52), nx=True)
+        if time.monotonic() < self._memo_until:
+            return self._memo
+        with self._lock:  # one read at a time: the others wait for it rather than ask too
+            started = time.monotonic()
+            if started < self._memo_until:
+                return self._memo
+            if started < self._retry_at:
+                return None
+            try:
                 value = self._client.get(VERSION_KEY)
-        except Exception:
-            self._failed("read")
-            return None
-        return value.decode() if isinstance(value, bytes) else value
+                if value is None:  # first use, or Redis lost it: a random start, never a reuse
+                    self._client.set(VERSION_KEY, secrets.randbits(52), nx=True)
+                    value = self._client.get(VERSION_KEY)
+            except Exception:
+                self._failed("read")
+                return None
+            return self._remember(value, started)
 
     def bump(self) -> None:
-        try:
-            self._client.incr(VERSION_KEY)
-        except Exception:  # the others' copies expire within PUBLIC_CACHE_SECONDS
-            self._failed("bump")
+        with self._lock:  # after any read under way, so that it cannot bring the old one back
+            started = time.monotonic()
+            try:
+                self._remember(self._client.incr(VERSION_KEY), started)  # seen here at once
+            except Exception:  # the others' copies expire within PUBLIC_CACHE_SECONDS
+                self._failed("bump")
+
+    def forget(self) -> None:
+        """Another process changed something and says so (a socket event): the next read
+        asks Redis, and a read begun before now is not kept."""
+        self._forgotten_at = time.monotonic()
+        self._memo_until = 0.0
+
+    def _remember(self, value, read_at: float) -> str:
+        """Go by ``value`` until VERSION_MEMO_SECONDS after the read began: a version used
+        is never older than that."""
+        self._memo = value.decode() if isinstance(value, bytes) else str(value)
+        kept = read_at >= self._forgotten_at
+        self._memo_until = read_at + VERSION_MEMO_SECONDS if kept else 0.0
+        return self._memo
 
     def _failed(self, what: str) -> None:
         log.warning("public cache: could not %s the version in Redis", what, exc_info=True)
+        self._memo_until = 0.0
         self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
         self._on_failure()
 
@@ -140,15 +190,52 @@ class RedisVersion:
 # --- the copies -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Entry:
     version: str
     expires: float  # time.time()
     body: bytes
     headers: tuple[tuple[str, str], ...]
+    endpoint: str = ""  # its route rule and path, for the metrics and the log of a replay
+    path: str = ""
+    replay: Replay | None = None  # set once the app has sent it to a plain request
 
     def response(self) -> Response:
         return Response(self.body, status=200, headers=list(self.headers))
+
+
+# Headers made anew for each request a copy answers; a copy whose answer set a cookie or
+# spent a rate limit is never replayed.
+_FRESH = {"x-request-id", "date"}
+_NOT_REPLAYED = ("set-cookie", "x-ratelimit", "retry-after")
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A copy's answer as the app sent it, 200 and 304, ready to send again without the
+    app; a header's value None stands for the one made anew (:data:`_FRESH`)."""
+
+    etag: str | None
+    ok: tuple[tuple[str, str | None], ...]
+    not_modified: tuple[tuple[str, str | None], ...]
+
+    @classmethod
+    def of(cls, sent: list[tuple[str, str]]) -> Replay | None:
+        if any(name.lower().startswith(_NOT_REPLAYED) for name, _ in sent):
+            return None
+        ok = tuple((name, None if name.lower() in _FRESH else value) for name, value in sent)
+        etag = next((value for name, value in sent if name.lower() == "etag"), None)
+        # what werkzeug leaves of the headers in a 304 (make_conditional, get_wsgi_headers)
+        not_modified = list(ok)
+        remove_entity_headers(not_modified)
+        return cls(etag, ok, tuple(not_modified))
+
+    def answer(self, environ) -> tuple[str, tuple[tuple[str, str | None], ...], bool]:
+        """(status, headers, with the body?) for a plain GET: 304 when its If-None-Match
+        names the copy, as ``Response.make_conditional`` decides."""
+        if "HTTP_IF_NONE_MATCH" in environ and not is_resource_modified(environ, self.etag):
+            return "304 NOT MODIFIED", self.not_modified, False
+        return "200 OK", self.ok, True
 
 
 class Entries:
@@ -262,6 +349,25 @@ def cache_of(app: Flask) -> PublicCache | None:
     return app.extensions.get(EXTENSION)
 
 
+def follow_other_processes(app: Flask, socket_server) -> None:
+    """A socket event from another process follows that process's commit and bump: the
+    memo of the version is forgotten before the event is passed on, so that a client that
+    reads at once on being told reads the change, whichever process it talks to."""
+    cache = cache_of(app)
+    manager = getattr(socket_server, "manager", None)
+    if cache is None or not hasattr(manager, "_handle_emit"):  # no message queue: one process
+        return
+    handle_emit = manager._handle_emit  # python-socketio's pubsub manager, once per message
+
+    def _handle_emit(message):
+        forget = getattr(cache.version, "forget", None)
+        if forget is not None:
+            forget()
+        return handle_emit(message)
+
+    manager._handle_emit = _handle_emit
+
+
 # --- what bumps it ----------------------------------------------------------------------------
 
 
@@ -337,11 +443,22 @@ def request_key() -> str | None:
     it may be signed in)."""
     if request.method != "GET" or may_be_signed_in():
         return None
-    environ = request.environ
-    # parameters in name order (a stable sort: repeated names keep their order), as sent
+    return key_of(request.environ)
+
+
+def key_of(environ) -> str:
+    """A copy's name: gzip or not, host, path and the query's parameters in name order (a
+    stable sort: repeated names keep their order), as sent."""
     query = "&".join(sorted(environ.get("QUERY_STRING", "").split("&"), key=_name))
-    accepts = "HTTP_ACCEPT_ENCODING" in environ and request.accept_encodings.quality("gzip") > 0
-    return f"{'gz' if accepts else 'id'} {request.host}{request.path}?{query}"
+    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    encoding = "gz" if _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")) else "id"
+    return f"{encoding} {host}{environ.get('PATH_INFO', '')}?{query}"
+
+
+@functools.lru_cache(maxsize=64)
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    """As ``request.accept_encodings`` (and so the compression hook) reads the header."""
+    return accept_encoding is not None and parse_accept_header(accept_encoding).quality("gzip") > 0
 
 
 def _name(parameter: str) -> str:
@@ -362,13 +479,21 @@ def cached(make: Callable[[], Response]) -> Response:
     if entry is None:
         entry = cache.flights.wait(key, version)
     if entry is not None:
+        _answered_with(entry)  # not replayable yet? this answer may make it so
         return entry.response()
     with cache.flights.making(key, version):
         response = make()
         kept = _entry(response, version, cache.seconds)
         if kept is not None:
             cache.entries.put(key, kept)
+            _answered_with(kept)
     return response
+
+
+def _answered_with(entry: Entry) -> None:
+    kept = request.environ.get(_KEPT)
+    if kept is not None:
+        kept.append(entry)
 
 
 def _entry(response: Response, version: str, seconds: float) -> Entry | None:
@@ -384,4 +509,98 @@ def _entry(response: Response, version: str, seconds: float) -> Entry | None:
     headers = tuple(
         (name, value) for name, value in response.headers if name.lower() in _KEPT_HEADERS
     )
-    return Entry(version, expires, response.get_data(), headers)
+    rule = request.url_rule
+    return Entry(
+        version, expires, response.get_data(), headers, rule.rule if rule else "", request.path
+    )
+
+
+# --- answering before the app -----------------------------------------------------------------
+
+# What the middleware leaves to the app: whatever may be signed in or sends a body, and the
+# conditional headers other than If-None-Match (412s, ranges, dates).
+_FOR_THE_APP = (
+    "HTTP_AUTHORIZATION",
+    "HTTP_COOKIE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_RANGE",
+    "HTTP_RANGE",
+    "HTTP_TRANSFER_ENCODING",
+)
+
+
+def answer_hits_first(app: Flask) -> None:
+    """Put :class:`AnswerHits` in front of the app's WSGI callable (a no-op without the
+    cache; tests that take the cache off an app turn the middleware off with it)."""
+    if cache_of(app) is not None:
+        app.wsgi_app = AnswerHits(app, app.wsgi_app)
+
+
+class AnswerHits:
+    """Answers a plain anonymous GET (:func:`_plain`) whose copy is valid and was sent once
+    by the app, without the app: the same status line, headers and body, a new request id
+    and date, and the same metrics and log line. Any other request goes to the app; a
+    plain one that the app answers from a copy makes that copy replayable."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if not _plain(environ):
+            return self.wsgi_app(environ, start_response)
+        cache = self.app.extensions.get(EXTENSION)
+        entry = self._replayable(cache, environ) if cache is not None else None
+        if entry is None:
+            environ[_KEPT] = kept = []
+            return self.wsgi_app(environ, _noting_replay(kept, start_response))
+        return _replay(entry, environ, start_response)
+
+    @staticmethod
+    def _replayable(cache: PublicCache, environ) -> Entry | None:
+        version = cache.version.current()
+        if version is None:
+            return None
+        entry = cache.entries.get(key_of(environ), version)
+        return entry if entry is not None and entry.replay is not None else None
+
+
+def _plain(environ) -> bool:
+    if environ.get("REQUEST_METHOD") != "GET" or environ.get("CONTENT_LENGTH", "0") not in (
+        "",
+        "0",
+    ):
+        return False
+    return not any(name in environ for name in _FOR_THE_APP)
+
+
+def _noting_replay(kept: list[Entry], start_response):
+    """``start_response`` that makes the copy the app answered with replayable, from the
+    headers the app sent (after every hook)."""
+
+    def start(status, headers, exc_info=None):
+        entry = kept[0] if kept else None
+        if entry is not None and entry.replay is None and status == "200 OK":
+            entry.replay = Replay.of(headers)
+        return start_response(status, headers, exc_info)
+
+    return start
+
+
+def _replay(entry: Entry, environ, start_response):
+    started = time.perf_counter()
+    status, headers, with_body = entry.replay.answer(environ)
+    fresh = {
+        "x-request-id": request_id_from(environ.get("HTTP_X_REQUEST_ID", "")),
+        "date": http_date(),
+    }
+    start_response(
+        status, [(name, fresh[name.lower()] if value is None else value) for name, value in headers]
+    )
+    elapsed = time.perf_counter() - started
+    code = int(status[:3])
+    record_answer(entry.endpoint, "GET", code, elapsed)
+    log_request("GET", entry.path, code, elapsed * 1000, environ.get("REMOTE_ADDR"))
+    return [entry.body] if with_body else []

@@ -4,7 +4,7 @@ Run from the repository root (PostgreSQL on ``BENCH_POSTGRES_URL``; wrk from Deb
 when missing):
 
     .venv/bin/python benchmarks/http_ceiling.py [--cases 100000] [--duration 20] [--rounds 2]
-        [--variants cached,cached+redis,uncached] [--no-writes]
+        [--variants cached,cached+redis,uncached] [--no-writes] [--processes 2]
 
 It seeds a scratch PostgreSQL database with ``--cases`` cases (benchmarks/list_queries.py's
 seeder), starts CityLoop with ``scripts/serve-production`` (one gevent process, production
@@ -15,6 +15,11 @@ server after the ceiling: its public answer cache in-process, its version in Red
 ``BENCH_REDIS_URL``, or off) for each request, and prints requests per
 second, p50 and p99, timeouts and the ratio CityLoop / ceiling with the load average. For
 ``POST /api/v1/cases`` the ceiling validates a JSON body and inserts one row with SQLAlchemy.
+
+With ``--processes N`` (N > 1) each side runs N gunicorn processes behind its own nginx, with
+the config ``deploy/nginx/render.py`` makes for ``scripts/run-scaled``: CityLoop as
+``serve-production`` runs N processes (so with its version in Redis, ``BENCH_REDIS_URL``, for
+every variant), the ceiling as N copies of itself.
 """
 
 from __future__ import annotations
@@ -83,13 +88,14 @@ def check_flags() -> None:
         sys.exit(f"scripts/serve-production no longer passes {missing}: update GUNICORN_FLAGS")
 
 
+def _lib(step: str) -> None:
+    """A step of scripts/lib.sh (which installs Debian's packages where it can)."""
+    subprocess.run(["bash", "-c", f"source scripts/lib.sh && {step}"], cwd=ROOT, check=True)
+
+
 def ensure_wrk() -> str:
     if not shutil.which("wrk"):
-        subprocess.run(
-            ["bash", "-c", "source scripts/lib.sh && debian_install 'wrk for benchmarks' wrk"],
-            cwd=ROOT,
-            check=True,
-        )
+        _lib("debian_install 'wrk for benchmarks' wrk")
     return shutil.which("wrk") or sys.exit("wrk is not installed")
 
 
@@ -144,14 +150,15 @@ VARIANTS = {
 }
 
 
-def start_cityloop(url: str, folder: Path, variant: str = "cached") -> Server:
-    port = free_port()
+def start_cityloop(url: str, folder: Path, variant: str, ports: list[int]) -> Server:
+    several = {"REDIS_URL": VARIANTS["cached+redis"]["REDIS_URL"]} if len(ports) > 1 else {}
     env = (
         _base_env()
         | VARIANTS[variant]
+        | several
         | {
             "DATABASE_URL": url,
-            "CITYLOOP_PORTS": str(port),
+            "CITYLOOP_PORTS": " ".join(map(str, ports)),
             "CITYLOOP_MIGRATE": "0",
             "CITYLOOP_DATA_DIR": str(folder / "data"),
             "SECRET_KEY": secrets.token_hex(32),
@@ -162,15 +169,62 @@ def start_cityloop(url: str, folder: Path, variant: str = "cached") -> Server:
         }
     )
     log = folder / f"cityloop-{variant}.log"
-    return Server(f"CityLoop ({variant})", ["scripts/serve-production"], env, port, log)
+    return Server(f"CityLoop ({variant})", ["scripts/serve-production"], env, ports[0], log)
 
 
-def start_ceiling(url: str, folder: Path) -> Server:
-    port = free_port()
+def start_ceiling(url: str, folder: Path, port: int) -> Server:
     env = _base_env() | {"DATABASE_URL": url, "CEILING_BODIES": str(folder / "bodies")}
     command = [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN_FLAGS]
     command += ["--bind", f"127.0.0.1:{port}", "benchmarks.ceiling_app:app"]
-    return Server("ceiling", command, env, port, folder / "ceiling.log")
+    return Server("ceiling", command, env, port, folder / f"ceiling-{port}.log")
+
+
+def start_nginx(name: str, ports: list[int], folder: Path) -> Server:
+    """nginx in front of ``ports``, configured as ``scripts/run-scaled`` configures it."""
+    run_dir = folder / f"nginx-{name}"
+    run_dir.mkdir()
+    listen = free_port()
+    config = subprocess.run(
+        [sys.executable, "deploy/nginx/render.py", "--listen", str(listen),
+         "--ports", ",".join(map(str, ports)), "--run-dir", str(run_dir)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    (run_dir / "nginx.conf").write_text(config)
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    command = [binary, "-p", str(run_dir), "-e", str(run_dir / "error.log"), "-c", "nginx.conf"]
+    return Server(f"nginx ({name})", command, os.environ.copy(), listen, run_dir / "nginx.log")
+
+
+class Servers:
+    """The processes started for the run, stopped in reverse order."""
+
+    def __init__(self, args: argparse.Namespace, url: str, folder: Path) -> None:
+        self.args, self.url, self.folder = args, url, folder
+        self.started: list[Server] = []
+
+    def _start(self, server: Server) -> Server:
+        self.started.append(server)
+        return server
+
+    def _fronted(self, name: str, ports: list[int]) -> Server:
+        if self.args.processes == 1:
+            return self.started[-1]
+        return self._start(start_nginx(name, ports, self.folder))
+
+    def cityloop(self, variant: str) -> Server:
+        ports = [free_port() for _ in range(self.args.processes)]
+        self._start(start_cityloop(self.url, self.folder, variant, ports))
+        return self._fronted(variant, ports)
+
+    def ceiling(self) -> Server:
+        ports = [free_port() for _ in range(self.args.processes)]
+        for port in ports:
+            self._start(start_ceiling(self.url, self.folder, port))
+        return self._fronted("ceiling", ports)
+
+    def stop(self) -> None:
+        for server in reversed(self.started):
+            server.stop()
 
 
 def save_bodies(cityloop: Server, reads: list, folder: Path) -> dict:
@@ -247,14 +301,13 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
     binary = ensure_wrk()
     seeded = seed_database(url, args.cases, folder / "seed")
     reads = requests_to_time(seeded)
-    servers = {}
+    started = Servers(args, url, folder)
     try:
-        for variant in args.variants:
-            servers[variant] = start_cityloop(url, folder, variant)
+        servers = {variant: started.cityloop(variant) for variant in args.variants}
         first = servers[args.variants[0]]
         headers = {"Authorization": seeded["authorization"]}
         sizes = save_bodies(first, reads, folder)
-        servers["ceiling"] = ceiling = start_ceiling(url, folder)
+        ceiling = started.ceiling()
         print(f"bodies: {sizes}; load average {load_average()}", flush=True)
         lines = []
         for name, path in reads:
@@ -270,12 +323,12 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[str]:
             )
             lines += compare(
                 binary, "POST /api/v1/cases (JSON)", f"{ceiling.url}/insert",
-                {first.name: f"{first.url}/api/v1/cases"}, args, args.write_connections, scripts,
+                {args.variants[0]: f"{first.url}/api/v1/cases"}, args, args.write_connections,
+                scripts,
             )  # fmt: skip
         return lines
     finally:
-        for server in reversed(servers.values()):
-            server.stop()
+        started.stop()
 
 
 def with_database(args: argparse.Namespace) -> list[str]:
@@ -299,7 +352,12 @@ def main() -> None:
         help=f"CityLoop servers to time, comma-separated, of {', '.join(VARIANTS)}",
     )
     parser.add_argument("--no-writes", dest="writes", action="store_false", help="reads only")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="gunicorn processes per side (>1: behind nginx)"
+    )
     args = parser.parse_args()
+    if args.processes > 1:
+        _lib("ensure_nginx")
     check_flags()
     print(f"machine: {list_queries.machine()}; load average {load_average()}", flush=True)
     lines = with_database(args)

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -43,31 +44,40 @@ def server_env(database_url: str, data_dir: Path, **extra: str) -> dict:
 
 
 class ServerProcess:
-    """``python wsgi.py`` on 127.0.0.1:<free port>; stopped (and reaped) by :meth:`stop`."""
+    """A server on 127.0.0.1:<free port> (``python wsgi.py``, or ``command(port)`` run in
+    ``cwd``), ready once ``/healthz`` answers; stopped (and reaped) by :meth:`stop`."""
 
-    def __init__(self, env: dict, log_path: Path):
+    def __init__(
+        self,
+        env: dict,
+        log_path: Path,
+        *,
+        command: Callable[[int], list[str]] | None = None,
+        cwd: Path = ROOT,
+        ready_timeout: float = 30.0,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115  (kept open for the child's life)
         self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"],
-            cwd=ROOT,
+            command(self.port) if command else [sys.executable, "wsgi.py"],
+            cwd=cwd,
             env=env | {"HOST": "127.0.0.1", "PORT": str(self.port)},
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        self._wait_ready()
+        self._wait_ready(ready_timeout)
 
-    def _wait_ready(self, timeout: float = 30.0) -> None:
+    def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).ok:
+                if requests.get(self.url + "/healthz", timeout=5).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.05)  # polling a port that is not open yet: nothing to await
         self.stop()
         raise RuntimeError(f"server not ready after {timeout}s:\n{self.log()}")

@@ -2,6 +2,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from backend.alerts.models import MSG_TYPES, SEVERITIES
 from backend.alerts.service import MAX_RADIUS_M
+from backend.departments.schemas import NamedSchema
 from backend.ids import ID_RANGE
 from backend.jsonfields import StrictFloat
 
@@ -38,11 +39,6 @@ class AlertCreateSchema(Schema):
             raise ValidationError({k: ["Required."] for k in missing})
 
 
-class DepartmentRefSchema(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-
-
 class SenderSchema(Schema):
     id = fields.Integer(required=True)
     display_name = fields.String(required=True)
@@ -60,7 +56,7 @@ class AlertSchema(Schema):
     )
     sent_at = fields.DateTime(required=True)
     expires_at = fields.DateTime(required=True)
-    department = fields.Nested(DepartmentRefSchema, allow_none=True, required=True)
+    department = fields.Nested(NamedSchema, allow_none=True, required=True)
     cap_url = fields.Function(lambda a: f"/api/v1/alerts/{a.id}.cap", required=True)
     incident = fields.Integer(attribute="incident_id", allow_none=True, required=True)
     # Who sent it (the audit trail): staff only, null for everyone else and in live events.

@@ -30,22 +30,14 @@ from backend.db import utcnow
 from backend.departments.models import Department
 from backend.departments.service import department_by_code
 from backend.errors import Forbidden, NotFound, ValidationFailed
+from backend.geo import METRES_PER_DEGREE, degrees_around, distance_m, metres_per_degree_lon
 from backend.ids import id_in_range
 from backend.live.publish import publish
 
 ROOM = "alerts"
-METRES_PER_DEGREE = 111_320.0
 CELL_M = 250.0  # a saved place is kept at this precision, never the exact address
 MAX_RADIUS_M = 50_000
 MAX_LIFETIME = timedelta(days=14)
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 def snap_to_cell(lat: float, lon: float) -> tuple[float, float]:
@@ -53,7 +45,7 @@ def snap_to_cell(lat: float, lon: float) -> tuple[float, float]:
     lat_step = CELL_M / METRES_PER_DEGREE
     row = math.floor(lat / lat_step)
     cell_lat = (row + 0.5) * lat_step
-    lon_step = CELL_M / (METRES_PER_DEGREE * max(math.cos(math.radians(cell_lat)), 0.01))
+    lon_step = CELL_M / metres_per_degree_lon(cell_lat)
     cell_lon = (math.floor(lon / lon_step) + 0.5) * lon_step
     return round(min(max(cell_lat, -90.0), 90.0), 6), round(((cell_lon + 180) % 360) - 180, 6)
 
@@ -216,8 +208,7 @@ def send_alert(session: Session, actor, data: dict, *, now: datetime | None = No
 
 def residents_inside(session: Session, lat: float, lon: float, radius_m: float) -> list[int]:
     """Users whose saved place lies in the circle: a box on the table, then the circle."""
-    dlat = radius_m / METRES_PER_DEGREE
-    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    dlat, dlon = degrees_around(lat, radius_m)
     rows = session.execute(
         select(SavedPlace.user_id, SavedPlace.lat, SavedPlace.lon).where(
             SavedPlace.lat.between(lat - dlat, lat + dlat),

@@ -20,6 +20,14 @@ STOPS_DOC = {
 DATATYPES = ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
 
+class NamedSchema(Schema):
+    """A department or category as other answers name it: its code and its name in the
+    asker's language."""
+
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
 class DepartmentSchema(Schema):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))

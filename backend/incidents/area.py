@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from itertools import pairwise
 
-from backend.alerts.service import METRES_PER_DEGREE, distance_m
 from backend.errors import ValidationFailed
+from backend.geo import degrees_around, distance_m
 
 MIN_RADIUS_M, MAX_RADIUS_M = 50, 20_000
 MIN_POINTS, MAX_POINTS = 4, 200
@@ -80,8 +80,7 @@ def normalize(area: dict) -> dict:
             "min_lat": min(lats), "max_lat": max(lats), "min_lon": min(lons), "max_lon": max(lons),
         }  # fmt: skip
     lat, lon, radius = area["lat"], area["lon"], area["radius_m"]
-    dlat = radius / METRES_PER_DEGREE
-    dlon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    dlat, dlon = degrees_around(lat, radius)
     return {
         "lat": lat, "lon": lon, "radius_m": radius, "polygon": None,
         "min_lat": max(lat - dlat, -90.0), "max_lat": min(lat + dlat, 90.0),

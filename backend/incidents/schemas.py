@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.alerts.schemas import AlertSchema
+from backend.departments.schemas import NamedSchema
 from backend.ids import ID_RANGE
 from backend.incidents.area import MAX_POINTS, MAX_RADIUS_M, MIN_POINTS, MIN_RADIUS_M
 from backend.incidents.models import SEVERITIES
@@ -77,11 +78,6 @@ class IncidentCloseSchema(Schema):
 # --- output ---------------------------------------------------------------------------------
 
 
-class IncidentNamedSchema(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-
-
 class IncidentPersonSchema(Schema):
     display_name = fields.String(required=True)
     role = fields.String(required=True)
@@ -102,8 +98,8 @@ class IncidentSummarySchema(Schema):
     area = fields.Nested(IncidentAreaSchema, required=True)
     notice = fields.String(required=True)
     categories = fields.List(fields.String(), required=True)
-    lead_department = fields.Nested(IncidentNamedSchema, required=True)
-    departments = fields.List(fields.Nested(IncidentNamedSchema), required=True)
+    lead_department = fields.Nested(NamedSchema, required=True)
+    departments = fields.List(fields.Nested(NamedSchema), required=True)
     declared_at = fields.DateTime(required=True)
     closed_at = fields.DateTime(allow_none=True, required=True)
     case_count = fields.Integer(required=True)
@@ -111,7 +107,7 @@ class IncidentSummarySchema(Schema):
 
 
 class IncidentTaskSchema(Schema):
-    department = fields.Nested(IncidentNamedSchema, required=True)
+    department = fields.Nested(NamedSchema, required=True)
     status = fields.String(required=True)
     done_note = fields.String(allow_none=True, required=True)
     done_at = fields.DateTime(allow_none=True, required=True)
@@ -134,8 +130,8 @@ class IncidentCaseSchema(Schema):
     reference = fields.String(required=True)
     title = fields.String(allow_none=True, required=True)
     status = fields.String(required=True)
-    category = fields.Nested(IncidentNamedSchema, required=True)
-    department = fields.Nested(IncidentNamedSchema, allow_none=True, required=True)
+    category = fields.Nested(NamedSchema, required=True)
+    department = fields.Nested(NamedSchema, allow_none=True, required=True)
     lat = fields.Float(required=True)
     lon = fields.Float(required=True)
 

@@ -11,6 +11,7 @@ from backend.auth.models import shown_by_name
 from backend.auth.permissions import Permission, has_permission, is_authenticated, require_user
 from backend.departments.models import Category
 from backend.errors import NotFound
+from backend.geo import degrees_around
 from backend.ids import id_in_range
 from backend.pagination import paginate
 from backend.proposals.models import (
@@ -23,9 +24,6 @@ from backend.proposals.models import (
     Status,
 )
 from backend.proposals.transitions import reviewer, viewer_of
-
-METRES_PER_DEGREE = 111_320.0
-
 
 # --- seeing -----------------------------------------------------------------------------
 
@@ -130,8 +128,7 @@ def _distance_order(lat: float, lon: float):
 
 def _within(lat: float, lon: float, radius_m: int):
     """A bounding box around (lat, lon); the index-friendly cut before sorting."""
-    dlat = radius_m / METRES_PER_DEGREE
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    dlat, dlon = degrees_around(lat, radius_m)
     return (
         Proposal.lat.between(lat - dlat, lat + dlat),
         Proposal.lon.between(lon - dlon, lon + dlon),

@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from backend.departments.schemas import NamedSchema
 from backend.ids import ID_RANGE
 from backend.jsonfields import StrictBoolean, StrictFloat
 from backend.pagination import PageArgs
@@ -13,11 +14,6 @@ STATUSES = [s.value for s in Status]
 NEAR = validate.Regexp(
     r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$", error="Use near=lat,lon in degrees."
 )
-
-
-class CategoryRefSchema(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
 
 
 class TopicRefSchema(Schema):
@@ -96,7 +92,7 @@ class ProposalSchema(Schema):
     title = fields.String(required=True)
     body = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    category = fields.Nested(CategoryRefSchema, allow_none=True)
+    category = fields.Nested(NamedSchema, allow_none=True)
     topic = fields.Nested(TopicRefSchema, allow_none=True)
     author = fields.Nested(ProposalAuthorSchema, allow_none=True)
     supports = fields.Integer(required=True)

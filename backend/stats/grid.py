@@ -11,7 +11,7 @@ from sqlalchemy import Integer, case, cast, func
 from sqlalchemy.sql import ColumnElement
 
 from backend.cases.models import Case
-from backend.cases.queries import METRES_PER_DEGREE
+from backend.geo import METRES_PER_DEGREE, metres_per_degree_lon
 
 DEFAULT_CELL_M = 100
 
@@ -34,7 +34,7 @@ class Grid:
 
     @property
     def dlon(self) -> float:
-        return self.cell_m / (METRES_PER_DEGREE * max(math.cos(math.radians(self.ref_lat)), 1e-6))
+        return self.cell_m / metres_per_degree_lon(self.ref_lat)
 
     def columns(self, dialect: str, table=Case) -> tuple[ColumnElement, ColumnElement]:
         """The (ix, iy) cell of each case (of ``table``'s ``lat`` and ``lon``), as SQL."""

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from backend.alerts import service
 from backend.alerts.models import SavedPlace
 from backend.extensions import db
+from backend.geo import distance_m
 from backend.notify import service as notify_service
 from tests.alerts.test_alerts import _send
 from tests.helpers import error_of
@@ -30,7 +31,7 @@ def test_a_place_is_stored_only_as_its_cell_and_can_be_deleted(client, city, tok
     body = saved.get_json()
     assert body["precision_m"] == 250
     assert (body["lat"], body["lon"]) != (EXACT["lat"], EXACT["lon"])
-    assert service.distance_m(EXACT["lat"], EXACT["lon"], body["lat"], body["lon"]) < 180
+    assert distance_m(EXACT["lat"], EXACT["lon"], body["lat"], body["lon"]) < 180
     db.session.rollback()
     row = db.session.get(SavedPlace, city.resident.id)
     assert (row.lat, row.lon) == (body["lat"], body["lon"])  # nothing finer is kept

@@ -17,7 +17,7 @@ from backend.aftercommit import after_commit
 from backend.auth import personal_data
 from backend.cases.models import Case
 from backend.db import utcnow
-from backend.extensions import db
+from backend.extensions import db, socketio
 from tests.conftest import _build_app
 from tests.helpers import PASSWORD, hide, sql_statements
 from tests.imagegen import jpeg
@@ -81,6 +81,102 @@ def test_the_copy_answers_304_and_keeps_gzip_apart(client, case):
     plain, statements = _get(client, url)
     assert statements == 0 and plain.data == first.data
     assert "Content-Encoding" not in plain.headers
+
+
+def _sent_headers(response) -> list[tuple[str, str]]:
+    """What a client sees of the headers (in any order), but the two made anew each time."""
+    fresh = ("x-request-id", "date")
+    return sorted((k, v) for k, v in response.headers if k.lower() not in fresh)
+
+
+@pytest.fixture
+def apps_own_answers(app, monkeypatch):
+    """How many requests reached the app behind the middleware that replays copies."""
+    hits = app.wsgi_app
+    assert isinstance(hits, publiccache.AnswerHits)
+    reached = []
+    behind = hits.wsgi_app
+
+    def counted(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        return behind(environ, start_response)
+
+    monkeypatch.setattr(hits, "wsgi_app", counted)
+    return reached
+
+
+def _through_app(client, url, **headers):
+    """The same request with an unrelated cookie: the middleware leaves it to the app."""
+    client.set_cookie("unrelated", "1")
+    try:
+        return _get(client, url, **headers)[0]
+    finally:
+        client.delete_cookie("unrelated")
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_replayed_copy_is_what_the_app_sends(client, case, apps_own_answers, encoding):
+    """A plain repeat is answered before the app, exactly as the app answers it from the copy
+    (a request with a cookie goes through the app): the same status, headers and body, 200
+    and 304, a new request id."""
+    for url in _urls(case):
+        path = url.partition("?")[0]
+        first, _ = _get(client, url, **{"Accept-Encoding": encoding})
+        apps_own_answers.clear()
+        replayed, statements = _get(client, url, **{"Accept-Encoding": encoding})
+        assert (apps_own_answers, statements) == ([], 0), url
+        through_app = _through_app(client, url, **{"Accept-Encoding": encoding})
+        assert apps_own_answers == [path]
+        for answer in (replayed, through_app):
+            assert (answer.status_code, answer.data) == (200, first.data), url
+            assert _sent_headers(answer) == _sent_headers(first), url
+            assert answer.headers["Date"] and answer.headers["X-Request-Id"]
+        assert replayed.headers["X-Request-Id"] != first.headers["X-Request-Id"]
+        etag = {"If-None-Match": first.headers["ETag"], "Accept-Encoding": encoding}
+        not_modified, _ = _get(client, url, **etag)
+        via_app = _through_app(client, url, **etag)
+        assert not_modified.status_code == via_app.status_code == 304
+        assert _sent_headers(not_modified) == _sent_headers(via_app), url
+        assert not_modified.data == b""
+        assert apps_own_answers == [path] * 2
+
+
+def test_a_replay_keeps_the_request_id_and_is_counted_and_logged(
+    client, case, apps_own_answers, caplog
+):
+    from backend.metrics import REQUESTS
+
+    url = f"/api/v1/cases/{case.id}"
+    _get(client, url)
+    label = ("/api/v1/cases/<int:case_id>", "GET", "200")
+    before = REQUESTS.labels(*label)._value.get()
+    apps_own_answers.clear()
+    with caplog.at_level("INFO", logger="cityloop.request"):
+        replayed, _ = _get(client, url, **{"X-Request-Id": "from-nginx-1234"})
+    assert apps_own_answers == []
+    assert replayed.headers["X-Request-Id"] == "from-nginx-1234"
+    assert REQUESTS.labels(*label)._value.get() == before + 1
+    [line] = [r for r in caplog.records if r.name == "cityloop.request"]
+    assert (line.method, line.path, line.status) == ("GET", url, 200)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"If-Match": '"x"'},
+        {"If-Modified-Since": "Sun, 06 Dec 2026 00:00:00 GMT"},
+        {"Range": "bytes=0-10"},
+        {"Authorization": "Bearer not-a-token"},
+    ],
+    ids=lambda header: next(iter(header)),
+)
+def test_what_the_middleware_cannot_judge_goes_to_the_app(client, case, apps_own_answers, header):
+    url = f"/api/v1/cases/{case.id}"
+    _get(client, url)
+    apps_own_answers.clear()
+    client.get(url, headers=header)
+    assert apps_own_answers == [url]
+    assert client.head(url).status_code == 200 and len(apps_own_answers) == 2
 
 
 def test_query_order_does_not_matter_but_values_do(client, case):
@@ -400,10 +496,45 @@ def test_apps_sharing_redis_see_each_others_changes(app, city, case, token_for, 
     with redis_apps[0].app_context():
         response = one.post(url + "/transitions", json={"action": "accept"}, headers=admin)
         assert response.status_code == 200
+    time.sleep(publiccache.VERSION_MEMO_SECONDS)  # how long a process trusts its last read
     with redis_apps[1].app_context():
         answer, statements = _get(two, url)
         assert statements > 0
         assert answer.get_json()["status"] == "accepted"
+
+
+def test_a_process_goes_by_the_version_it_read_a_moment_and_by_its_own_at_once(monkeypatch):
+    require_service("Redis", REDIS_URL)
+    now = [1000.0]
+    monkeypatch.setattr(publiccache.time, "monotonic", lambda: now[0])
+    one, two = (publiccache.RedisVersion(REDIS_URL, on_failure=lambda: None) for _ in "12")
+    read = two.current()
+    one.bump()
+    assert one.current() != read  # its own bump: at once
+    assert two.current() == read  # another's: not within the memo
+    now[0] += publiccache.VERSION_MEMO_SECONDS
+    assert two.current() == one.current()
+
+
+def test_an_event_from_another_process_is_read_after_its_change(
+    _schema, database_url, tmp_path, monkeypatch
+):
+    """A socket event relayed through Redis comes after its process's bump: on it, the memo
+    goes, so a client told of a change reads it from this process at once."""
+    require_service("Redis", REDIS_URL)
+    application = _build_app(
+        SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=REDIS_URL, DATA_DIR=tmp_path / "data"
+    )
+    now = [1000.0]
+    monkeypatch.setattr(publiccache.time, "monotonic", lambda: now[0])
+    here = publiccache.cache_of(application).version
+    read = here.current()
+    publiccache.RedisVersion(REDIS_URL, on_failure=lambda: None).bump()  # the other process
+    assert here.current() == read  # within the memo
+    relayed = {"method": "emit", "event": "case.event", "data": {}, "namespace": "/",
+               "room": "case:1", "skip_sid": None, "callback": None}  # fmt: skip
+    socketio.server.manager._handle_emit(relayed)
+    assert here.current() != read
 
 
 def test_redis_down_means_no_copies_never_an_error(app, client, case, monkeypatch):

@@ -64,7 +64,7 @@ def test_the_alert_is_on_the_timeline_and_takes_the_incidents_circle(client, cri
 
 
 def test_a_polygon_incident_alerts_the_circle_around_its_box(client, crisis, declare):
-    from backend.alerts.service import distance_m
+    from backend.geo import distance_m
 
     shown = declare(area={"polygon": SQUARE})
     alert = client.post("/api/v1/alerts", json=_alert(incident=shown["id"]),

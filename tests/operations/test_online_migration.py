@@ -40,7 +40,7 @@ from backend.departments import service as department_service
 from backend.extensions import db
 from tests.foundation.test_migrations import _schema_diff
 from tests.helpers import PASSWORD, ROOT
-from tests.live_support import free_port, server_env
+from tests.live_support import ServerProcess, server_env
 from tests.scaled.support import fresh_database
 from tests.services import IN_CI, POSTGRES_URL, require_service
 
@@ -191,38 +191,20 @@ def _seed(database_url: str, people: People) -> None:
         conn.execute("VACUUM ANALYZE cases, case_summaries")
 
 
-class OldVersion:
+def serve_old_version(code: Path, env: dict, log_path: Path) -> ServerProcess:
     """The old code on gunicorn's gevent worker, as ``scripts/serve-production`` runs it."""
-
-    def __init__(self, code: Path, env: dict, log_path: Path):
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self._log = open(log_path, "wb")  # noqa: SIM115  (kept open for the child's life)
-        self.log_path = log_path
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--worker-class", "gevent",
-             "--workers", "1", "--bind", self.url.removeprefix("http://"),
-             "--no-control-socket", "--error-logfile", "-", "wsgi:app"],
-            cwd=code, env=env | {"SOCKETIO_ASYNC_MODE": "gevent"},
-            stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if requests.get(self.url + "/healthz", timeout=5).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)  # polling a port that is not open yet: nothing to await
-        self.stop()
-        raise AssertionError(f"the old version did not start:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        self._log.close()
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    return ServerProcess(
+        env | {"SOCKETIO_ASYNC_MODE": "gevent"},
+        log_path,
+        command=lambda port: [
+            gunicorn, "--worker-class", "gevent", "--workers", "1",
+            "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--error-logfile", "-",
+            "wsgi:app",
+        ],
+        cwd=code,
+        ready_timeout=60,
+    )  # fmt: skip
 
 
 @dataclass
@@ -297,7 +279,7 @@ def test_migrations_run_on_a_million_cases_while_the_old_version_serves(
     _seed(scratch_db, people)
 
     served_by_old = env | {"DATABASE_URL": scratch_db + "?application_name=old-version"}
-    old = OldVersion(old_version, served_by_old, tmp_path / "old-version.log")
+    old = serve_old_version(old_version, served_by_old, tmp_path / "old-version.log")
     try:
         submitted = [100000000 + 7 * g for g in range(10, CASES + 1, 10)]
         random.Random(17).shuffle(submitted)
