@@ -165,7 +165,8 @@ def page_of_pins(session: Session, viewer, args: dict) -> dict:
     rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = [_pin(*row) for row in rows]
     total = count_cases(session, viewer, args)
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    envelope = {"items": items, "total": total, "page": page, "per_page": per_page}
+    return {**envelope, "total_estimated": False}
 
 
 def _pin(case_id, status, lat, lon, title, code, name, names) -> dict:

@@ -479,8 +479,9 @@ def _indexed(dialect: str) -> ColumnElement:
 
 def fts_key(created_at, case_id) -> ColumnElement:
     """The FTS5 rowid of a case in SQL (as :func:`documents` computes it): whole seconds
-    since 1970 of the filing (stored as UTC), shifted, plus the id."""
-    return cast(func.strftime("%s", created_at), Integer) * KEY_SHIFT + case_id
+    since 1970 of the filing (stored as UTC; cut before SQLite reads it, as
+    ``_WHOLE_SECONDS`` says why), shifted, plus the id."""
+    return cast(func.strftime("%s", func.substr(created_at, 1, 19)), Integer) * KEY_SHIFT + case_id
 
 
 def index_missing(connection: Connection, since: datetime | None = None, batch=BATCH) -> int:
@@ -597,13 +598,33 @@ PG_TIER_INDEXES = (
     " USING gin (ts_filter(document, '{{a,b}}'))",
     "CREATE INDEX {how} ix_case_search_newest ON case_search (filed DESC, case_id DESC)",
 )
+
+
+# The stored text cut to whole seconds before SQLite reads it: SQLite rounds a time to the
+# millisecond, so "09:00:00.9996" would count as 09:00:01, where Python's floor says 09:00:00.
+_WHOLE_SECONDS = "substr({row}.created_at, 1, 19)"
+
+
+def _sqlite_key(row: str) -> str:
+    """:func:`fts_key` in SQLite's SQL, of ``old`` or ``new`` in a trigger."""
+    seconds = f"CAST(strftime('%s', {_WHOLE_SECONDS.format(row=row)}) AS INTEGER)"
+    return f"{seconds} * {KEY_SHIFT} + {row}.id"
+
+
+_COLUMNS = "title, description, address, reference"
 SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE case_search_newest USING fts5(title, description, address,"
     " reference, tokenize = 'porter unicode61 remove_diacritics 2')",
     # a deleted case leaves the index with it (FTS5 tables have no foreign keys)
     "CREATE TRIGGER case_search_newest_delete AFTER DELETE ON cases BEGIN"
-    " DELETE FROM case_search_newest WHERE rowid"
-    f" = CAST(strftime('%s', old.created_at) AS INTEGER) * {KEY_SHIFT} + old.id; END",
+    f" DELETE FROM case_search_newest WHERE rowid = {_sqlite_key('old')}; END",
+    # a filing time corrected by hand moves the row to its new key (else it would be left
+    # behind, unreachable by the delete above)
+    "CREATE TRIGGER case_search_newest_refiled AFTER UPDATE OF created_at ON cases"
+    f" WHEN {_sqlite_key('old')} IS NOT {_sqlite_key('new')} BEGIN"
+    f" INSERT INTO case_search_newest (rowid, {_COLUMNS}) SELECT {_sqlite_key('new')},"
+    f" {_COLUMNS} FROM case_search_newest WHERE rowid = {_sqlite_key('old')};"
+    f" DELETE FROM case_search_newest WHERE rowid = {_sqlite_key('old')}; END",
 )
 
 
@@ -618,6 +639,7 @@ def drop_statements(dialect: str) -> tuple[str, ...]:
         return ("DROP TABLE IF EXISTS case_search",)
     return (
         "DROP TRIGGER IF EXISTS case_search_newest_delete",
+        "DROP TRIGGER IF EXISTS case_search_newest_refiled",
         "DROP TABLE IF EXISTS case_search_newest",
     )
 

@@ -9,8 +9,9 @@ Safe on a large table with traffic; ``cases`` is only read. PostgreSQL: the thre
 on ``case_search`` are built with CREATE INDEX CONCURRENTLY (a build that failed half-way
 leaves an invalid index of its name: it is dropped first, so running the migration again
 finishes it). SQLite: the new table ``case_search_newest`` (rowid = ``filed * 2**31 + id``:
-FTS5 walks its matches newest first without reading any content) and its delete trigger
-are created in a short transaction; the rows are written in batches of ``BATCH`` cases,
+FTS5 walks its matches newest first without reading any content) and its triggers (a
+deleted case's row goes; a corrected filing time moves it) are created in a short
+transaction; the rows are written in batches of ``BATCH`` cases,
 each its own transaction, so the running version's writes get in between; the cases it
 filed meanwhile are indexed last, in one pass (those it files after that, the new
 version's sweep indexes: backend.cases.search.catch_up). The table of 0017
@@ -42,18 +43,29 @@ PG_INDEXES = {
     "ix_case_search_near": "USING gin (ts_filter(document, '{a,b}'))",
     "ix_case_search_newest": "(filed DESC, case_id DESC)",
 }
-KEY = f"CAST(strftime('%s', {{table}}.created_at) AS INTEGER) * {SHIFT} + {{table}}.id"
+# whole seconds of the stored text (SQLite would round "...:00.9996" up to the next second)
+KEY = (
+    f"CAST(strftime('%s', substr({{table}}.created_at, 1, 19)) AS INTEGER) * {SHIFT}"
+    " + {table}.id"
+)
 SQLITE_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_search_newest USING fts5(title, description,"
     " address, reference, tokenize = 'porter unicode61 remove_diacritics 2')"
 )
-SQLITE_TRIGGER = (
+COLUMNS = "title, description, address, reference"
+SQLITE_TRIGGERS = (
     "CREATE TRIGGER IF NOT EXISTS case_search_newest_delete AFTER DELETE ON cases BEGIN"
-    f" DELETE FROM case_search_newest WHERE rowid = {KEY.format(table='old')}; END"
+    f" DELETE FROM case_search_newest WHERE rowid = {KEY.format(table='old')}; END",
+    # a filing time corrected by hand moves the row to its new key
+    "CREATE TRIGGER IF NOT EXISTS case_search_newest_refiled AFTER UPDATE OF created_at"
+    f" ON cases WHEN {KEY.format(table='old')} IS NOT {KEY.format(table='new')} BEGIN"
+    f" INSERT INTO case_search_newest (rowid, {COLUMNS}) SELECT {KEY.format(table='new')},"
+    f" {COLUMNS} FROM case_search_newest WHERE rowid = {KEY.format(table='old')};"
+    f" DELETE FROM case_search_newest WHERE rowid = {KEY.format(table='old')}; END",
 )
 SOURCE = (
     "SELECT id, title, description, address, reference,"
-    " CAST(strftime('%s', created_at) AS INTEGER) FROM cases"
+    " CAST(strftime('%s', substr(created_at, 1, 19)) AS INTEGER) FROM cases"
 )
 UPPER = sa.text(
     "SELECT MAX(id) FROM (SELECT id FROM cases WHERE id > :low ORDER BY id LIMIT :n) AS b"
@@ -143,7 +155,8 @@ def upgrade():
         _pg_indexes(build=True)
         return
     op.execute(SQLITE_TABLE)
-    op.execute(SQLITE_TRIGGER)
+    for trigger in SQLITE_TRIGGERS:
+        op.execute(trigger)
     with op.get_context().autocommit_block():
         # backend.db's begin hook opened the block with BEGIN IMMEDIATE, which would hold
         # SQLite's write lock through the whole backfill: end it (as 0017 does).
@@ -161,4 +174,5 @@ def downgrade():
         op.execute("COMMIT")
         backfill(bind.engine, _write_old)
     op.execute("DROP TRIGGER IF EXISTS case_search_newest_delete")
+    op.execute("DROP TRIGGER IF EXISTS case_search_newest_refiled")
     op.execute("DROP TABLE IF EXISTS case_search_newest")

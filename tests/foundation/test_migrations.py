@@ -254,6 +254,9 @@ def test_case_search_tiers_are_built_and_go_on_downgrade(fresh_app):
             assert search.indexed_text(connection) == migrated
             count = text("SELECT count(*) FROM case_search_newest")
             assert connection.execute(count).scalar() == 2502
+            triggers = text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            names = set(connection.scalars(triggers))
+            assert {"case_search_newest_delete", "case_search_newest_refiled"} <= names
     assert runner.invoke(args=["db", "downgrade", "0020"]).exit_code == 0
     if postgresql:
         indexes = {index["name"] for index in inspect(db.engine).get_indexes("case_search")}
