@@ -1,4 +1,5 @@
-"""Page arguments and the list envelope ``{"items", "total", "page", "per_page"}``."""
+"""Page arguments and the list envelope ``{"items", "total", "page", "per_page"}`` (and
+``total_estimated`` for lists with a text search)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,24 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
         },
         name=f"{item_schema.__name__.removesuffix('Schema')}Page",
     )
+
+
+TOTAL_ESTIMATED = fields.Boolean(
+    required=True,
+    metadata={
+        "description": "true when `total` is an estimate: a text search (`q`, by relevance)"
+        " on PostgreSQL matching more than 1,000 cases is counted that far and then"
+        " estimated by the database's planner; otherwise false and `total` is exact"
+    },
+)
+
+
+@cache
+def searchable_page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The list envelope of a list that takes a text search: also ``total_estimated``."""
+    fields_of_page = {**page_of(item_schema)._declared_fields, "total_estimated": TOTAL_ESTIMATED}
+    name = f"{item_schema.__name__.removesuffix('Schema')}SearchPage"
+    return Schema.from_dict(fields_of_page, name=name)
 
 
 def paginate(session: Session, stmt: Select, page: int, per_page: int, *, unique=False) -> dict:

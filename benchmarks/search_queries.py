@@ -1,5 +1,6 @@
 """Latency of ``GET /api/v1/cases?q=...`` with 100,000 cases, on SQLite and PostgreSQL: the
-full-text index against the ILIKE scan it replaced, in the same run, interleaved.
+tiered full-text search (migration 0021) against the ranking of migration 0017 and the
+ILIKE scan before it, in the same run, interleaved.
 
 Run from the repository root:
 
@@ -9,12 +10,14 @@ The cases are seeded as in ``benchmarks/list_queries.py`` (a scratch SQLite file
 scratch PostgreSQL database on ``BENCH_POSTGRES_URL``), with descriptions a city would get:
 two in three in English, one in three in Chinese, the problems' words roughly Zipf-
 distributed (so "pothole" is common and "hydrant" rare). The index is then built with the
-migration's batched backfill (timed). Each query is asked ``--runs`` times through the
-Flask test client as an anonymous visitor, the full-text way (the default order with
-``q``: relevance) and the ILIKE way (the code before migration 0017: a ``%q%`` ILIKE over
-title, description, address and reference, newest first) in turn, so both meet the same
-machine load. Each figure includes routing, the SQL (page and count) and the JSON dump of a
-20-item page.
+migration's batched backfill (timed); on SQLite 0017's table too, for its ranking. Each
+query is asked ``--runs`` times through the Flask test client as an anonymous visitor, in
+turn the tiered way (the default order with ``q``: relevance), 0017's way (``ts_rank`` or
+``bm25``, then newest first, over every match, with the total in the same statement: the
+code before 0021, patched in) and the ILIKE way (the code before 0017: a ``%q%`` ILIKE over
+title, description, address and reference, newest first), so all meet the same machine
+load. Each figure includes routing, the SQL (page and count) and the JSON dump of a 20-item
+page; the public cache is off, so that every request is answered from the database.
 """
 
 from __future__ import annotations
@@ -33,11 +36,13 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import importlib.util
+
 import list_queries as base
-from sqlalchemy import or_, text
+from sqlalchemy import column, func, literal_column, or_, select, table, text
 
 from backend import create_app
-from backend.cases import search
+from backend.cases import queries, search
 from backend.cases.models import Case
 from backend.config import TestingConfig
 from backend.extensions import db
@@ -116,6 +121,82 @@ def _ilike_condition(q: str):
     return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
+# --- the ranking of migration 0017 (the code before 0021) ---------------------------------------
+
+_MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+
+
+def _migration_0017():
+    spec = importlib.util.spec_from_file_location("m0017", _MIGRATIONS / "0017_case_search.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_0017_table(engine) -> None:
+    """SQLite: 0017's FTS5 table (rowid = case id, ``filed`` in its content), backfilled."""
+    if engine.dialect.name != "sqlite":
+        return
+    m0017 = _migration_0017()
+    with engine.begin() as connection:
+        connection.exec_driver_sql(m0017.SQLITE_TABLE)
+    m0017.backfill(engine)
+
+
+FTS_0017 = table("case_search_fts", column("rowid"), column("filed"))
+
+
+def _ranked_0017(q: str, conditions, hidden, limit: int, offset: int):
+    """0017's ``search.ranked_page``: every match ranked, the total beside each row."""
+    terms = search.parse(q)
+    if db.session.get_bind().dialect.name == "postgresql":
+        table = search.pg_table
+        query = func.to_tsquery(search.CONFIG, search.tsquery_text(terms))
+        rank, case_id, filed = func.ts_rank(table.c.document, query), table.c.case_id, table.c.filed
+        matched = table.c.document.op("@@")(query)
+    else:
+        fts = literal_column("case_search_fts")
+        rank = -func.bm25(fts, 4.0, 1.0, 2.0, 4.0)
+        case_id, filed = FTS_0017.c.rowid, FTS_0017.c.filed
+        matched = fts.op("MATCH")(search.fts_query_text(terms))
+    columns = (case_id.label("case_id"), rank.label("rank"), filed.label("filed"))
+    hits = select(*columns).where(matched).subquery("hits")
+    stmt = select(hits.c.case_id, func.count().over().label("total"))
+    if hidden is not None:
+        stmt = stmt.where(hits.c.case_id.not_in(hidden))
+    order = (hits.c.rank.desc(), hits.c.filed.desc(), hits.c.case_id.desc())
+    return stmt.order_by(*order).limit(limit).offset(offset)
+
+
+def _page_0017(session, viewer, args, options):
+    """0017's ``queries._page_by_relevance``: the page's ids and total in one statement."""
+    page, per_page = args["page"], args["per_page"]
+    hidden = (
+        None if queries.sees_hidden(viewer) else select(Case.id).where(queries._hidden_from(viewer))
+    )
+    top = session.execute(
+        _ranked_0017(args["q"], [], hidden, per_page, (page - 1) * per_page)
+    ).all()
+    if not top:
+        return [], (0, False)
+    ids = [case_id for case_id, _total in top]
+    loaded = session.scalars(
+        queries.visible_cases(viewer).where(Case.id.in_(ids)).options(*options)
+    )
+    by_id = {case.id: case for case in loaded}
+    return [by_id[i] for i in ids if i in by_id], (top[0].total, False)
+
+
+@contextmanager
+def ranking_0017():
+    tiered = queries._page_by_relevance
+    queries._page_by_relevance = _page_0017
+    try:
+        yield
+    finally:
+        queries._page_by_relevance = tiered
+
+
 @contextmanager
 def ilike_search():
     """Lists search with ILIKE meanwhile (and are asked newest first, the old default)."""
@@ -127,36 +208,44 @@ def ilike_search():
         search.condition = indexed
 
 
-def measure_pair(client, q: str, runs: int) -> dict:
-    """Full-text and ILIKE answers for ``q``, one after the other, ``runs`` times each."""
-    paths = {
-        "index": f"/api/v1/cases?q={quote(q)}",
-        "ilike": f"/api/v1/cases?q={quote(q)}&sort=-created_at",
-    }
-    times: dict = {"index": [], "ilike": []}
-    totals = {}
-    for way, path in paths.items():  # warm up, and note how many cases match
-        with ilike_search() if way == "ilike" else _nothing():
-            response = client.get(path)
-            assert response.status_code == 200, response.get_json()
-            totals[way] = response.get_json()["total"]
-    for _ in range(runs):
-        for way, path in paths.items():
-            with ilike_search() if way == "ilike" else _nothing():
-                start = time.perf_counter()
-                response = client.get(path)
-                times[way].append((time.perf_counter() - start) * 1000)
-                assert response.status_code == 200
-    return {"times": times, "totals": totals}
-
-
 @contextmanager
 def _nothing():
     yield
 
 
+WAYS = {"index": _nothing, "0017": ranking_0017, "ilike": ilike_search}
+
+
+def measure_ways(client, q: str, runs: int) -> dict:
+    """The tiered, 0017's and the ILIKE answers for ``q``, one after the other, ``runs``
+    times each; with each way's total (and whether the tiered one is an estimate)."""
+    paths = {
+        "index": f"/api/v1/cases?q={quote(q)}",
+        "0017": f"/api/v1/cases?q={quote(q)}",
+        "ilike": f"/api/v1/cases?q={quote(q)}&sort=-created_at",
+    }
+    times: dict = {way: [] for way in paths}
+    totals, estimated = {}, False
+    for way, path in paths.items():  # warm up, and note how many cases match
+        with WAYS[way]():
+            response = client.get(path)
+            assert response.status_code == 200, response.get_json()
+            totals[way] = response.get_json()["total"]
+            estimated = estimated or response.get_json().get("total_estimated", False)
+    for _ in range(runs):
+        for way, path in paths.items():
+            with WAYS[way]():
+                start = time.perf_counter()
+                response = client.get(path)
+                times[way].append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200
+    return {"times": times, "totals": totals, "estimated": estimated}
+
+
 def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str]:
-    app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=url, DATA_DIR=data_dir)
+    # no public cache: every request is answered from the database (what a new query costs)
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": data_dir, "PUBLIC_CACHE_BYTES": 0}
+    app = create_app(TestingConfig(), **settings)
     app.config["RATELIMIT_ENABLED"] = False
     base._case_row = _case_row
     with app.app_context():
@@ -168,6 +257,7 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str
         started = time.perf_counter()
         indexed = search.backfill(db.engine)
         backfill = time.perf_counter() - started
+        build_0017_table(db.engine)
         _analyze()
     print(
         f"{label}: seeded {count:,} cases in {seeded:.1f} s, indexed {indexed:,} in "
@@ -177,18 +267,52 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str
     client = app.test_client()
     lines = []
     for name, q in QUERIES:
-        result = measure_pair(client, q, runs)
-        index, ilike = result["times"]["index"], result["times"]["ilike"]
+        result = measure_ways(client, q, runs)
+        totals, estimate = result["totals"], " (estimate)" if result["estimated"] else ""
+        figures = " | ".join(
+            f"{statistics.median(times):.1f} | {base.percentile(times, 0.99):.1f}"
+            for times in result["times"].values()
+        )
         lines.append(
-            f"| {label} | {name} | {result['totals']['index']:,} "
-            f"| {statistics.median(index):.1f} | {base.percentile(index, 0.99):.1f} "
-            f"| {result['totals']['ilike']:,} | {statistics.median(ilike):.1f} "
-            f"| {base.percentile(ilike, 0.99):.1f} |"
+            f"| {label} | {name} | {totals['index']:,}{estimate} | {totals['0017']:,} "
+            f"| {totals['ilike']:,} | {figures} |"
         )
         print(lines[-1], flush=True)
     with app.app_context():
+        for name, q in QUERIES:
+            times = measure_statements(q, runs)
+            figures = " | ".join(
+                f"{statistics.median(way):.1f} | {base.percentile(way, 0.99):.1f}"
+                for way in times.values()
+            )
+            STATEMENT_LINES.append(f"| {label} | {name} | {figures} |")
+            print(STATEMENT_LINES[-1], flush=True)
         db.engine.dispose()
     return lines
+
+
+STATEMENT_LINES: list[str] = []  # the second table: the search's statements alone
+
+
+def measure_statements(q: str, runs: int) -> dict:
+    """The search alone, as for an anonymous visitor's first page (its ids and total, no
+    cases loaded, no HTTP): the tiered way and 0017's, in turn, ``runs`` times each."""
+    hidden = select(Case.id).where(Case.hidden == True)  # noqa: E712
+    ways = {
+        "index": lambda: search.relevant_page(db.session, q, [], hidden, 20, 0),
+        "0017": lambda: db.session.execute(_ranked_0017(q, [], hidden, 20, 0)).all(),
+    }
+    times: dict = {way: [] for way in ways}
+    for ask in ways.values():  # warm up
+        ask()
+        db.session.rollback()
+    for _ in range(runs):
+        for way, ask in ways.items():
+            start = time.perf_counter()
+            ask()
+            times[way].append((time.perf_counter() - start) * 1000)
+            db.session.rollback()
+    return times
 
 
 def _analyze() -> None:
@@ -224,11 +348,15 @@ def main() -> None:
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
     print()
     print(
-        "| database | query | matches | full-text p50 ms | p99 ms "
-        "| ILIKE matches | ILIKE p50 ms | p99 ms |"
+        "| database | query | matches | 0017 matches | ILIKE matches | tiered p50 ms | p99 ms "
+        "| 0017 p50 ms | p99 ms | ILIKE p50 ms | p99 ms |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(lines))
+    print()
+    print("| database | query | tiered SQL p50 ms | p99 ms | 0017 SQL p50 ms | p99 ms |")
+    print("|---|---|---:|---:|---:|---:|")
+    print("\n".join(STATEMENT_LINES))
 
 
 if __name__ == "__main__":

@@ -88,30 +88,29 @@ def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict
     page, per_page = args["page"], args["per_page"]
     options = _dump_options(viewer) if options is None else options
     if (args.get("sort") or default_sort(args)) == "relevance":
-        items, total = _page_by_relevance(session, viewer, args, options)
+        items, (total, estimated) = _page_by_relevance(session, viewer, args, options)
     else:
         stmt = list_cases(viewer, args).limit(per_page).offset((page - 1) * per_page)
         items = list(session.scalars(stmt.options(*options)))
-        total = count_cases(session, viewer, args)
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+        total, estimated = count_cases(session, viewer, args), False
+    envelope = {"items": items, "total": total, "page": page, "per_page": per_page}
+    return {**envelope, "total_estimated": estimated}
 
 
-def _page_by_relevance(session: Session, viewer, args: dict, options) -> tuple[list, int]:
-    """The matches of ``q`` best first (then newest): their ids and total in one statement
-    on the text index (``search.ranked_page``), then those cases."""
+def _page_by_relevance(session: Session, viewer, args: dict, options) -> tuple[list, tuple]:
+    """The matches of ``q`` by relevance: their ids, the total and whether it is an
+    estimate, from the text index (``search.relevant_page``); then those cases."""
     page, per_page = args["page"], args["per_page"]
     hidden = None if sees_hidden(viewer) else select(Case.id).where(_hidden_from(viewer))
     conditions = filters(viewer, args, text=False)
-    stmt = search.ranked_page(args["q"], conditions, hidden, per_page, (page - 1) * per_page)
-    if stmt is None:
-        return [], 0
-    top = session.execute(stmt).all()
-    if not top:  # nothing matches, or a page past the last: count without a page
-        return [], count_cases(session, viewer, args) if page > 1 else 0
-    ids = [case_id for case_id, _total in top]
+    offset = (page - 1) * per_page
+    found = search.relevant_page(session, args["q"], conditions, hidden, per_page, offset)
+    if found is None:
+        return [], (0, False)
+    ids, total, estimated = found
     loaded = session.scalars(visible_cases(viewer).where(Case.id.in_(ids)).options(*options))
     by_id = {case.id: case for case in loaded}
-    return [by_id[i] for i in ids if i in by_id], top[0].total
+    return [by_id[i] for i in ids if i in by_id], (total, estimated)
 
 
 # What a list row never shows: the escalation ladder's bookkeeping; and, but to staff, where
@@ -166,7 +165,8 @@ def page_of_pins(session: Session, viewer, args: dict) -> dict:
     rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = [_pin(*row) for row in rows]
     total = count_cases(session, viewer, args)
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    envelope = {"items": items, "total": total, "page": page, "per_page": per_page}
+    return {**envelope, "total_estimated": False}
 
 
 def _pin(case_id, status, lat, lon, title, code, name, names) -> dict:

@@ -43,7 +43,7 @@ from backend.idempotency import idempotent
 from backend.media.bodies import body_doc, parse_body
 from backend.media.storage import media_storage
 from backend.media.uploads import prepare_photos, refused_photo
-from backend.pagination import page_of, paginate
+from backend.pagination import page_of, paginate, searchable_page_of
 from backend.ratelimit import creations
 from backend.replica import reads_replica
 
@@ -92,7 +92,7 @@ def _spends_budget(response) -> bool:
 @conditional(cached=True)
 @blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
-@blp.response(200, page_of(CaseSchema), headers=ETAG_HEADER)
+@blp.response(200, searchable_page_of(CaseSchema), headers=ETAG_HEADER)
 def list_cases(args):
     """Cases, newest first; filter by status (comma list), category, department, bbox,
     near + radius_m, mine, following, escalated, updated_since, q."""
@@ -107,7 +107,7 @@ def list_cases(args):
 @conditional(cached=True)
 @blp.doc(**CONDITIONAL_DOC)
 @blp.arguments(CaseQuerySchema, location="query")
-@blp.response(200, page_of(CasePinSchema), headers=ETAG_HEADER)
+@blp.response(200, searchable_page_of(CasePinSchema), headers=ETAG_HEADER)
 def list_case_pins(args):
     """The cases `GET /cases` lists, with the same filters, order and paging, each with only
     what a map pin shows: id, status, position, title and category."""

@@ -20,6 +20,11 @@ in any spelling ("rd 2412 42") is matched through its canonical form. What a que
 hold is only these tokens, quoted by this module: no user text ever reaches either
 database's query syntax.
 
+Matches are ranked by tier (every word in the title or reference; else in those and the
+address; else anywhere), newest first within a tier (docs/cases.md, "Text search"): each
+tier is a query of its own that stops after a page, so a word in a sixth of all cases
+costs no more than a rare one.
+
 The index rows are written with the cases, when the transaction that filed a case or
 changed its title, description or address (by the ORM or a bulk ``UPDATE cases``)
 commits (:mod:`backend.cases.derived`), and leave with them (PostgreSQL: ``ON DELETE
@@ -39,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
-    DDL,
+    ClauseElement,
     Column,
     ColumnElement,
     Integer,
@@ -48,20 +53,25 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    cast,
     delete,
     event,
     exists,
     func,
     inspect,
+    literal,
     literal_column,
     select,
+    union_all,
 )
 from sqlalchemy import (
     text as sql_text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from backend.cases import derived, references
 from backend.cases.models import Case
@@ -92,20 +102,29 @@ pg_table = Table(
     Column("document", TSVECTOR, nullable=False),
     Column("filed", Integer, nullable=False),
 )
+# SQLite's rowid is the filing time and the case id in one number, ``filed * 2**31 + id``
+# (ids are 32-bit): FTS5 walks its matches in rowid order, so "newest first" is its own
+# order and a page stops after its rows, without reading any content (migration 0021).
+KEY_SHIFT = 2**31
 fts_table = Table(
-    "case_search_fts",
+    "case_search_newest",
     _metadata,
     Column("rowid", Integer, primary_key=True),
     *(Column(name, Text) for name in (*TEXT_COLUMNS, "reference")),
-    Column("filed", Integer),
 )
-# bm25 weights of title, description, address and reference+id on SQLite; on PostgreSQL the
-# same order of importance: setweight A, C, B, A (ts_rank's 1.0, 0.2, 0.4, 1.0).
-FTS_WEIGHTS = (4.0, 1.0, 2.0, 4.0)
-# The tables (and SQLite's shadow tables) that Alembic's comparison leaves alone.
+# The relevance tiers (docs/cases.md, "Text search"): every word of the query in the title
+# or reference (and id); else in those and the address; else anywhere (the description).
+# SQLite asks them with FTS5 column filters; PostgreSQL through a GIN index on the part of
+# the tsvector of those weights (title and reference A, address B, description C), so both
+# databases put a case in the same tier.
+TIER_COLUMNS = (("title", "reference"), ("title", "reference", "address"))
+TIER_WEIGHTS = ("{a}", "{a,b}")
+# The tables (and SQLite's shadow tables) that Alembic's comparison leaves alone; the FTS5
+# table keyed by case id (0017, replaced by 0021) stays until a later migration drops it.
+_FTS_TABLES = ("case_search_fts", "case_search_newest")
+_SHADOWS = ("data", "idx", "content", "docsize", "config")
 TABLES = frozenset(
-    {"case_search", "case_search_fts"}
-    | {f"case_search_fts_{part}" for part in ("data", "idx", "content", "docsize", "config")}
+    {"case_search", *_FTS_TABLES} | {f"{t}_{part}" for t in _FTS_TABLES for part in _SHADOWS}
 )
 
 
@@ -153,13 +172,15 @@ def tokens(text: str | None) -> str:
 def documents(case_id: int, title, description, address, reference, created_at) -> dict:
     """The four indexed fields of a case, tokenized (the id goes with the reference), and
     when it was filed (seconds since 1970: equal matches list newest first)."""
+    filed = int(_aware(created_at).timestamp())
     return {
         "id": case_id,
+        "key": filed * KEY_SHIFT + case_id,
         "title": tokens(title),
         "description": tokens(description),
         "address": tokens(address),
         "reference": f"{tokens(reference)} {case_id}",
-        "filed": int(_aware(created_at).timestamp()),
+        "filed": filed,
     }
 
 
@@ -224,11 +245,18 @@ def tsquery_text(terms: Sequence[Term]) -> str:
     return " & ".join(phrase(term) for term in terms)
 
 
-def fts_query_text(terms: Sequence[Term]) -> str:
-    """The terms in FTS5 query syntax: each a quoted phrase, prefixed with ``*``."""
-    return " AND ".join(
+def fts_query_text(terms: Sequence[Term], columns: Sequence[str] = ()) -> str:
+    """The terms in FTS5 query syntax: each a quoted phrase, prefixed with ``*``;
+    ``columns``: only in those."""
+    query = " AND ".join(
         '"' + " ".join(term.tokens) + '"' + ("*" if term.prefix else "") for term in terms
     )
+    return "{" + " ".join(columns) + "} : (" + query + ")" if columns else query
+
+
+def fts_tier_queries(terms: Sequence[Term]) -> list[str]:
+    """The FTS5 queries of the tiers: the matches in each one's columns, then anywhere."""
+    return [*(fts_query_text(terms, columns) for columns in TIER_COLUMNS), fts_query_text(terms)]
 
 
 # --- querying ---------------------------------------------------------------------------------
@@ -238,22 +266,24 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _fts_case_id() -> ColumnElement:
+    return (fts_table.c.rowid % KEY_SHIFT).label("case_id")
+
+
+def _pg_match(terms: Sequence[Term], vector: ColumnElement | None = None) -> ColumnElement:
+    query = func.to_tsquery(CONFIG, tsquery_text(terms))
+    return (pg_table.c.document if vector is None else vector).op("@@", is_comparison=True)(query)
+
+
+def _fts_match(query: str) -> ColumnElement:
+    return literal_column(fts_table.name).op("MATCH")(query)
+
+
 def hits(q: str, dialect: str | None = None):
-    """A subquery of the matching cases: ``case_id``, ``rank`` (higher is better) and
-    ``filed``, or None when the query holds nothing searchable ("!!!")."""
-    terms = parse(q)
-    if not terms:
-        return None
-    if (dialect or _dialect()) == "postgresql":
-        query = func.to_tsquery(CONFIG, tsquery_text(terms))
-        document = pg_table.c.document
-        rank = func.ts_rank(document, query)
-        columns = (pg_table.c.case_id, rank.label("rank"), pg_table.c.filed)
-        return select(*columns).where(document.op("@@")(query)).subquery("hits")
-    fts = literal_column(fts_table.name)
-    rank = -func.bm25(fts, *FTS_WEIGHTS)
-    columns = (fts_table.c.rowid.label("case_id"), rank.label("rank"), fts_table.c.filed)
-    return select(*columns).where(fts.op("MATCH")(fts_query_text(terms))).subquery("hits")
+    """A subquery of the ``case_id`` of the matching cases, or None when the query holds
+    nothing searchable ("!!!")."""
+    ids = matching_ids(q, dialect)
+    return None if ids is None else ids.subquery("hits")
 
 
 def matching_ids(q: str, dialect: str | None = None) -> Select | None:
@@ -262,10 +292,8 @@ def matching_ids(q: str, dialect: str | None = None) -> Select | None:
     if not terms:
         return None
     if (dialect or _dialect()) == "postgresql":
-        query = func.to_tsquery(CONFIG, tsquery_text(terms))
-        return select(pg_table.c.case_id).where(pg_table.c.document.op("@@")(query))
-    fts = literal_column(fts_table.name)
-    return select(fts_table.c.rowid).where(fts.op("MATCH")(fts_query_text(terms)))
+        return select(pg_table.c.case_id).where(_pg_match(terms))
+    return select(_fts_case_id()).where(_fts_match(fts_query_text(terms)))
 
 
 def condition(q: str) -> ColumnElement:
@@ -276,22 +304,121 @@ def condition(q: str) -> ColumnElement:
     return Case.id.in_(ids)
 
 
-def ranked_page(q: str, conditions: list, hidden: Select | None, limit: int, offset: int):
-    """One statement for a page by relevance: the matches' ``case_id`` best first (then
-    newest), each row with the ``total`` of matches. The matches are read from the index
-    alone, with ``hidden`` (the ids the viewer may not see: few) left out; only other
-    filters (``conditions`` on cases) join the cases. None: nothing searchable."""
-    matched = hits(q)
-    if matched is None:
-        return None
-    total = func.count().over().label("total")
-    stmt = select(matched.c.case_id, total)
+def _narrowed(stmt: Select, case_id: ColumnElement, conditions: list, hidden) -> Select:
+    """Only the cases the viewer may see (``hidden``: the few ids they may not) that the
+    other filters (``conditions`` on cases, which then join them) let through."""
     if conditions:
-        stmt = stmt.join(Case, Case.id == matched.c.case_id).where(*conditions)
+        stmt = stmt.join(Case, Case.id == case_id).where(*conditions)
     if hidden is not None:
-        stmt = stmt.where(matched.c.case_id.not_in(hidden))
-    order = (matched.c.rank.desc(), matched.c.filed.desc(), matched.c.case_id.desc())
-    return stmt.order_by(*order).limit(limit).offset(offset)
+        stmt = stmt.where(case_id.not_in(hidden))
+    return stmt
+
+
+def pg_tier_vector(weights: str) -> ColumnElement:
+    """The part of a ``tsvector`` of these weights ("{a}"): each tier's GIN index is on it."""
+    return func.ts_filter(pg_table.c.document, literal_column(f"'{weights}'"))
+
+
+def relevant_page(session: Session, q: str, conditions: list, hidden, limit: int, offset: int):
+    """A page of the matches of ``q`` by relevance: their ids (by tier, ``TIER_COLUMNS``,
+    newest first within one, then by id), the total, and whether that is an estimate; read
+    from the index alone, but for other filters (``conditions`` on cases; ``hidden``: the
+    few ids the viewer may not see). None: nothing searchable."""
+    terms = parse(q)
+    if not terms:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        return _pg_page(session, terms, conditions, hidden, limit, offset)
+    keys = (fts_table.c.rowid.label("key"),)  # FTS5's own order: no sort
+    tiers = [(_fts_match(query), keys) for query in fts_tier_queries(terms)]
+    case_id = fts_table.c.rowid % KEY_SHIFT
+    ranked, order = _in_turn(tiers, keys, case_id, limit + offset, conditions, hidden)
+    stmt = select((ranked.c.key % KEY_SHIFT).label("case_id")).order_by(*order)
+    ids = list(session.scalars(stmt.limit(limit).offset(offset)))
+    if offset == 0 and len(ids) < limit:  # the page holds every match
+        return ids, len(ids), False
+    counted = select(func.count()).select_from(fts_table)
+    counted = counted.where(_fts_match(fts_query_text(terms)))
+    return ids, session.scalar(_narrowed(counted, case_id, conditions, hidden)), False
+
+
+# Past this many matches PostgreSQL's total is its planner's estimate (flagged so): counting
+# 17,000 matches exactly costs as much as the rest of the answer, and no one pages so far.
+# It is also where the newest-first index starts to pay: a word in more cases than this is
+# found by walking it (about 100 rows a match at 1%), fewer by their GIN index and a sort.
+EXACT_UP_TO = 1000
+
+
+def _pg_page(session: Session, terms, conditions: list, hidden, limit: int, offset: int):
+    """The total first (counted up to ``EXACT_UP_TO``), as it tells how to read the page:
+    a common word's last tier walks the newest-first index, stopping after the page; the
+    other tiers, and all of a rarer query, read their GIN index and sort what they found
+    (never a walk through every case for a word the planner thought common)."""
+    total, estimated = _pg_total(session, terms, conditions, hidden)
+    if not total:
+        return [], 0, False
+    keys = (pg_table.c.filed, pg_table.c.case_id)
+    sorted_found = (pg_table.c.filed + 0, pg_table.c.case_id)  # no index has this order
+    vectors = [*(pg_tier_vector(weights) for weights in TIER_WEIGHTS), None]
+    tiers = [(_pg_match(terms, vector), sorted_found) for vector in vectors]
+    if estimated:
+        tiers[-1] = (tiers[-1][0], keys)
+    ranked, order = _in_turn(tiers, keys, keys[1], limit + offset, conditions, hidden)
+    stmt = select(ranked.c.case_id).order_by(*order).limit(limit).offset(offset)
+    ids = list(session.scalars(stmt))
+    if offset == 0 and len(ids) < limit:  # the page holds every match
+        return ids, len(ids), False
+    return ids, total, estimated
+
+
+def _in_turn(tiers: list, keys: tuple, case_id, enough: int, conditions: list, hidden):
+    """The first ``enough`` matches of each tier (``(condition, order)``: its fields'
+    matches, newest, the highest ``keys``, first), each case at its best tier; and the
+    order of the whole, by tier, then by ``keys`` descending.
+
+    That is the page's order without a tier leaving out the ones before it: if tier n's
+    fields match fewer than ``enough`` cases of the tiers before, the first ``enough`` of
+    its matches hold all the page needs of it, in order; if not, the page is all theirs,
+    and a case met only past its own tier's first ``enough`` sorts after it."""
+    selects = []
+    for n, (matched, order) in enumerate(tiers, 1):
+        stmt = select(literal(n).label("tier"), *keys).where(matched)
+        stmt = _narrowed(stmt, case_id, conditions, hidden)
+        stmt = stmt.order_by(*(key.desc() for key in order)).limit(enough)
+        selects.append(select(stmt.subquery()))
+    met = union_all(*selects).subquery("met")
+    columns = [met.c[key.key] for key in keys]
+    best = select(func.min(met.c.tier).label("tier"), *columns).group_by(*columns)
+    ranked = best.subquery("ranked")
+    return ranked, (ranked.c.tier, *(ranked.c[key.key].desc() for key in keys))
+
+
+def _pg_total(session: Session, terms, conditions: list, hidden) -> tuple[int, bool]:
+    """How many cases the viewer may see match (and the other filters), and whether that
+    is an estimate: past ``EXACT_UP_TO`` matches, the planner's (never less than counted)."""
+    matches = select(pg_table.c.case_id).where(_pg_match(terms))
+    visible = _narrowed(matches, pg_table.c.case_id, conditions, hidden)
+    capped = select(func.count()).select_from(visible.limit(EXACT_UP_TO + 1).subquery())
+    counted = session.scalar(capped)
+    if counted <= EXACT_UP_TO:
+        return counted, False
+    # not with the hidden ones left out: they are few, and the planner would guess half
+    plan = session.scalar(_Explain(_narrowed(matches, pg_table.c.case_id, conditions, None)))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), counted), True
+
+
+class _Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON)`` of a statement: PostgreSQL's plan, with its row estimate."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: Select):
+        self.statement = statement
+
+
+@compiles(_Explain, "postgresql")
+def _compile_explain(element: _Explain, compiler, **kw) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -320,9 +447,10 @@ def write(connection: Connection, rows: list[dict], *, new: bool = False) -> Non
         connection.execute(PG_WRITE, {name: [row[name] for row in rows] for name in FIELDS})
         return
     if not new:
-        connection.execute(delete(fts_table).where(fts_table.c.rowid.in_([r["id"] for r in rows])))
+        keys = [row["key"] for row in rows]
+        connection.execute(delete(fts_table).where(fts_table.c.rowid.in_(keys)))
     stmt = fts_table.insert().values(
-        rowid=bindparam("id"), **{name: bindparam(name) for name in FIELDS[1:]}
+        rowid=bindparam("key"), **{name: bindparam(name) for name in FIELDS[1:-1]}
     )
     connection.execute(stmt, rows)
 
@@ -346,7 +474,14 @@ BATCH = 2000
 def _indexed(dialect: str) -> ColumnElement:
     if dialect == "postgresql":
         return exists().where(pg_table.c.case_id == Case.id)
-    return exists().where(fts_table.c.rowid == Case.id)
+    return exists().where(fts_table.c.rowid == fts_key(Case.created_at, Case.id))
+
+
+def fts_key(created_at, case_id) -> ColumnElement:
+    """The FTS5 rowid of a case in SQL (as :func:`documents` computes it): whole seconds
+    since 1970 of the filing (stored as UTC; cut before SQLite reads it, as
+    ``_WHOLE_SECONDS`` says why), shifted, plus the id."""
+    return cast(func.strftime("%s", func.substr(created_at, 1, 19)), Integer) * KEY_SHIFT + case_id
 
 
 def index_missing(connection: Connection, since: datetime | None = None, batch=BATCH) -> int:
@@ -455,38 +590,73 @@ PG_CREATE = (
     " REFERENCES cases (id) ON DELETE CASCADE)"
 )
 PG_INDEX = "CREATE INDEX {how} ix_case_search_document ON case_search USING gin (document)"
+# Migration 0021: each relevance tier's GIN index, and newest first for a common word's tier
+# (the planner walks it, checking each row, when a word is in many cases).
+PG_TIER_INDEXES = (
+    "CREATE INDEX {how} ix_case_search_head ON case_search"
+    " USING gin (ts_filter(document, '{{a}}'))",
+    "CREATE INDEX {how} ix_case_search_near ON case_search"
+    " USING gin (ts_filter(document, '{{a,b}}'))",
+    "CREATE INDEX {how} ix_case_search_newest ON case_search (filed DESC, case_id DESC)",
+)
+
+
+# The stored text cut to whole seconds before SQLite reads it: SQLite rounds a time to the
+# millisecond, so "09:00:00.9996" would count as 09:00:01, where Python's floor says 09:00:00.
+_WHOLE_SECONDS = "substr({row}.created_at, 1, 19)"
+
+
+def _sqlite_key(row: str) -> str:
+    """:func:`fts_key` in SQLite's SQL, of ``old`` or ``new`` in a trigger."""
+    seconds = f"CAST(strftime('%s', {_WHOLE_SECONDS.format(row=row)}) AS INTEGER)"
+    return f"{seconds} * {KEY_SHIFT} + {row}.id"
+
+
+_COLUMNS = "title, description, address, reference"
 SQLITE_CREATE = (
-    "CREATE VIRTUAL TABLE case_search_fts USING fts5(title, description, address, reference,"
-    " filed UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE case_search_newest USING fts5(title, description, address,"
+    " reference, tokenize = 'porter unicode61 remove_diacritics 2')",
     # a deleted case leaves the index with it (FTS5 tables have no foreign keys)
-    "CREATE TRIGGER case_search_fts_delete AFTER DELETE ON cases BEGIN"
-    " DELETE FROM case_search_fts WHERE rowid = old.id; END",
+    "CREATE TRIGGER case_search_newest_delete AFTER DELETE ON cases BEGIN"
+    f" DELETE FROM case_search_newest WHERE rowid = {_sqlite_key('old')}; END",
+    # a filing time corrected by hand moves the row to its new key (else it would be left
+    # behind, unreachable by the delete above)
+    "CREATE TRIGGER case_search_newest_refiled AFTER UPDATE OF created_at ON cases"
+    f" WHEN {_sqlite_key('old')} IS NOT {_sqlite_key('new')} BEGIN"
+    f" INSERT INTO case_search_newest (rowid, {_COLUMNS}) SELECT {_sqlite_key('new')},"
+    f" {_COLUMNS} FROM case_search_newest WHERE rowid = {_sqlite_key('old')};"
+    f" DELETE FROM case_search_newest WHERE rowid = {_sqlite_key('old')}; END",
 )
 
 
 def create_statements(dialect: str) -> tuple[str, ...]:
     if dialect == "postgresql":
-        return PG_CREATE, PG_INDEX.format(how="")
+        return PG_CREATE, *(index.format(how="") for index in (PG_INDEX, *PG_TIER_INDEXES))
     return SQLITE_CREATE
 
 
 def drop_statements(dialect: str) -> tuple[str, ...]:
     if dialect == "postgresql":
         return ("DROP TABLE IF EXISTS case_search",)
-    return ("DROP TRIGGER IF EXISTS case_search_fts_delete", "DROP TABLE IF EXISTS case_search_fts")
+    return (
+        "DROP TRIGGER IF EXISTS case_search_newest_delete",
+        "DROP TRIGGER IF EXISTS case_search_newest_refiled",
+        "DROP TABLE IF EXISTS case_search_newest",
+    )
 
 
 @event.listens_for(db.metadata, "after_create")
 def _create(_metadata, connection: Connection, **_kwargs) -> None:
-    """``db.create_all()`` (tests, a fresh demo) builds what migration 0017 builds."""
+    """``db.create_all()`` (tests, a fresh demo) builds what migrations 0017 and 0021 build.
+    (Sent as they are: ``DDL`` would read the ``%s`` of SQLite's ``strftime`` as a format.)"""
     for statement in create_statements(connection.dialect.name):
-        connection.execute(DDL(statement))
+        connection.exec_driver_sql(statement)
 
 
 @event.listens_for(db.metadata, "before_drop")
 def _drop(_metadata, connection: Connection, **_kwargs) -> None:
     for statement in drop_statements(connection.dialect.name):
-        connection.execute(DDL(statement))
+        connection.exec_driver_sql(statement)
 
 
 def indexed_text(connection: Connection) -> dict[int, str]:
@@ -495,5 +665,7 @@ def indexed_text(connection: Connection) -> dict[int, str]:
         rows = connection.execute(sql_text("SELECT case_id, document::text FROM case_search"))
         return dict(rows.all())
     columns = ", ".join(FIELDS[1:-1])  # not when it was filed
-    rows = connection.execute(sql_text(f"SELECT rowid, {columns} FROM case_search_fts"))
+    rows = connection.execute(
+        sql_text(f"SELECT rowid % {KEY_SHIFT}, {columns} FROM case_search_newest")
+    )
     return {row[0]: " ".join(filter(None, row[1:])) for row in rows}

@@ -180,7 +180,7 @@ def test_case_search_is_backfilled_and_goes_on_downgrade(fresh_app):
     assert len(_matches("case")) == 2500
     assert runner.invoke(args=["db", "downgrade", "0018"]).exit_code == 0
     names = set(inspect(db.engine).get_table_names())
-    assert not names & {"case_search", "case_search_fts"}, names
+    assert not names & {"case_search", "case_search_fts", "case_search_newest"}, names
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert _matches("路灯") == {100000002}
 
@@ -215,3 +215,56 @@ def test_case_search_backfill_writes_what_the_app_writes(fresh_app):
     assert len(migrated) == len(TRICKY)
     assert _matches("wi fi box") == {100000001}
     assert _matches("snake_case") == {100000002}
+
+
+def _ranked(q: str) -> list[int]:
+    from backend.cases import search
+
+    ranked = search.relevant_page(db.session, q, [], None, 20, 0)[0]
+    db.session.rollback()  # SQLite: the session's transaction holds the write lock
+    return ranked
+
+
+def test_case_search_tiers_are_built_and_go_on_downgrade(fresh_app):
+    """0021: PostgreSQL's tier and newest-first indexes; SQLite's table keyed by filing time
+    and id, backfilled in batches with the keys the application writes; downgrading drops
+    them (on SQLite after rebuilding 0017's table, which the version before reads)."""
+    from backend.cases import search
+
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0018"]).exit_code == 0  # before 0017
+    with db.engine.begin() as connection:
+        _insert_department_and_category(connection, 1, "roads", "pothole")
+        for n in range(1, 2503):  # more than one batch
+            _insert_case(connection, 100000000 + n, f"case {n} pothole", f"RD-2412-{n:04d}")
+        connection.execute(text("UPDATE cases SET title = 'Pothole' WHERE id = 100000007"))
+        connection.execute(text("UPDATE cases SET address = 'Pothole Lane' WHERE id = 100000005"))
+    assert runner.invoke(args=["db", "upgrade", "0020"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert len(_matches("pothole")) == 2502
+    assert _ranked("pothole")[:3] == [100000007, 100000005, 100002502]  # then by id: one second
+    postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
+        indexes = {index["name"] for index in inspect(db.engine).get_indexes("case_search")}
+        assert {"ix_case_search_head", "ix_case_search_near", "ix_case_search_newest"} <= indexes
+    else:
+        with db.engine.begin() as connection:
+            migrated = search.indexed_text(connection)
+            search.reindex(connection, migrated)  # the app's keys: it replaces, never adds
+            assert search.indexed_text(connection) == migrated
+            count = text("SELECT count(*) FROM case_search_newest")
+            assert connection.execute(count).scalar() == 2502
+            triggers = text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            names = set(connection.scalars(triggers))
+            assert {"case_search_newest_delete", "case_search_newest_refiled"} <= names
+    assert runner.invoke(args=["db", "downgrade", "0020"]).exit_code == 0
+    if postgresql:
+        indexes = {index["name"] for index in inspect(db.engine).get_indexes("case_search")}
+        assert not indexes & {"ix_case_search_head", "ix_case_search_near"}, indexes
+    else:
+        assert "case_search_newest" not in set(inspect(db.engine).get_table_names())
+        with db.engine.connect() as connection:
+            old = "SELECT count(*) FROM case_search_fts WHERE case_search_fts MATCH 'pothol'"
+            assert connection.execute(text(old)).scalar() == 2502
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert _ranked("pothole")[0] == 100000007
