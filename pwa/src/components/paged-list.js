@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import { get } from '../api.js';
 import { cachedNotice, emptyState, errorState, skeletonList } from '../ui.js';
 import { itemsOf } from './case-card.js';
+import { moreAfter } from '../paging.js';
 
 /**
  * pagedList({path, query, renderItem, empty, signal, label, autoload}) -> {el, reload(query)}
@@ -42,11 +43,10 @@ export function pagedList({ path, query = {}, renderItem, empty, signal, label, 
     el.querySelector('.state.error')?.remove();
     const list = el.querySelector('ul.card-list');
     items.forEach((item) => list.append(renderItem(item)));
-    const total = data.total ?? items.length;
-    const shown = list.children.length;
-    if (shown < total && items.length) {
+    const more = moreAfter(data, list.children.length, items.length);
+    if (more) {
       el.append(h('button', { type: 'button', class: 'btn btn-secondary more', onclick: (e) => { e.currentTarget.disabled = true; page++; load(false); } },
-        t('action.loadMore', { count: total - shown })));
+        t('action.loadMore', { count: more })));
     }
   }
 
