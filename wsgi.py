@@ -8,8 +8,9 @@ from backend.extensions import socketio
 app = create_app()
 # What was built at startup (modules, the app, its mappers and schemas) lives as long as the
 # process. Frozen, it is left out of every later collection: a full collection then walks only
-# what requests and sockets made, which halves the CPU of a broadcast to 1,000 sockets
-# (docs/performance.md, "Live: CPU per broadcast against Node").
+# what requests and sockets made (a broadcast to 1,000 sockets took half the CPU in separate
+# runs; at 2,000, in one run, the gain was within the noise: docs/performance.md, "Live: CPU
+# per broadcast against Node").
 gc.collect()
 gc.freeze()
 
