@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     from backend import publiccache
     from backend.auth import passwords, session
     from backend.live.transport import without_websocket_compression
+    from backend.turns import taking_turns
 
     passwords.configure(fast=bool(app.config["PASSWORD_HASH_FAST"]))
     db.init_app(app)
@@ -85,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's own
     publiccache.follow_other_processes(app, socketio.server)
     publiccache.answer_hits_first(app)  # outside Socket.IO's middleware, inside ProxyFix
+    app.wsgi_app = taking_turns(app.wsgi_app, app.config["SOCKETIO_ASYNC_MODE"])  # hits too
 
 
 def _domains() -> list[str]:
