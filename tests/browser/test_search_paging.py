@@ -12,11 +12,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from backend import create_app
+from backend import config, create_app
 from backend.auth.models import User
 from backend.cases import service
 from backend.cases.search import EXACT_UP_TO
-from backend.config import TestingConfig
 from backend.extensions import db
 from tests.browser.support import REPORTER_EMAIL, scratch_postgres, start_server
 from tests.services import POSTGRES_URL, TEST_DB
@@ -48,7 +47,9 @@ def crowded(_prerequisites, tmp_path_factory):
 def _file(database_url: str, data_dir, word: str) -> None:
     """``MATCHES`` reports by the seeded reporter, filed by the domain code in this process
     (through the API a thousand took 90 s on a busy machine)."""
-    app = create_app(TestingConfig(), SQLALCHEMY_DATABASE_URI=database_url, DATA_DIR=data_dir)
+    app = create_app(
+        config.TestingConfig(), SQLALCHEMY_DATABASE_URI=database_url, DATA_DIR=data_dir
+    )
     with app.app_context():
         reporter = db.session.scalar(select(User).where(User.email == REPORTER_EMAIL))
         for n in range(MATCHES):
