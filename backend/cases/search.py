@@ -62,6 +62,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    true,
     union_all,
 )
 from sqlalchemy import (
@@ -350,25 +351,47 @@ EXACT_UP_TO = 1000
 
 
 def _pg_page(session: Session, terms, conditions: list, hidden, limit: int, offset: int):
-    """The total first (counted up to ``EXACT_UP_TO``), as it tells how to read the page:
-    a common word's last tier walks the newest-first index, stopping after the page; the
-    other tiers, and all of a rarer query, read their GIN index and sort what they found
-    (never a walk through every case for a word the planner thought common)."""
-    total, estimated = _pg_total(session, terms, conditions, hidden)
-    if not total:
-        return [], 0, False
+    """A query of at most ``EXACT_UP_TO`` matches is one statement: the count, and the page
+    with each tier read by its GIN index and sorted. Past that, the page is not read there
+    (the count gates it, checked once); the total is the planner's estimate, and the page's
+    last tier walks the newest-first index, stopping after the page (never a walk through
+    every case for a word the planner wrongly thought common)."""
+    capped = _pg_visible(terms, conditions, hidden).limit(EXACT_UP_TO + 1).subquery("capped")
+    counted = select(func.count().label("n")).select_from(capped).cte("counted")
+    within = select(counted.c.n).scalar_subquery() <= EXACT_UP_TO
+    page = _pg_ranked(terms, conditions, hidden, limit, offset, walk=False).where(within)
+    page = page.subquery("page")
+    stmt = select(counted.c.n, page.c.case_id).select_from(counted.outerjoin(page, true()))
+    order = (page.c.tier, page.c.filed.desc(), page.c.case_id.desc())
+    rows = session.execute(stmt.order_by(*order)).all()
+    total = rows[0].n
+    if total <= EXACT_UP_TO:
+        return [row.case_id for row in rows if row.case_id is not None], total, False
+    walked = _pg_ranked(terms, conditions, hidden, limit, offset, walk=True)
+    ids = list(session.scalars(walked.with_only_columns(walked.selected_columns.case_id)))
+    if offset == 0 and len(ids) < limit:  # the page holds every match
+        return ids, len(ids), False
+    return ids, _pg_estimate(session, terms, conditions, total), True
+
+
+def _pg_visible(terms, conditions: list, hidden) -> Select:
+    """The ids of the matches the viewer may see that the other filters let through."""
+    matches = select(pg_table.c.case_id).where(_pg_match(terms))
+    return _narrowed(matches, pg_table.c.case_id, conditions, hidden)
+
+
+def _pg_ranked(terms, conditions: list, hidden, limit: int, offset: int, *, walk: bool):
+    """The page by relevance (``tier``, ``filed``, ``case_id``); ``walk``: the last tier
+    by walking the newest-first index, else like the others by GIN and a sort."""
     keys = (pg_table.c.filed, pg_table.c.case_id)
     sorted_found = (pg_table.c.filed + 0, pg_table.c.case_id)  # no index has this order
     vectors = [*(pg_tier_vector(weights) for weights in TIER_WEIGHTS), None]
     tiers = [(_pg_match(terms, vector), sorted_found) for vector in vectors]
-    if estimated:
+    if walk:
         tiers[-1] = (tiers[-1][0], keys)
     ranked, order = _in_turn(tiers, keys, keys[1], limit + offset, conditions, hidden)
-    stmt = select(ranked.c.case_id).order_by(*order).limit(limit).offset(offset)
-    ids = list(session.scalars(stmt))
-    if offset == 0 and len(ids) < limit:  # the page holds every match
-        return ids, len(ids), False
-    return ids, total, estimated
+    stmt = select(ranked.c.tier, ranked.c.filed, ranked.c.case_id).order_by(*order)
+    return stmt.limit(limit).offset(offset)
 
 
 def _in_turn(tiers: list, keys: tuple, case_id, enough: int, conditions: list, hidden):
@@ -393,18 +416,11 @@ def _in_turn(tiers: list, keys: tuple, case_id, enough: int, conditions: list, h
     return ranked, (ranked.c.tier, *(ranked.c[key.key].desc() for key in keys))
 
 
-def _pg_total(session: Session, terms, conditions: list, hidden) -> tuple[int, bool]:
-    """How many cases the viewer may see match (and the other filters), and whether that
-    is an estimate: past ``EXACT_UP_TO`` matches, the planner's (never less than counted)."""
-    matches = select(pg_table.c.case_id).where(_pg_match(terms))
-    visible = _narrowed(matches, pg_table.c.case_id, conditions, hidden)
-    capped = select(func.count()).select_from(visible.limit(EXACT_UP_TO + 1).subquery())
-    counted = session.scalar(capped)
-    if counted <= EXACT_UP_TO:
-        return counted, False
-    # not with the hidden ones left out: they are few, and the planner would guess half
-    plan = session.scalar(_Explain(_narrowed(matches, pg_table.c.case_id, conditions, None)))
-    return max(int(plan[0]["Plan"]["Plan Rows"]), counted), True
+def _pg_estimate(session: Session, terms, conditions: list, counted: int) -> int:
+    """The planner's estimate of the matches (never less than ``counted``); not with the
+    hidden ones left out: they are few, and the planner would guess half."""
+    plan = session.scalar(_Explain(_pg_visible(terms, conditions, None)))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), counted)
 
 
 class _Explain(Executable, ClauseElement):
