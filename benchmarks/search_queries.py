@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import importlib.util
 
 import list_queries as base
-from sqlalchemy import column, func, literal_column, or_, select, table, text
+from sqlalchemy import column, func, literal_column, or_, select, table, text, true
 
 from backend import create_app
 from backend.cases import queries, search
@@ -208,34 +208,39 @@ def ilike_search():
         search.condition = indexed
 
 
-def _pg_page_count_apart(session, terms, conditions, hidden, limit: int, offset: int):
-    """PostgreSQL's page before the count was folded into it: the capped count a statement
-    of its own, then the page (and past ``EXACT_UP_TO``, the planner's estimate)."""
-    visible = search._pg_visible(terms, conditions, hidden)
-    capped = visible.limit(search.EXACT_UP_TO + 1).subquery()
-    counted = session.scalar(select(func.count()).select_from(capped))
-    if not counted:
-        return [], 0, False
-    estimated = counted > search.EXACT_UP_TO
-    page = search._pg_ranked(terms, conditions, hidden, limit, offset, walk=estimated)
-    ids = list(session.scalars(page.with_only_columns(page.selected_columns.case_id)))
-    if offset == 0 and len(ids) < limit:
+def _pg_page_folded(session, terms, conditions, hidden, limit: int, offset: int):
+    """The count folded into the page's statement (evaluated, not taken): a query of at
+    most ``EXACT_UP_TO`` matches is one statement, a CTE of the capped count that gates
+    the page (each tier by GIN and a sort); past that, the page walks as the code does."""
+    most = search.EXACT_UP_TO
+    capped = search._pg_visible(terms, conditions, hidden).limit(most + 1).subquery("capped")
+    counted = select(func.count().label("n")).select_from(capped).cte("counted")
+    within = select(counted.c.n).scalar_subquery() <= most
+    page = search._pg_ranked(terms, conditions, hidden, limit, offset, walk=False).where(within)
+    page = page.subquery("page")
+    stmt = select(counted.c.n, page.c.case_id).select_from(counted.outerjoin(page, true()))
+    order = (page.c.tier, page.c.filed.desc(), page.c.case_id.desc())
+    rows = session.execute(stmt.order_by(*order)).all()
+    total = rows[0].n
+    if total <= most:
+        return [row.case_id for row in rows if row.case_id is not None], total, False
+    walked = search._pg_ranked(terms, conditions, hidden, limit, offset, walk=True)
+    ids = list(session.scalars(walked.with_only_columns(walked.selected_columns.case_id)))
+    if offset == 0 and len(ids) < limit:  # the page holds every match
         return ids, len(ids), False
-    if not estimated:
-        return ids, counted, False
-    return ids, search._pg_estimate(session, terms, conditions, counted), True
+    return ids, search._pg_estimate(session, terms, conditions, total), True
 
 
 @contextmanager
-def count_apart():
-    """The tiered search with the count apart (the code before it was folded in; the same
-    on SQLite, whose search it did not change: a control there)."""
-    folded = search._pg_page
-    search._pg_page = _pg_page_count_apart
+def count_folded():
+    """The tiered search with the count folded into the page (PostgreSQL; on SQLite the
+    same code as the tiered way: a control there)."""
+    apart = search._pg_page
+    search._pg_page = _pg_page_folded
     try:
         yield
     finally:
-        search._pg_page = folded
+        search._pg_page = apart
 
 
 @contextmanager
@@ -243,12 +248,12 @@ def _nothing():
     yield
 
 
-WAYS = {"index": _nothing, "apart": count_apart, "0017": ranking_0017, "ilike": ilike_search}
-TITLES = {"index": "tiered", "apart": "count apart", "0017": "0017", "ilike": "ILIKE"}
+WAYS = {"index": _nothing, "folded": count_folded, "0017": ranking_0017, "ilike": ilike_search}
+TITLES = {"index": "tiered", "folded": "count folded", "0017": "0017", "ilike": "ILIKE"}
 
 
 def measure_ways(client, q: str, runs: int, ways) -> dict:
-    """The answers for ``q`` of each way (tiered, count apart, 0017's, ILIKE), one after the
+    """The answers for ``q`` of each way (tiered, count folded, 0017's, ILIKE), one after the
     other, ``runs`` times each; with each way's total (and whether the tiered one is an
     estimate)."""
     every = {way: f"/api/v1/cases?q={quote(q)}" for way in WAYS}
@@ -326,20 +331,20 @@ CHOSEN_WAYS = list(WAYS)  # --ways
 
 def measure_statements(q: str, runs: int, chosen) -> dict:
     """The search alone, as for an anonymous visitor's first page (its ids and total, no
-    cases loaded, no HTTP): the tiered way, with the count apart and 0017's, in turn,
+    cases loaded, no HTTP): the tiered way, with the count folded and 0017's, in turn,
     ``runs`` times each."""
     hidden = select(Case.id).where(Case.hidden == True)  # noqa: E712
 
     def tiered():
         search.relevant_page(db.session, q, [], hidden, 20, 0)
 
-    def apart():
-        with count_apart():
+    def folded():
+        with count_folded():
             tiered()
 
     every = {
         "index": tiered,
-        "apart": apart,
+        "folded": folded,
         "0017": lambda: db.session.execute(_ranked_0017(q, [], hidden, 20, 0)).all(),
     }
     ways = {way: every[way] for way in chosen if way in every}

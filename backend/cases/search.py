@@ -62,7 +62,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    true,
     union_all,
 )
 from sqlalchemy import (
@@ -351,27 +350,23 @@ EXACT_UP_TO = 1000
 
 
 def _pg_page(session: Session, terms, conditions: list, hidden, limit: int, offset: int):
-    """A query of at most ``EXACT_UP_TO`` matches is one statement: the count, and the page
-    with each tier read by its GIN index and sorted. Past that, the page is not read there
-    (the count gates it, checked once); the total is the planner's estimate, and the page's
-    last tier walks the newest-first index, stopping after the page (never a walk through
-    every case for a word the planner wrongly thought common)."""
-    capped = _pg_visible(terms, conditions, hidden).limit(EXACT_UP_TO + 1).subquery("capped")
-    counted = select(func.count().label("n")).select_from(capped).cte("counted")
-    within = select(counted.c.n).scalar_subquery() <= EXACT_UP_TO
-    page = _pg_ranked(terms, conditions, hidden, limit, offset, walk=False).where(within)
-    page = page.subquery("page")
-    stmt = select(counted.c.n, page.c.case_id).select_from(counted.outerjoin(page, true()))
-    order = (page.c.tier, page.c.filed.desc(), page.c.case_id.desc())
-    rows = session.execute(stmt.order_by(*order)).all()
-    total = rows[0].n
-    if total <= EXACT_UP_TO:
-        return [row.case_id for row in rows if row.case_id is not None], total, False
-    walked = _pg_ranked(terms, conditions, hidden, limit, offset, walk=True)
-    ids = list(session.scalars(walked.with_only_columns(walked.selected_columns.case_id)))
+    """The total first (counted up to ``EXACT_UP_TO``), as it tells how to read the page:
+    a common word's last tier walks the newest-first index, stopping after the page; the
+    other tiers, and all of a rarer query, read their GIN index and sort what they found
+    (never a walk through every case for a word the planner thought common). (Folding the
+    count into the page's statement was measured slower: docs/performance.md.)"""
+    capped = _pg_visible(terms, conditions, hidden).limit(EXACT_UP_TO + 1).subquery()
+    counted = session.scalar(select(func.count()).select_from(capped))
+    if not counted:
+        return [], 0, False
+    estimated = counted > EXACT_UP_TO
+    page = _pg_ranked(terms, conditions, hidden, limit, offset, walk=estimated)
+    ids = list(session.scalars(page.with_only_columns(page.selected_columns.case_id)))
     if offset == 0 and len(ids) < limit:  # the page holds every match
         return ids, len(ids), False
-    return ids, _pg_estimate(session, terms, conditions, total), True
+    if not estimated:
+        return ids, counted, False
+    return ids, _pg_estimate(session, terms, conditions, counted), True
 
 
 def _pg_visible(terms, conditions: list, hidden) -> Select:
