@@ -528,13 +528,18 @@ def backfill(engine, batch: int = BATCH) -> int:
 # --- keeping in step --------------------------------------------------------------------------
 
 
+# What the index copies of a case: its text, and when it was filed (newest first), which a
+# correction by hand may change.
+COPIED = (*TEXT_COLUMNS, "reference", "created_at")
+
+
 def _changed_text(case: Case) -> bool:
     state = inspect(case)
-    return any(state.attrs[name].history.has_changes() for name in (*TEXT_COLUMNS, "reference"))
+    return any(state.attrs[name].history.has_changes() for name in COPIED)
 
 
 def _touched(session: Session) -> set[int]:
-    """New cases, and cases whose text changed."""
+    """New cases, and cases whose text or filing time changed."""
     return {
         obj.id
         for obj in (*session.new, *session.dirty)
@@ -564,7 +569,7 @@ def _refresh(session: Session, case_ids: set[int], born: set[int]) -> None:
 derived.register(
     derived.Derivation(
         name="case_search",
-        columns=frozenset((*TEXT_COLUMNS, "reference")),
+        columns=frozenset(COPIED),
         touched=_touched,
         refresh=_refresh,
         follows_deletes=False,  # the rows leave by ON DELETE CASCADE or a trigger
