@@ -120,7 +120,7 @@ fts_table = Table(
 TIER_COLUMNS = (("title", "reference"), ("title", "reference", "address"))
 TIER_WEIGHTS = ("{a}", "{a,b}")
 # The tables (and SQLite's shadow tables) that Alembic's comparison leaves alone; the FTS5
-# table keyed by case id (0017, replaced by 0021) stays until a later migration drops it.
+# table keyed by case id (0017, replaced by 0021, dropped by 0022) is there below 0022.
 _FTS_TABLES = ("case_search_fts", "case_search_newest")
 _SHADOWS = ("data", "idx", "content", "docsize", "config")
 TABLES = frozenset(
