@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import importlib.util
 
 import list_queries as base
-from sqlalchemy import column, func, literal_column, or_, select, table, text
+from sqlalchemy import column, func, literal_column, or_, select, table, text, true
 
 from backend import create_app
 from backend.cases import queries, search
@@ -208,22 +208,57 @@ def ilike_search():
         search.condition = indexed
 
 
+def _pg_page_folded(session, terms, conditions, hidden, limit: int, offset: int):
+    """The count folded into the page's statement (evaluated, not taken): a query of at
+    most ``EXACT_UP_TO`` matches is one statement, a CTE of the capped count that gates
+    the page (each tier by GIN and a sort); past that, the page walks as the code does."""
+    most = search.EXACT_UP_TO
+    capped = search._pg_visible(terms, conditions, hidden).limit(most + 1).subquery("capped")
+    counted = select(func.count().label("n")).select_from(capped).cte("counted")
+    within = select(counted.c.n).scalar_subquery() <= most
+    page = search._pg_ranked(terms, conditions, hidden, limit, offset, walk=False).where(within)
+    page = page.subquery("page")
+    stmt = select(counted.c.n, page.c.case_id).select_from(counted.outerjoin(page, true()))
+    order = (page.c.tier, page.c.filed.desc(), page.c.case_id.desc())
+    rows = session.execute(stmt.order_by(*order)).all()
+    total = rows[0].n
+    if total <= most:
+        return [row.case_id for row in rows if row.case_id is not None], total, False
+    walked = search._pg_ranked(terms, conditions, hidden, limit, offset, walk=True)
+    ids = list(session.scalars(walked.with_only_columns(walked.selected_columns.case_id)))
+    if offset == 0 and len(ids) < limit:  # the page holds every match
+        return ids, len(ids), False
+    return ids, search._pg_estimate(session, terms, conditions, total), True
+
+
+@contextmanager
+def count_folded():
+    """The tiered search with the count folded into the page (PostgreSQL; on SQLite the
+    same code as the tiered way: a control there)."""
+    apart = search._pg_page
+    search._pg_page = _pg_page_folded
+    try:
+        yield
+    finally:
+        search._pg_page = apart
+
+
 @contextmanager
 def _nothing():
     yield
 
 
-WAYS = {"index": _nothing, "0017": ranking_0017, "ilike": ilike_search}
+WAYS = {"index": _nothing, "folded": count_folded, "0017": ranking_0017, "ilike": ilike_search}
+TITLES = {"index": "tiered", "folded": "count folded", "0017": "0017", "ilike": "ILIKE"}
 
 
-def measure_ways(client, q: str, runs: int) -> dict:
-    """The tiered, 0017's and the ILIKE answers for ``q``, one after the other, ``runs``
-    times each; with each way's total (and whether the tiered one is an estimate)."""
-    paths = {
-        "index": f"/api/v1/cases?q={quote(q)}",
-        "0017": f"/api/v1/cases?q={quote(q)}",
-        "ilike": f"/api/v1/cases?q={quote(q)}&sort=-created_at",
-    }
+def measure_ways(client, q: str, runs: int, ways) -> dict:
+    """The answers for ``q`` of each way (tiered, count folded, 0017's, ILIKE), one after the
+    other, ``runs`` times each; with each way's total (and whether the tiered one is an
+    estimate)."""
+    every = {way: f"/api/v1/cases?q={quote(q)}" for way in WAYS}
+    every["ilike"] += "&sort=-created_at"
+    paths = {way: every[way] for way in ways}
     times: dict = {way: [] for way in paths}
     totals, estimated = {}, False
     for way, path in paths.items():  # warm up, and note how many cases match
@@ -243,6 +278,7 @@ def measure_ways(client, q: str, runs: int) -> dict:
 
 
 def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str]:
+    ways = CHOSEN_WAYS
     # no public cache: every request is answered from the database (what a new query costs)
     settings = {"SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": data_dir, "PUBLIC_CACHE_BYTES": 0}
     app = create_app(TestingConfig(), **settings)
@@ -267,20 +303,18 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str
     client = app.test_client()
     lines = []
     for name, q in QUERIES:
-        result = measure_ways(client, q, runs)
+        result = measure_ways(client, q, runs, ways)
         totals, estimate = result["totals"], " (estimate)" if result["estimated"] else ""
         figures = " | ".join(
             f"{statistics.median(times):.1f} | {base.percentile(times, 0.99):.1f}"
             for times in result["times"].values()
         )
-        lines.append(
-            f"| {label} | {name} | {totals['index']:,}{estimate} | {totals['0017']:,} "
-            f"| {totals['ilike']:,} | {figures} |"
-        )
+        counts = " | ".join(f"{totals[way]:,}" for way in ways if way != "index")
+        lines.append(f"| {label} | {name} | {totals['index']:,}{estimate} | {counts} | {figures} |")
         print(lines[-1], flush=True)
     with app.app_context():
         for name, q in QUERIES:
-            times = measure_statements(q, runs)
+            times = measure_statements(q, runs, ways)
             figures = " | ".join(
                 f"{statistics.median(way):.1f} | {base.percentile(way, 0.99):.1f}"
                 for way in times.values()
@@ -292,16 +326,28 @@ def run(url: str, label: str, count: int, runs: int, data_dir: Path) -> list[str
 
 
 STATEMENT_LINES: list[str] = []  # the second table: the search's statements alone
+CHOSEN_WAYS = list(WAYS)  # --ways
 
 
-def measure_statements(q: str, runs: int) -> dict:
+def measure_statements(q: str, runs: int, chosen) -> dict:
     """The search alone, as for an anonymous visitor's first page (its ids and total, no
-    cases loaded, no HTTP): the tiered way and 0017's, in turn, ``runs`` times each."""
+    cases loaded, no HTTP): the tiered way, with the count folded and 0017's, in turn,
+    ``runs`` times each."""
     hidden = select(Case.id).where(Case.hidden == True)  # noqa: E712
-    ways = {
-        "index": lambda: search.relevant_page(db.session, q, [], hidden, 20, 0),
+
+    def tiered():
+        search.relevant_page(db.session, q, [], hidden, 20, 0)
+
+    def folded():
+        with count_folded():
+            tiered()
+
+    every = {
+        "index": tiered,
+        "folded": folded,
         "0017": lambda: db.session.execute(_ranked_0017(q, [], hidden, 20, 0)).all(),
     }
+    ways = {way: every[way] for way in chosen if way in every}
     times: dict = {way: [] for way in ways}
     for ask in ways.values():  # warm up
         ask()
@@ -330,8 +376,17 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=60, help="timed requests per query and way")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--pg-database", help="name of the scratch PostgreSQL database")
+    parser.add_argument(
+        "--pg-database", help="name of the scratch PostgreSQL database (must not exist)"
+    )
+    parser.add_argument(
+        "--ways",
+        default=",".join(WAYS),
+        help=f"comma list of the ways to time, of {','.join(WAYS)} (index always)",
+    )
     args = parser.parse_args()
+    global CHOSEN_WAYS
+    CHOSEN_WAYS = ["index", *(w for w in WAYS if w != "index" and w in args.ways.split(","))]
     base.run = run  # with_postgres() calls run(): this module's
     print(f"machine: {machine()}")
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
@@ -347,15 +402,21 @@ def main() -> None:
             )
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_average()}")
     print()
+    others = [TITLES[way] for way in CHOSEN_WAYS[1:]]
+    times = " | ".join(f"{TITLES[way]} p50 ms | p99 ms" for way in CHOSEN_WAYS)
     print(
-        "| database | query | matches | 0017 matches | ILIKE matches | tiered p50 ms | p99 ms "
-        "| 0017 p50 ms | p99 ms | ILIKE p50 ms | p99 ms |"
+        f"| database | query | matches | {' | '.join(f'{o} matches' for o in others)} | {times} |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|" + "---:|" * (len(CHOSEN_WAYS) * 3))
     print("\n".join(lines))
     print()
-    print("| database | query | tiered SQL p50 ms | p99 ms | 0017 SQL p50 ms | p99 ms |")
-    print("|---|---|---:|---:|---:|---:|")
+    sql_ways = [way for way in CHOSEN_WAYS if way != "ilike"]
+    print(
+        "| database | query | "
+        + " | ".join(f"{TITLES[way]} SQL p50 ms | p99 ms" for way in sql_ways)
+        + " |"
+    )
+    print("|---|---|" + "---:|" * (len(sql_ways) * 2))
     print("\n".join(STATEMENT_LINES))
 
 

@@ -30,7 +30,7 @@ from backend.db import utcnow
 from backend.departments.models import Department
 from backend.departments.service import department_by_code
 from backend.errors import Forbidden, NotFound, ValidationFailed
-from backend.geo import METRES_PER_DEGREE, degrees_around, distance_m, metres_per_degree_lon
+from backend.geo import METRES_PER_DEGREE, distance_m, metres_per_degree_lon, sql_box
 from backend.ids import id_in_range
 from backend.live.publish import publish
 
@@ -208,11 +208,9 @@ def send_alert(session: Session, actor, data: dict, *, now: datetime | None = No
 
 def residents_inside(session: Session, lat: float, lon: float, radius_m: float) -> list[int]:
     """Users whose saved place lies in the circle: a box on the table, then the circle."""
-    dlat, dlon = degrees_around(lat, radius_m)
     rows = session.execute(
         select(SavedPlace.user_id, SavedPlace.lat, SavedPlace.lon).where(
-            SavedPlace.lat.between(lat - dlat, lat + dlat),
-            SavedPlace.lon.between(lon - dlon, lon + dlon),
+            sql_box(SavedPlace.lat, SavedPlace.lon, lat, lon, radius_m)
         )
     ).all()
     return [uid for uid, plat, plon in rows if distance_m(lat, lon, plat, plon) <= radius_m]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from blinker import Namespace
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case, CaseEvent
@@ -28,6 +29,13 @@ _QUIET = "cityloop.cases.quiet"
 LEAD_DEPARTMENT_ACTIONS = frozenset(
     {"submit", "accept", "assign", "transfer", "reopen", "escalate", "cohandle", "task_done"}
 )
+
+
+# What other domains send a department room (incidents: ``incident.task``), for the replay
+# after ``since``: each receiver of ``(session, department=, after=)`` answers the frames
+# the room heard at or after ``after`` (None: ever) as ``[(moment, payload), ...]``, oldest
+# first, at most ``MAX_MISSED``.
+department_frames = Namespace().signal("department_frames")
 
 
 def case_room(case_id: int, *, internal: bool = False) -> str:

@@ -27,7 +27,7 @@ from backend.cases import references, search
 from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower, CaseTask
 from backend.db import utcnow
 from backend.departments.models import Category, Department
-from backend.geo import METRES_PER_DEGREE, degrees_around, metres_per_degree_lon
+from backend.geo import METRES_PER_DEGREE, metres_per_degree_lon, sql_box, sql_lon_offset
 from backend.publiccache import answer_changes_at
 
 DEFAULT_RADIUS_M = 1000
@@ -182,17 +182,15 @@ def _code_filter(column, model, code: str) -> ColumnElement:
 def distance_squared(lat: float, lon: float) -> ColumnElement:
     """Squared metres from (lat, lon) to each case, as arithmetic SQL."""
     kx = metres_per_degree_lon(lat)
-    dx = (Case.lon - lon) * kx
+    dx = sql_lon_offset(Case.lon, lon) * kx
     dy = (Case.lat - lat) * METRES_PER_DEGREE
     return dx * dx + dy * dy
 
 
 def within(lat: float, lon: float, radius_m: float) -> ColumnElement:
     """Cases within ``radius_m`` of (lat, lon): a box on the index, then the exact circle."""
-    dlat, dlon = degrees_around(lat, radius_m)
     return and_(
-        Case.lat.between(lat - dlat, lat + dlat),
-        Case.lon.between(lon - dlon, lon + dlon),
+        sql_box(Case.lat, Case.lon, lat, lon, radius_m),
         distance_squared(lat, lon) <= radius_m * radius_m,
     )
 

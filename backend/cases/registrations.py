@@ -29,7 +29,12 @@ from backend.cases.access import (
     is_case_handler,
     shows_person,
 )
-from backend.cases.broadcast import department_codes, event_payload, visibility_changed
+from backend.cases.broadcast import (
+    department_codes,
+    department_frames,
+    event_payload,
+    visibility_changed,
+)
 from backend.cases.models import ANONYMOUS, Case, CaseEvent, CasePhoto, CaseSupporter
 from backend.cases.queries import events_of
 from backend.cases.sla import beat
@@ -163,8 +168,23 @@ def _authorize_department(user, code: str) -> bool:
 
 
 def _missed_department(user, code: str, since: int) -> list[dict]:
-    """Public events after ``since`` that :func:`department_codes` routes to ``code``."""
+    """What the room sent after ``since`` (an event id), oldest first: the public case
+    events that :func:`department_codes` routes to ``code``, and other domains' frames
+    (``department_frames``) since that event was recorded."""
     department = _department(code)
+    events = _department_events(department, since)
+    frames = [(event.created_at, event_payload(event.case, event)) for event in events]
+    after = db.session.scalar(
+        select(CaseEvent.created_at).where(CaseEvent.id <= since).order_by(CaseEvent.id.desc())
+    )
+    for _receiver, more in department_frames.send(db.session, department=department, after=after):
+        frames += more
+    frames.sort(key=lambda frame: frame[0])  # stable: equal moments keep their order
+    return [payload for _moment, payload in frames[:MAX_MISSED]]
+
+
+def _department_events(department: Department, since: int) -> list[CaseEvent]:
+    """Public events after ``since`` that :func:`department_codes` routes to it."""
     stmt = (
         select(CaseEvent)
         .join(Case, Case.id == CaseEvent.case_id)
@@ -181,8 +201,8 @@ def _missed_department(user, code: str, since: int) -> list[dict]:
     )
     missed = []
     for event in db.session.scalars(stmt):
-        if code in department_codes(event.case, event):
-            missed.append(event_payload(event.case, event))
+        if department.code in department_codes(event.case, event):
+            missed.append(event)
             if len(missed) == MAX_MISSED:
                 break
     return missed

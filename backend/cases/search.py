@@ -120,7 +120,7 @@ fts_table = Table(
 TIER_COLUMNS = (("title", "reference"), ("title", "reference", "address"))
 TIER_WEIGHTS = ("{a}", "{a,b}")
 # The tables (and SQLite's shadow tables) that Alembic's comparison leaves alone; the FTS5
-# table keyed by case id (0017, replaced by 0021) stays until a later migration drops it.
+# table keyed by case id (0017, replaced by 0021, dropped by 0022) is there below 0022.
 _FTS_TABLES = ("case_search_fts", "case_search_newest")
 _SHADOWS = ("data", "idx", "content", "docsize", "config")
 TABLES = frozenset(
@@ -353,22 +353,40 @@ def _pg_page(session: Session, terms, conditions: list, hidden, limit: int, offs
     """The total first (counted up to ``EXACT_UP_TO``), as it tells how to read the page:
     a common word's last tier walks the newest-first index, stopping after the page; the
     other tiers, and all of a rarer query, read their GIN index and sort what they found
-    (never a walk through every case for a word the planner thought common)."""
-    total, estimated = _pg_total(session, terms, conditions, hidden)
-    if not total:
+    (never a walk through every case for a word the planner thought common). (Folding the
+    count into the page's statement was measured slower: docs/performance.md.)"""
+    capped = _pg_visible(terms, conditions, hidden).limit(EXACT_UP_TO + 1).subquery()
+    counted = session.scalar(select(func.count()).select_from(capped))
+    if not counted:
         return [], 0, False
+    estimated = counted > EXACT_UP_TO
+    page = _pg_ranked(terms, conditions, hidden, limit, offset, walk=estimated)
+    ids = list(session.scalars(page.with_only_columns(page.selected_columns.case_id)))
+    if offset == 0 and len(ids) < limit:  # the page holds every match
+        return ids, len(ids), False
+    if not estimated:
+        return ids, counted, False
+    return ids, _pg_estimate(session, terms, conditions, counted), True
+
+
+def _pg_visible(terms, conditions: list, hidden) -> Select:
+    """The ids of the matches the viewer may see that the other filters let through."""
+    matches = select(pg_table.c.case_id).where(_pg_match(terms))
+    return _narrowed(matches, pg_table.c.case_id, conditions, hidden)
+
+
+def _pg_ranked(terms, conditions: list, hidden, limit: int, offset: int, *, walk: bool):
+    """The page by relevance (``tier``, ``filed``, ``case_id``); ``walk``: the last tier
+    by walking the newest-first index, else like the others by GIN and a sort."""
     keys = (pg_table.c.filed, pg_table.c.case_id)
     sorted_found = (pg_table.c.filed + 0, pg_table.c.case_id)  # no index has this order
     vectors = [*(pg_tier_vector(weights) for weights in TIER_WEIGHTS), None]
     tiers = [(_pg_match(terms, vector), sorted_found) for vector in vectors]
-    if estimated:
+    if walk:
         tiers[-1] = (tiers[-1][0], keys)
     ranked, order = _in_turn(tiers, keys, keys[1], limit + offset, conditions, hidden)
-    stmt = select(ranked.c.case_id).order_by(*order).limit(limit).offset(offset)
-    ids = list(session.scalars(stmt))
-    if offset == 0 and len(ids) < limit:  # the page holds every match
-        return ids, len(ids), False
-    return ids, total, estimated
+    stmt = select(ranked.c.tier, ranked.c.filed, ranked.c.case_id).order_by(*order)
+    return stmt.limit(limit).offset(offset)
 
 
 def _in_turn(tiers: list, keys: tuple, case_id, enough: int, conditions: list, hidden):
@@ -393,18 +411,11 @@ def _in_turn(tiers: list, keys: tuple, case_id, enough: int, conditions: list, h
     return ranked, (ranked.c.tier, *(ranked.c[key.key].desc() for key in keys))
 
 
-def _pg_total(session: Session, terms, conditions: list, hidden) -> tuple[int, bool]:
-    """How many cases the viewer may see match (and the other filters), and whether that
-    is an estimate: past ``EXACT_UP_TO`` matches, the planner's (never less than counted)."""
-    matches = select(pg_table.c.case_id).where(_pg_match(terms))
-    visible = _narrowed(matches, pg_table.c.case_id, conditions, hidden)
-    capped = select(func.count()).select_from(visible.limit(EXACT_UP_TO + 1).subquery())
-    counted = session.scalar(capped)
-    if counted <= EXACT_UP_TO:
-        return counted, False
-    # not with the hidden ones left out: they are few, and the planner would guess half
-    plan = session.scalar(_Explain(_narrowed(matches, pg_table.c.case_id, conditions, None)))
-    return max(int(plan[0]["Plan"]["Plan Rows"]), counted), True
+def _pg_estimate(session: Session, terms, conditions: list, counted: int) -> int:
+    """The planner's estimate of the matches (never less than ``counted``); not with the
+    hidden ones left out: they are few, and the planner would guess half."""
+    plan = session.scalar(_Explain(_pg_visible(terms, conditions, None)))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), counted)
 
 
 class _Explain(Executable, ClauseElement):
@@ -517,13 +528,18 @@ def backfill(engine, batch: int = BATCH) -> int:
 # --- keeping in step --------------------------------------------------------------------------
 
 
+# What the index copies of a case: its text, and when it was filed (newest first), which a
+# correction by hand may change.
+COPIED = (*TEXT_COLUMNS, "reference", "created_at")
+
+
 def _changed_text(case: Case) -> bool:
     state = inspect(case)
-    return any(state.attrs[name].history.has_changes() for name in (*TEXT_COLUMNS, "reference"))
+    return any(state.attrs[name].history.has_changes() for name in COPIED)
 
 
 def _touched(session: Session) -> set[int]:
-    """New cases, and cases whose text changed."""
+    """New cases, and cases whose text or filing time changed."""
     return {
         obj.id
         for obj in (*session.new, *session.dirty)
@@ -553,7 +569,7 @@ def _refresh(session: Session, case_ids: set[int], born: set[int]) -> None:
 derived.register(
     derived.Derivation(
         name="case_search",
-        columns=frozenset((*TEXT_COLUMNS, "reference")),
+        columns=frozenset(COPIED),
         touched=_touched,
         refresh=_refresh,
         follows_deletes=False,  # the rows leave by ON DELETE CASCADE or a trigger

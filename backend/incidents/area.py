@@ -9,7 +9,7 @@ import math
 from itertools import pairwise
 
 from backend.errors import ValidationFailed
-from backend.geo import degrees_around, distance_m
+from backend.geo import degrees_around, distance_m, lon_ranges
 
 MIN_RADIUS_M, MAX_RADIUS_M = 50, 20_000
 MIN_POINTS, MAX_POINTS = 4, 200
@@ -81,10 +81,14 @@ def normalize(area: dict) -> dict:
         }  # fmt: skip
     lat, lon, radius = area["lat"], area["lon"], area["radius_m"]
     dlat, dlon = degrees_around(lat, radius)
+    # one box of longitudes is kept: a circle across the antimeridian takes all of them
+    # (the exact test, haversine, then keeps what is inside)
+    ranges = lon_ranges(lon, dlon)
+    west, east = ranges[0] if len(ranges) == 1 else (-180.0, 180.0)
     return {
         "lat": lat, "lon": lon, "radius_m": radius, "polygon": None,
         "min_lat": max(lat - dlat, -90.0), "max_lat": min(lat + dlat, 90.0),
-        "min_lon": max(lon - dlon, -180.0), "max_lon": min(lon + dlon, 180.0),
+        "min_lon": west, "max_lon": east,
     }  # fmt: skip
 
 

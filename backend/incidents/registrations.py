@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from backend import content
 from backend.alerts.service import IncidentLink, register_incidents
+from backend.cases.broadcast import department_frames
 from backend.cases.models import Case
 from backend.errors import NotFound, ValidationFailed
 from backend.extensions import db
@@ -26,7 +28,7 @@ from backend.incidents.access import (
     is_insider,
     require_insider,
 )
-from backend.incidents.models import Incident
+from backend.incidents.models import Incident, IncidentTask
 from backend.incidents.schemas import event_schema
 from backend.live.publish import published, reset_room
 from backend.live.rooms import MAX_MISSED, positive_int, register_room
@@ -94,6 +96,23 @@ register_room(
     extra_rooms=_internal_room,
     ident=positive_int,
 )
+
+
+@department_frames.connect
+def _tasks_since(session: Session, *, department, after) -> list[tuple]:
+    """The department room's ``incident.task`` frames at or after ``after``: one for each
+    of its tasks created or done since, as the last of them was (its task as it is now),
+    at that change. A frame the client had seen again does no harm: the inbox keeps one
+    task per incident and department."""
+    changed = func.coalesce(IncidentTask.done_at, IncidentTask.created_at)
+    stmt = select(IncidentTask).where(IncidentTask.department_id == department.id)
+    if after is not None:
+        stmt = stmt.where(changed >= after)
+    stmt = stmt.options(selectinload(IncidentTask.incident)).order_by(changed, IncidentTask.id)
+    return [
+        (task.done_at or task.created_at, service.task_frame(session, task.incident, task))
+        for task in session.scalars(stmt.limit(MAX_MISSED))
+    ]
 
 
 # --- new reports ------------------------------------------------------------------------------

@@ -85,13 +85,18 @@ def announce(session: Session, incident: Incident) -> None:
     publish(session, room(incident.id, internal=incident.hidden), "incident.updated", payload)
 
 
-def _announce_task(session: Session, incident: Incident, task: IncidentTask) -> None:
+def task_frame(session: Session, incident: Incident, task: IncidentTask) -> dict:
+    """The ``incident.task`` payload (live, and in the department room's replay)."""
     from backend.incidents.schemas import summary_schema, task_schema
 
-    payload = {
+    return {
         "incident": summary_schema.dump(views.summary(session, incident)),
         "task": task_schema.dump(views.task(task, staff=True)),
     }
+
+
+def _announce_task(session: Session, incident: Incident, task: IncidentTask) -> None:
+    payload = task_frame(session, incident, task)
     publish(session, f"department:{task.department.code}", "incident.task", payload)
 
 

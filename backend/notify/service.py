@@ -72,13 +72,11 @@ def notify(
     or a SELECT of them, read with their channels in one statement."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    if isinstance(recipients, Select):
-        channels = channels_for(session, recipients, kind, leave_out=actor_id)
-    else:
-        user_ids = sorted({r for r in recipients if r is not None} - {actor_id})
-        if not user_ids:
-            return []
-        channels = channels_for(session, user_ids, kind)
+    if not isinstance(recipients, Select):
+        recipients = sorted({r for r in recipients if r is not None} - {actor_id})
+        if not recipients:
+            return []  # nothing to read
+    channels = channels_for(session, recipients, kind, leave_out=actor_id)
     created = [
         Notification(
             user_id=user_id,

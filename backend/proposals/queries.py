@@ -11,7 +11,7 @@ from backend.auth.models import shown_by_name
 from backend.auth.permissions import Permission, has_permission, is_authenticated, require_user
 from backend.departments.models import Category
 from backend.errors import NotFound
-from backend.geo import degrees_around
+from backend.geo import sql_box, sql_lon_offset
 from backend.ids import id_in_range
 from backend.pagination import paginate
 from backend.proposals.models import (
@@ -121,18 +121,13 @@ def followers_of_proposal(session: Session, proposal_id: int) -> list[int]:
 def _distance_order(lat: float, lon: float):
     """Squared distance on an equirectangular projection: exact enough to sort a city."""
     scale = math.cos(math.radians(lat))
-    return (Proposal.lat - lat) * (Proposal.lat - lat) + (Proposal.lon - lon) * (
-        Proposal.lon - lon
-    ) * (scale * scale)
+    east = sql_lon_offset(Proposal.lon, lon)
+    return (Proposal.lat - lat) * (Proposal.lat - lat) + east * east * (scale * scale)
 
 
 def _within(lat: float, lon: float, radius_m: int):
     """A bounding box around (lat, lon); the index-friendly cut before sorting."""
-    dlat, dlon = degrees_around(lat, radius_m)
-    return (
-        Proposal.lat.between(lat - dlat, lat + dlat),
-        Proposal.lon.between(lon - dlon, lon + dlon),
-    )
+    return (sql_box(Proposal.lat, Proposal.lon, lat, lon, radius_m),)
 
 
 def _filtered(stmt, viewer, args: dict):

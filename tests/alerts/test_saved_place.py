@@ -94,6 +94,14 @@ def test_a_resident_inside_the_circle_is_pushed_and_one_outside_is_not(
     assert push_service.deliveries.empty()
 
 
+def test_residents_inside_reaches_across_the_antimeridian(app, city):
+    places = ((city.resident, (-17.7, -179.995)), (city.reporter, (-17.7, -179.9)))
+    for user, (lat, lon) in places:
+        db.session.add(SavedPlace(user_id=user.id, lat=lat, lon=lon))
+    db.session.commit()
+    assert service.residents_inside(db.session, -17.7, 179.998, 2000) == [city.resident.id]
+
+
 def test_residents_inside_is_the_circle_not_the_box(app, city):
     for user, place in ((city.resident, (31.2304, 121.4737)), (city.reporter, (31.2364, 121.4797))):
         db.session.add(SavedPlace(user_id=user.id, lat=place[0], lon=place[1]))

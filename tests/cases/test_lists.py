@@ -64,6 +64,18 @@ def test_bbox_and_near(make_case, listed):
     assert listed(f"near={HERE[0]},{HERE[1]}&radius_m=400") == [here.id]
 
 
+@pytest.mark.parametrize("centre_lon", [179.999, -179.999])
+def test_near_reaches_across_the_antimeridian(make_case, listed, centre_lon):
+    """A circle around Fiji's 180th meridian takes the cases on both sides of it."""
+    lat = -17.7
+    west = make_case(lat=lat, lon=179.995)  # 0.4 km (0.6 km) from the centre
+    east = make_case(lat=lat, lon=-179.99)  # 1.2 km (1.0 km)
+    make_case(lat=lat, lon=179.9)  # 10 km west
+    make_case(lat=lat, lon=-179.9)  # 10 km east
+    near = f"near={lat},{centre_lon}&radius_m=3000"
+    assert listed(near) == listed(f"{near}&sort=distance") == [west.id, east.id]
+
+
 @pytest.mark.parametrize(
     "query",
     [

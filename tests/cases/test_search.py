@@ -287,6 +287,27 @@ def test_a_corrected_filing_time_leaves_no_row_behind(make_case, found):
     assert search.indexed_text(db.session.connection()) == {}
 
 
+@pytest.mark.parametrize("how", ["bulk", "orm"])
+def test_a_corrected_filing_time_reorders_the_matches(make_case, found, how):
+    """The index keeps when a case was filed (newest first): a correction, by a bulk UPDATE
+    or through the ORM, moves the case to its new place on both databases."""
+    corrected = make_case(description="Broken bench", now=_at(1))
+    other = make_case(description="Broken bench", now=_at(10))
+    assert found("bench") == [other.id, corrected.id]
+    if how == "bulk":
+        db.session.execute(
+            update(Case)
+            .where(Case.id == corrected.id)
+            .values(created_at=_at(30))
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        db.session.get(Case, corrected.id).created_at = _at(30)
+    db.session.commit()
+    assert found("bench") == [corrected.id, other.id]
+    assert sorted(search.indexed_text(db.session.connection())) == sorted([corrected.id, other.id])
+
+
 def test_a_filing_at_the_end_of_a_second_leaves_with_its_case(make_case, found):
     """SQLite would read "09:00:00.9998" as 09:00:01: the key is of the whole seconds."""
     case = make_case(description="Broken bench", now=datetime(2026, 12, 1, 9, 0, 0, 999800, UTC))

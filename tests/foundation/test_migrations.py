@@ -268,3 +268,39 @@ def test_case_search_tiers_are_built_and_go_on_downgrade(fresh_app):
             assert connection.execute(text(old)).scalar() == 2502
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert _ranked("pothole")[0] == 100000007
+
+
+def _sqlite_names(kind: str) -> set[str]:
+    with db.engine.connect() as connection:
+        found = text("SELECT name FROM sqlite_master WHERE type = :kind")
+        return set(connection.scalars(found, {"kind": kind}))
+
+
+def test_0017s_search_table_goes_and_comes_back_on_downgrade(fresh_app):
+    """0022 drops SQLite's table of 0017 (keyed by case id) and its trigger; downgrading
+    builds it again, filled from the cases, for the version before 0021 (which reads it)."""
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0018"]).exit_code == 0
+    with db.engine.begin() as connection:
+        _insert_department_and_category(connection, 1, "roads", "pothole")
+        for n in range(1, 2503):  # more than one batch
+            _insert_case(connection, 100000000 + n, f"case {n} pothole", f"RD-2412-{n:04d}")
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert len(_matches("pothole")) == 2502  # the search reads 0021's index
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        assert not {n for n in _sqlite_names("table") if n.startswith("case_search_fts")}
+        assert "case_search_fts_delete" not in _sqlite_names("trigger")
+    else:
+        assert "case_search" in set(inspect(db.engine).get_table_names())
+    assert runner.invoke(args=["db", "downgrade", "0021"]).exit_code == 0
+    if sqlite:
+        assert "case_search_fts_delete" in _sqlite_names("trigger")
+        old = "SELECT count(*) FROM case_search_fts WHERE case_search_fts MATCH 'pothol'"
+        with db.engine.begin() as connection:
+            assert connection.execute(text(old)).scalar() == 2502
+            connection.execute(text("DELETE FROM cases WHERE id = 100000001"))
+            assert connection.execute(text(old)).scalar() == 2501  # the trigger is back
+    assert runner.invoke(args=["db", "downgrade", "0020"]).exit_code == 0  # 0021's, after it
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert len(_matches("pothole")) == 2502 - sqlite

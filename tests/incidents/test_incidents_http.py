@@ -4,11 +4,14 @@ point lookup on circles and polygons, and bad input refused with a 4xx and nothi
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import func, select
 
 from backend.audit.models import AuditEntry
 from backend.extensions import db
+from backend.incidents import area
 from backend.incidents.models import Incident, IncidentEvent
 from tests.fixtures_cases import CENTRE
 from tests.fixtures_incidents import incident_body
@@ -579,3 +582,11 @@ class TestRateLimit:
             for _ in range(3)
         ]
         assert codes == [201, 201, 429]
+
+
+def test_a_circle_across_the_antimeridian_holds_points_on_both_sides():
+    """Its box takes every longitude (one box is stored); the exact test keeps the circle."""
+    incident = SimpleNamespace(**area.normalize({"lat": -17.7, "lon": 179.999, "radius_m": 2000}))
+    assert (incident.min_lon, incident.max_lon) == (-180.0, 180.0)
+    assert area.contains(incident, -17.7, -179.995) and area.contains(incident, -17.7, 179.99)
+    assert not area.contains(incident, -17.7, -179.9)

@@ -31,6 +31,10 @@ def _is_case(case):
     return lambda payload: payload["case_id"] == case.id
 
 
+def _task_is(status):
+    return lambda payload: payload["task"]["status"] == status
+
+
 def test_a_transition_over_http_arrives_within_a_second(live_server, live_client, city,
                                                         make_case, http):  # fmt: skip
     case = make_case()
@@ -120,3 +124,37 @@ def test_signing_out_over_http_closes_the_browser_socket(live_server, live_clien
     logout = browser.post(live_server.url + "/api/v1/auth/logout", headers=csrf, timeout=WAIT)
     assert logout.status_code == 204
     tab.wait_for("disconnected")
+
+
+def test_a_department_desk_that_reconnects_gets_the_incident_tasks_it_missed(
+    live_server, live_client, crisis, http
+):
+    """The replay after ``since`` holds what the room sent meanwhile, as a desk that stayed
+    connected heard it: the case event and, after it, the task's ``incident.task`` (its last
+    frame: the task created, then done)."""
+    room = "department:water"
+    stayed = live_client(live_server.url, crisis.water_staff)
+    assert stayed.subscribe(room)["ok"]
+    phone = live_client(live_server.url, crisis.water_staff)
+    assert phone.subscribe(room)["ok"]
+    report = {"category": "leak", "lat": 31.23, "lon": 121.47, "description": "Main leaking"}
+    assert http("/api/v1/cases", crisis.reporter, report).status_code == 201
+    last_seen = phone.wait_for("case.event")["event"]["id"]
+    phone.close()
+    leak = {**report, "description": "Another leak"}
+    assert http("/api/v1/cases", crisis.reporter, leak).status_code == 201
+    area = {"lat": 31.23, "lon": 121.47, "radius_m": 500}
+    body = {"title": "Burst main", "severity": "severe", "lead_department": "roads",
+            "departments": ["water"], "area": area}  # fmt: skip
+    incident = http("/api/v1/incidents", crisis.head, body)
+    assert incident.status_code == 201, incident.text
+    done = http(f"/api/v1/incidents/{incident.json()['id']}/tasks/water/done", crisis.water_staff)
+    assert done.status_code == 200, done.text
+    heard = [stayed.wait_for("incident.task", _task_is(status)) for status in ("open", "done")]
+    ack = live_client(live_server.url, crisis.water_staff).subscribe(room, since=last_seen)
+    assert ack["ok"] is True
+    missed = ack["missed"]
+    assert [m["event"]["action"] for m in missed[:1]] == ["submit"]
+    assert missed[0]["case"]["description"] == "Another leak"
+    assert missed[1:] == [heard[-1]]
+    assert missed[1]["task"]["department"]["code"] == "water"

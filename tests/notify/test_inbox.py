@@ -1,7 +1,9 @@
 """The notification inbox: listing, unread counts, marking read, and who gets what."""
 
 import pytest
+from sqlalchemy import select
 
+from backend.auth.models import User
 from backend.extensions import db
 from backend.notify import service
 from backend.notify.models import Notification
@@ -71,11 +73,14 @@ def test_mark_read_wants_ids_or_all(client, as_role, body):
     assert error_of(response)["code"] == "validation_error"
 
 
-def test_the_actor_and_inactive_accounts_get_nothing(app, make_user):
+@pytest.mark.parametrize("as_select", [False, True], ids=["ids", "select"])
+def test_the_actor_and_inactive_accounts_get_nothing(app, make_user, as_select):
     actor, follower, gone = make_user(), make_user(), make_user(active=False)
+    ids = [actor.id, follower.id, gone.id]
+    recipients = select(User.id).where(User.id.in_(ids)) if as_select else [*ids, None]
     created = service.notify(
         db.session,
-        [actor.id, follower.id, gone.id, None],
+        recipients,
         kind="case_update",
         target_type="case",
         target_id=7,

@@ -289,6 +289,15 @@ def test_sorting_new_supported_and_near(client, make_proposal):
     assert _ids(client, sort="near", near="31.2304,121.4737", radius_m=1000) == [near.id]
 
 
+def test_near_reaches_across_the_antimeridian(client, make_proposal):
+    west = make_proposal(lat=-17.7, lon=179.995)
+    east = make_proposal(lat=-17.7, lon=-179.99)
+    make_proposal(lat=-17.7, lon=-179.9)  # 10 km away
+    query = {"sort": "near", "near": "-17.7,179.999", "radius_m": 3000}
+    assert _ids(client, **query) == [west.id, east.id]
+    assert _ids(client, **{**query, "near": "-17.7,-179.98"}) == [east.id, west.id]
+
+
 def test_filters(client, make_proposal, make_category, make_user, token_for):
     trees = make_category("trees")
     author = make_user()
