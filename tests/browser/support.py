@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import itertools
 import os
 import subprocess
 import sys
@@ -116,13 +117,17 @@ def flask_cli(env: dict, *args: str, timeout: float = 120) -> str:
     return done.stdout
 
 
+_scratch_numbers = itertools.count()
+
+
 @contextlib.contextmanager
 def scratch_postgres(test_url: str) -> Iterator[str]:
-    """A fresh database next to the PostgreSQL test database, dropped afterwards."""
+    """A fresh database next to the PostgreSQL test database, dropped afterwards. The name is
+    unique per call: a module's own server must not drop the session server's database."""
     import psycopg
 
     parsed = urlparse(test_url)
-    name = f"{parsed.path.lstrip('/') or 'test'}_browser_{os.getpid()}"
+    name = f"{parsed.path.lstrip('/') or 'test'}_browser_{os.getpid()}_{next(_scratch_numbers)}"
     admin_url = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
 
     def run(sql: str) -> None:
