@@ -168,7 +168,7 @@ def _ranked_0017(q: str, conditions, hidden, limit: int, offset: int):
     return stmt.order_by(*order).limit(limit).offset(offset)
 
 
-def _page_0017(session, viewer, args, options):
+def _page_0017(session, viewer, args):
     """0017's ``queries._page_by_relevance``: the page's ids and total in one statement."""
     page, per_page = args["page"], args["per_page"]
     hidden = (
@@ -178,13 +178,8 @@ def _page_0017(session, viewer, args, options):
         _ranked_0017(args["q"], [], hidden, per_page, (page - 1) * per_page)
     ).all()
     if not top:
-        return [], (0, False)
-    ids = [case_id for case_id, _total in top]
-    loaded = session.scalars(
-        queries.visible_cases(viewer).where(Case.id.in_(ids)).options(*options)
-    )
-    by_id = {case.id: case for case in loaded}
-    return [by_id[i] for i in ids if i in by_id], (top[0].total, False)
+        return [], 0, False
+    return [case_id for case_id, _total in top], top[0].total, False
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""Finding a case and deciding who may see and handle it (HTTP, sockets, comments ask here)."""
+"""Finding a case and deciding who may see and handle it (HTTP, sockets, comments ask here).
+
+The rules read a case's few columns (:class:`~backend.cases.models.CaseFacts`): a loaded
+case, the plain row of the hot reads, or a :class:`CaseAccess` where only they are read.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.models import shown_by_name
 from backend.auth.permissions import Permission, has_permission, is_authenticated, is_staff
-from backend.cases.models import Case, CaseTask, person_on_case
+from backend.cases.models import Case, CaseFacts, CaseTask, person_on_case
 from backend.cases.transitions import lead_handler, reporter
 from backend.errors import NotFound
 from backend.ids import id_in_range
@@ -60,7 +64,7 @@ def case_access(session: Session, case_id: int) -> CaseAccess:
     return CaseAccess(*row, session=session)
 
 
-def can_view_case(user, case: Case | CaseAccess) -> bool:
+def can_view_case(user, case: CaseFacts | CaseAccess) -> bool:
     """Cases are public, unless moderation hid them: then the reporter, staff and
     volunteers still see them."""
     if not case.hidden:
@@ -72,7 +76,7 @@ def can_view_case(user, case: Case | CaseAccess) -> bool:
     )
 
 
-def can_comment(user, case: Case) -> bool:
+def can_comment(user, case: CaseFacts) -> bool:
     """Public replies: on a case one sees, unless moderation hid it (the comments service
     also asks that the person may post at all)."""
     return can_view_case(user, case) and not case.hidden
@@ -92,7 +96,7 @@ def case_for(session: Session, case_id: int, user) -> Case:
     return case
 
 
-def is_case_handler(user, case: Case | CaseAccess) -> bool:
+def is_case_handler(user, case: CaseFacts | CaseAccess) -> bool:
     """Staff of the lead department or of a co-handling one, or an admin: they see internal
     notes and the tasks."""
     if lead_handler(user, case):
@@ -100,5 +104,5 @@ def is_case_handler(user, case: Case | CaseAccess) -> bool:
     return is_staff(user) and any(t.department_id in user.department_ids for t in case.tasks)
 
 
-def is_reporter(user, case: Case) -> bool:
+def is_reporter(user, case: CaseFacts) -> bool:
     return reporter(user, case)

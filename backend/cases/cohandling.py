@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from backend.auth.permissions import is_authenticated, is_member, require_user
 from backend.cases import escalation
 from backend.cases.history import record_event
-from backend.cases.models import Case, CaseTask, Status, TaskStatus
+from backend.cases.models import Case, CaseFacts, CaseTask, Status, TaskFacts, TaskStatus
 from backend.cases.transitions import lead_handler
 from backend.db import utcnow
 from backend.departments.models import Department
@@ -45,7 +45,7 @@ def open_tasks(case: Case) -> list[CaseTask]:
     return [task for task in case.tasks if task.status == TaskStatus.OPEN]
 
 
-def request_refusal(actor, case: Case) -> DomainError | None:
+def request_refusal(actor, case: CaseFacts) -> DomainError | None:
     """Why ``actor`` may not ask another department to co-handle ``case`` now, or None."""
     if not is_authenticated(actor):
         return NotAuthenticated("Sign in first.")
@@ -54,13 +54,13 @@ def request_refusal(actor, case: Case) -> DomainError | None:
     return _state_refusal(case)
 
 
-def _state_refusal(case: Case) -> DomainError | None:
+def _state_refusal(case: CaseFacts) -> DomainError | None:
     if case.status not in WORKABLE:
         return Conflict(f"A {case.status} case cannot get new tasks.", code="invalid_state")
     return None
 
 
-def completion_refusal(actor, task: CaseTask) -> DomainError | None:
+def completion_refusal(actor, task: TaskFacts) -> DomainError | None:
     """Why ``actor`` may not mark ``task`` done, or None: staff of the task's department
     (or an admin), while it is open."""
     if not is_authenticated(actor):

@@ -13,6 +13,7 @@ from backend.cases.history import record_event
 from backend.cases.models import (
     OPEN_STATUSES,
     Case,
+    CaseFacts,
     CaseFollower,
     CaseRating,
     CaseSupporter,
@@ -61,7 +62,7 @@ def _change_supporters(session: Session, case: Case, delta: int | None = None) -
     session.refresh(case, ["supporters_count", "updated_at"])
 
 
-def support_refusal(user, case: Case) -> DomainError | None:
+def support_refusal(user, case: CaseFacts) -> DomainError | None:
     """Why ``user`` may not say "me too" on ``case`` (whether they already did aside)."""
     error = refusal(user, Permission.REPORT)
     if error is not None:
@@ -119,7 +120,7 @@ def move_supporters(session: Session, source: Case, target: Case) -> None:
     _change_supporters(session, source)
 
 
-def rating_refusal(user, case: Case) -> DomainError | None:
+def rating_refusal(user, case: CaseFacts) -> DomainError | None:
     """Why ``user`` may not rate ``case`` now, or None."""
     if not is_authenticated(user):
         return NotAuthenticated("Sign in first.")

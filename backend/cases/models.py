@@ -3,8 +3,10 @@ ratings and staff response templates."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -61,7 +63,69 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
-class Case(TimestampMixin, db.Model):
+class TaskFacts(Protocol):
+    """What the rules read of a co-handling task: a :class:`CaseTask`, or a row of its
+    columns."""
+
+    id: int
+    department_id: int
+    status: str
+
+
+class CaseFacts(Protocol):
+    """What the permission rules read of a case (who may see it, handle it, act on it, rate
+    or support it, use its category's templates): a loaded :class:`Case`, or the plain row
+    the hot reads build (:class:`backend.cases.rows.CaseRow`), so that each rule is written
+    once for both. ``tasks`` is read for staff only."""
+
+    id: int
+    status: str
+    hidden: bool
+    reporter_id: int | None
+    department_id: int | None
+    category: Any  # its department_id: whose staff use the category's templates
+    rating: Any  # None until the reporter rated the handling
+    tasks: Sequence[TaskFacts]
+
+
+class CaseDisplay:
+    """What a case payload works out from the case's columns and its reporter, in one place
+    for the loaded :class:`Case` and the plain rows of the hot reads
+    (:class:`backend.cases.rows.CaseRow`), which have the same attribute names."""
+
+    __slots__ = ()
+
+    @property
+    def is_open(self) -> bool:
+        """Still being worked on (its response clock runs): one of ``OPEN_STATUSES``."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def public_reporter(self) -> dict:
+        """What the public sees of the reporter: a name, or "anonymous"."""
+        shown = person_on_case(self, self.reporter, staff=False)
+        if shown is None or isinstance(shown, dict):
+            return {"display_name": ANONYMOUS}
+        return {"id": shown.id, "display_name": shown.display_name}
+
+    @property
+    def staff_reporter(self) -> dict:
+        """What staff see: who reported it and how to reach them, even when anonymous."""
+        if self.reporter is None:
+            return {
+                "display_name": self.contact_name or ANONYMOUS,
+                "email": self.contact_email,
+                "phone": self.contact_phone,
+            }
+        return {
+            "id": self.reporter.id,
+            "display_name": self.reporter.display_name,
+            "email": self.reporter.email,
+            "phone": self.reporter.phone or self.contact_phone,
+        }
+
+
+class Case(CaseDisplay, TimestampMixin, db.Model):
     """A reported problem. Its status changes only through :mod:`backend.cases.transitions`.
 
     Ids are random (not a sequence) so that they do not reveal how many cases the city has;
@@ -160,38 +224,9 @@ class Case(TimestampMixin, db.Model):
         return f"<Case {self.id} {self.status}>"
 
     @property
-    def is_open(self) -> bool:
-        """Still being worked on (its response clock runs): one of ``OPEN_STATUSES``."""
-        return self.status in OPEN_STATUSES
-
-    @property
     def label(self) -> str:
         """How messages name the case: its title and reference, or the reference alone."""
         return f"“{self.title}” ({self.reference})" if self.title else f"Case {self.reference}"
-
-    @property
-    def public_reporter(self) -> dict:
-        """What the public sees of the reporter: a name, or "anonymous"."""
-        shown = person_on_case(self, self.reporter, staff=False)
-        if shown is None or isinstance(shown, dict):
-            return {"display_name": ANONYMOUS}
-        return {"id": shown.id, "display_name": shown.display_name}
-
-    @property
-    def staff_reporter(self) -> dict:
-        """What staff see: who reported it and how to reach them, even when anonymous."""
-        if self.reporter is None:
-            return {
-                "display_name": self.contact_name or ANONYMOUS,
-                "email": self.contact_email,
-                "phone": self.contact_phone,
-            }
-        return {
-            "id": self.reporter.id,
-            "display_name": self.reporter.display_name,
-            "email": self.reporter.email,
-            "phone": self.reporter.phone or self.contact_phone,
-        }
 
 
 class CaseReferenceCounter(db.Model):
@@ -267,11 +302,16 @@ class CasePhoto(db.Model):
 
     @property
     def url(self) -> str:
-        return f"/media/{self.key}"
+        return media_url(self.key)
 
     @property
     def thumb_url(self) -> str:
-        return f"/media/{self.thumb_key}"
+        return media_url(self.thumb_key)
+
+
+def media_url(key: str) -> str:
+    """Where a stored rendition is served (a photo's ``url`` and ``thumb_url``)."""
+    return f"/media/{key}"
 
 
 class CaseFollower(UserLinkMixin, db.Model):

@@ -9,13 +9,14 @@ the error is far below a GPS fix's.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, defaultload, defer, lazyload, load_only, selectinload
+from sqlalchemy.orm import Session
 
-from backend.auth.models import User, shown_by_name
+from backend.auth.models import shown_by_name
 from backend.auth.permissions import (
     Permission,
     has_permission,
@@ -23,8 +24,8 @@ from backend.auth.permissions import (
     is_staff,
     require_user,
 )
-from backend.cases import references, search
-from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower, CaseTask
+from backend.cases import references, rows, search
+from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.geo import METRES_PER_DEGREE, metres_per_degree_lon, sql_box, sql_lon_offset
@@ -32,8 +33,6 @@ from backend.publiccache import answer_changes_at
 
 DEFAULT_RADIUS_M = 1000
 NEARBY_LIMIT = 5
-
-TASK_PEOPLE_AND_DEPARTMENT = (CaseTask.department, CaseTask.requested_by, CaseTask.done_by)
 
 _SORTS = {
     "created_at": (Case.created_at.asc(), Case.id.asc()),
@@ -82,91 +81,69 @@ def count_cases(session: Session, viewer, args: dict) -> int:
     return total - (session.scalar(hidden) or 0)
 
 
-def page_of_cases(session: Session, viewer, args: dict, *, options=None) -> dict:
-    """The list envelope for ``GET /cases``; ``options`` are loader options for the rows
-    (by default, what dumping them for ``viewer`` reads)."""
-    page, per_page = args["page"], args["per_page"]
-    options = _dump_options(viewer) if options is None else options
-    if (args.get("sort") or default_sort(args)) == "relevance":
-        items, (total, estimated) = _page_by_relevance(session, viewer, args, options)
-    else:
-        stmt = list_cases(viewer, args).limit(per_page).offset((page - 1) * per_page)
-        items = list(session.scalars(stmt.options(*options)))
-        total, estimated = count_cases(session, viewer, args), False
-    envelope = {"items": items, "total": total, "page": page, "per_page": per_page}
-    return {**envelope, "total_estimated": estimated}
+def page_of_cases(session: Session, viewer, args: dict) -> dict:
+    """The list envelope for ``GET /cases``: the page's cases as plain rows
+    (:func:`rows.read_cases`), not ORM objects."""
 
+    def read(stmt: Select) -> list:
+        return rows.read_cases(session, viewer, stmt)
 
-def _page_by_relevance(session: Session, viewer, args: dict, options) -> tuple[list, tuple]:
-    """The matches of ``q`` by relevance: their ids, the total and whether it is an
-    estimate, from the text index (``search.relevant_page``); then those cases."""
-    page, per_page = args["page"], args["per_page"]
-    hidden = None if sees_hidden(viewer) else select(Case.id).where(_hidden_from(viewer))
-    conditions = filters(viewer, args, text=False)
-    offset = (page - 1) * per_page
-    found = search.relevant_page(session, args["q"], conditions, hidden, per_page, offset)
-    if found is None:
-        return [], (0, False)
-    ids, total, estimated = found
-    loaded = session.scalars(visible_cases(viewer).where(Case.id.in_(ids)).options(*options))
-    by_id = {case.id: case for case in loaded}
-    return [by_id[i] for i in ids if i in by_id], (total, estimated)
-
-
-# What a list row never shows: the escalation ladder's bookkeeping; and, but to staff, where
-# a report came from and the contact given with it.
-_NEVER_LISTED = ("escalated_at", "admins_alerted")
-_STAFF_ONLY = ("source", *Case.CONTACT_COLUMNS)
-# A person on a row shows by name (to staff, a reporter also by how to reach them), so
-# neither password hashes nor the rest of a user row are read.
-_SHOWN = (User.id, User.display_name)
-_REACHED = (*_SHOWN, User.email, User.phone)
-
-
-def _deferred(*columns: str) -> list:
-    return [defer(getattr(Case, column)) for column in columns]
-
-
-def _dump_options(viewer) -> list:
-    """What dumping the rows for ``viewer`` reads, and no more. Staff get the contact of
-    the cases they co-handle (``case_schema_for``): every row's tasks (and assignees) in one
-    query rather than one query a row. Of a task the list reads only its department and
-    status, and of an assignee the name: not the people on the tasks nor anyone's
-    memberships (a query each)."""
-    if not is_staff(viewer):
-        shown = defaultload(Case.reporter).load_only(*_SHOWN)
-        return [*_deferred(*_NEVER_LISTED, *_STAFF_ONLY), shown]
-    return [
-        *_deferred(*_NEVER_LISTED),
-        defaultload(Case.reporter).load_only(*_REACHED),
-        selectinload(Case.tasks).options(*(lazyload(r) for r in TASK_PEOPLE_AND_DEPARTMENT)),
-        selectinload(Case.assignee).options(load_only(*_SHOWN), lazyload(User.memberships)),
-    ]
+    return _page(session, viewer, args, rows.case_select(viewer), read)
 
 
 # A pin: where, which status, a title and the category (``CasePinSchema``).
-_PIN_COLUMNS = (Case.id, Case.status, Case.lat, Case.lon, Case.title, Case.category_id)
+_PIN_COLUMNS = (Case.id, Case.status, Case.lat, Case.lon, Case.title)
 _PIN_CATEGORY = (Category.code, Category.name, Category.names)
 
 
 def page_of_pins(session: Session, viewer, args: dict) -> dict:
     """``GET /cases/pins``: the same filters, order and paging as the list, each pin a plain
     dict of what it shows (``PIN_DUMP`` reads dicts), selected with its category's names in
-    one statement: no ORM objects. A list by relevance loads its page of cases by id."""
-    if (args.get("sort") or default_sort(args)) == "relevance":
-        unused = (Case.reporter, Case.department, Case.photos, Case.rating)
-        options = [load_only(*_PIN_COLUMNS), *(lazyload(r) for r in unused)]
-        return page_of_cases(session, viewer, args, options=options)
-    page, per_page = args["page"], args["per_page"]
-    stmt = select(*_PIN_COLUMNS[:-1], *_PIN_CATEGORY).join_from(
+    one statement: no ORM objects."""
+    stmt = select(*_PIN_COLUMNS, *_PIN_CATEGORY).join_from(
         Case, Category, Case.category_id == Category.id, isouter=True
     )
-    stmt = _ordered(_visible_to(viewer, stmt).where(*filters(viewer, args)), args)
-    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-    items = [_pin(*row) for row in rows]
-    total = count_cases(session, viewer, args)
+
+    def read(stmt: Select) -> list:
+        return [_pin(*row) for row in session.execute(stmt)]
+
+    return _page(session, viewer, args, stmt, read)
+
+
+def _page(
+    session: Session, viewer, args: dict, stmt: Select, read: Callable[[Select], list]
+) -> dict:
+    """The envelope of a page of ``stmt`` (cases, with what each item shows) that a list
+    request asks for: ``read(stmt)`` turns the page's statement into its items (each with
+    an ``id``)."""
+    page, per_page = args["page"], args["per_page"]
+    stmt = _visible_to(viewer, stmt)
+    if (args.get("sort") or default_sort(args)) == "relevance":
+        ids, total, estimated = _page_by_relevance(session, viewer, args)
+        found = read(stmt.where(Case.id.in_(ids))) if ids else []
+        by_id = {_id_of(item): item for item in found}
+        items = [by_id[i] for i in ids if i in by_id]
+    else:
+        stmt = _ordered(stmt.where(*filters(viewer, args)), args)
+        items = read(stmt.limit(per_page).offset((page - 1) * per_page))
+        total, estimated = count_cases(session, viewer, args), False
     envelope = {"items": items, "total": total, "page": page, "per_page": per_page}
-    return {**envelope, "total_estimated": False}
+    return {**envelope, "total_estimated": estimated}
+
+
+def _id_of(item) -> int:
+    return item["id"] if isinstance(item, dict) else item.id
+
+
+def _page_by_relevance(session: Session, viewer, args: dict) -> tuple[list[int], int, bool]:
+    """The ids of the page of matches of ``q`` by relevance, the total and whether it is an
+    estimate, from the text index (``search.relevant_page``)."""
+    page, per_page = args["page"], args["per_page"]
+    hidden = None if sees_hidden(viewer) else select(Case.id).where(_hidden_from(viewer))
+    conditions = filters(viewer, args, text=False)
+    offset = (page - 1) * per_page
+    found = search.relevant_page(session, args["q"], conditions, hidden, per_page, offset)
+    return ([], 0, False) if found is None else found
 
 
 def _pin(case_id, status, lat, lon, title, code, name, names) -> dict:
@@ -292,11 +269,6 @@ def default_sort(args: dict) -> str:
     if args.get("near"):
         return "distance"
     return "-updated_at" if args.get("updated_since") else "-created_at"
-
-
-def list_cases(viewer, args: dict) -> Select:
-    """The list in any order but relevance (see :func:`page_of_cases`)."""
-    return _ordered(visible_cases(viewer).where(*filters(viewer, args)), args)
 
 
 def _ordered(stmt: Select, args: dict) -> Select:

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from backend.auth.permissions import Permission, require
 from backend.auth.session import user
-from backend.cases import engagement, queries, service
+from backend.cases import engagement, queries, rows, service
 from backend.cases.effects import Policy
 from backend.cases.schemas import (
     PIN_DUMP,
@@ -67,9 +67,19 @@ def _json(body, status: int = 200):
 
 
 def _case_response(case, status: int = 200):
+    """A loaded case's answer, after a change (the reads take :func:`_case_page`)."""
     acting = user()
     attach_viewers(db.session, acting, [case])
     return _json(case_schema_for(acting, case).dump(case), status)
+
+
+def _case_page(case_id: int):
+    """``GET /cases/<id>``'s answer: the case read as a plain row (``rows.read_case``),
+    dumped as the list dumps its rows."""
+    acting = user()
+    case = rows.read_case(db.session, acting, case_id)
+    attach_viewers(db.session, acting, [case])
+    return _json(dump_cases(acting, [case])[0])
 
 
 def _page_response(page: dict, schema):
@@ -152,7 +162,7 @@ def nearby_cases(args):
 @blp.response(200, CaseSchema, headers=ETAG_HEADER)
 def get_case(case_id):
     """One case, with what the asking user may do with it (`viewer`)."""
-    return _case_response(service.case_for(db.session, case_id, user()))
+    return _case_page(case_id)
 
 
 @blp.route("/cases/by-ref/<string:reference>", methods=["GET"])
@@ -163,7 +173,7 @@ def get_case_by_reference(reference):
     case_id = queries.id_by_reference(db.session, reference)
     if case_id is None:
         raise NotFound("No such case.")
-    return _case_response(service.case_for(db.session, case_id, user()))
+    return _case_page(case_id)
 
 
 @blp.route("/cases/<int:case_id>/events", methods=["GET"])

@@ -17,7 +17,8 @@ from backend.text import clean_text
 
 def uses_templates(actor, category: Category) -> bool:
     """Staff of the category's department (and admins) read and manage its templates; a
-    co-handling department or the lead after a transfer elsewhere does not."""
+    co-handling department or the lead after a transfer elsewhere does not. Reads the
+    category's ``department_id`` only (a case row's category has it too)."""
     return is_member(actor, category.department_id)
 
 

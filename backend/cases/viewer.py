@@ -4,7 +4,8 @@ Every ``can`` flag asks the very function the service asks before acting (the tr
 table, the refusal functions of engagement and co-handling, the comment and flag rules),
 so the client never re-derives a permission. A flag says whether the first request would
 pass the permission and state checks; request fields (a reason, a valid merge target)
-still have to be right.
+still have to be right. The case is a loaded one or a plain row of the hot reads
+(:class:`~backend.cases.models.CaseFacts`): the rules are the same.
 """
 
 from __future__ import annotations
@@ -15,18 +16,18 @@ from sqlalchemy.orm import Session
 from backend.auth.permissions import Permission, is_authenticated, is_staff, may
 from backend.cases import cohandling, engagement, templates
 from backend.cases.access import can_comment, can_view_case, is_case_handler, is_reporter
-from backend.cases.models import Case, CaseFollower, CaseSupporter
+from backend.cases.models import CaseFacts, CaseFollower, CaseSupporter
 from backend.cases.transitions import ACTIONS, allowed_actions
 
 
-def completable_tasks(user, case: Case) -> list[int]:
+def completable_tasks(user, case: CaseFacts) -> list[int]:
     """The ids of the case's tasks ``user`` may mark done."""
     if not is_staff(user):  # only staff and admins are members: do not load the tasks
         return []
     return [t.id for t in case.tasks if cohandling.completion_refusal(user, t) is None]
 
 
-def can(user, case: Case, tasks: list[int]) -> dict[str, bool]:
+def can(user, case: CaseFacts, tasks: list[int]) -> dict[str, bool]:
     actions = set(allowed_actions(user, case))
     posts = may(user, Permission.REPORT)  # what comments and flags require first
     return {
@@ -42,7 +43,7 @@ def can(user, case: Case, tasks: list[int]) -> dict[str, bool]:
     }
 
 
-def viewer_of(user, case: Case, *, following: bool, supporting: bool) -> dict:
+def viewer_of(user, case: CaseFacts, *, following: bool, supporting: bool) -> dict:
     tasks = completable_tasks(user, case)
     return {
         "following": following,
@@ -64,8 +65,8 @@ def _ids_among(session: Session, model, user, case_ids: list[int]) -> set[int]:
 
 
 def attach_viewers(session: Session, user, cases) -> None:
-    """Set ``case.viewer`` on each case for ``user``: two queries for the lot (following,
-    supporting), whatever their number."""
+    """Set ``case.viewer`` on each case (loaded, or a plain row) for ``user``: two queries
+    for the lot (following, supporting), whatever their number."""
     cases = list(cases)
     ids = [case.id for case in cases]
     followed = _ids_among(session, CaseFollower, user, ids)

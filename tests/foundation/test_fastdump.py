@@ -143,6 +143,8 @@ SCHEMAS_SEEN = {
 
 @pytest.mark.parametrize("who", list(SCHEMAS_SEEN))
 def test_the_case_list_dumps_as_the_schemas_do(app, city, varied_cases, who):
+    """The list's rows (``backend.cases.rows``; that they answer as loaded cases did is
+    ``test_case_rows.py``'s)."""
     viewer = getattr(city, who) if who != "anonymous" else None
     db.session.expire_all()  # loaded afresh, as a request loads them
     page = queries.page_of_cases(db.session, viewer, {"page": 1, "per_page": 100})
@@ -157,34 +159,6 @@ def test_pins_dump_as_their_schema_does(app, city, varied_cases):
     page = queries.page_of_pins(db.session, None, {"page": 1, "per_page": 100})
     schema = CasePinSchema()
     assert _exact([PIN_DUMP(c) for c in page["items"]], schema.dump(page["items"], many=True))
-
-
-PIN_QUERIES = [
-    {},
-    {"status": ["submitted", "accepted"], "bbox": (121.0, 31.0, 122.0, 32.0)},
-    {"sort": "-supporters", "per_page": 3, "page": 2},
-    {"sort": "due_at"},
-    {"near": (31.2304, 121.4737), "radius_m": 5000},
-]
-
-
-@pytest.mark.parametrize("who", ["anonymous", "reporter", "resident", "staff", "admin"])
-def test_pins_read_as_rows_are_the_pins_of_the_loaded_cases(app, city, varied_cases, who):
-    """The pins' plain rows (no ORM objects) dump as the cases the list loads do, hidden
-    cases (one of them the resident's own) shown to whom they are shown."""
-    for case in varied_cases[:4]:
-        case.hidden = True
-    db.session.commit()
-    viewer = getattr(city, who) if who != "anonymous" else None
-    for query in PIN_QUERIES:
-        args = {"page": 1, "per_page": 100} | query
-        rows = queries.page_of_pins(db.session, viewer, args)
-        db.session.expire_all()
-        loaded = queries.page_of_cases(db.session, viewer, args)
-        assert rows["items"] and rows["total"] == loaded["total"], query
-        assert all(isinstance(pin, dict) for pin in rows["items"])
-        expected = [PIN_DUMP(case) for case in loaded["items"]]
-        assert _exact([PIN_DUMP(pin) for pin in rows["items"]], expected), query
 
 
 def test_every_case_schema_is_compiled():

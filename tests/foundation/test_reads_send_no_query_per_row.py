@@ -130,13 +130,16 @@ def test_the_lists_of_ones_own_and_followed_cases(client, city, varied_cases, pe
 
 def test_one_case_costs_the_same_however_much_it_carries(client, city, varied_cases, people):
     """A bare case and one with photos, a task and an assignee: no statement repeated (its
-    lists are loaded a query each, not a query a photo or task)."""
+    lists are loaded a query each, not a query a photo or task), and no more than the case,
+    its photos, for staff its tasks, for the signed-in their token, follow and support."""
     rich = next(c for c in varied_cases if c.status == "in_progress" and c.tasks and c.photos)
     bare = next(c for c in varied_cases if c.status == "submitted" and len(c.photos) == 1)
+    budget = {"anonymous": 3, "resident": 6, "staff": 7, "admin": 7}  # BEGIN included
     for who, headers in people.items():
         _, sent_rich = _get(client, f"/api/v1/cases/{rich.id}", headers)
         _, sent_bare = _get(client, f"/api/v1/cases/{bare.id}", headers)
         assert not per_row(sent_rich, sent_bare), who
+        assert len(sent_rich) <= budget[who], (who, sent_rich)
 
 
 def test_a_cases_events(client, city, make_case, people):
