@@ -42,7 +42,9 @@ CASE_COLUMNS = tuple(c.key for c in CASES.columns)
 EVENT_COLUMNS = tuple(c.key for c in EVENTS.columns if c.key != "id")
 
 
-def write(session: Session, case: Case, *, details: dict | None, follower_id: int | None):
+def write(
+    session: Session, case: Case, *, details: dict | None, follower_id: int | None
+) -> CaseEvent:
     """INSERT ``case`` (every field set but ``id`` and ``reference``) with its ``submit``
     event and, given ``follower_id``, that user's follower row; the case gets its id and
     reference, and the case and its event are in the session as stored. Returns the event.

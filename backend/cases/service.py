@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, is_staff, require, require_user
@@ -29,6 +28,7 @@ from backend.cases.models import Case, CaseEvent, Priority, Status
 from backend.cases.transitions import TRANSITIONS, Transition
 from backend.cases.validation import clean_answers
 from backend.db import utcnow
+from backend.departments import catalogue
 from backend.departments.models import Category, Department
 from backend.errors import Conflict, Forbidden, ValidationFailed
 from backend.media import uploads
@@ -149,7 +149,7 @@ def _new_case(actor, category: Category, data: dict, position, now) -> Case:
 
 
 def _active_category(session: Session, code: str | None) -> Category:
-    category = session.scalar(select(Category).where(Category.code == (code or "")))
+    category = catalogue.category_by_code(session, code or "")  # kept per process
     if category is None or not category.active:
         raise ValidationFailed(
             "Unknown category.", fields={"category": [f"No active category '{code}'."]}
