@@ -63,6 +63,7 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from backend import publiccache
     from backend.auth import passwords, session
+    from backend.departments import catalogue
     from backend.live.transport import without_websocket_compression
     from backend.turns import taking_turns
 
@@ -72,6 +73,8 @@ def _init_extensions(app: Flask) -> None:
         tune_sqlite(db.engine)
         publiccache.init_app(app, db.engine)
     _import_models()
+    with app.app_context():
+        catalogue.init_app(app, db.engine)  # the categories a filing reads, kept per process
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     api.init_app(app)
     limiter.init_app(app)

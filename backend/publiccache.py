@@ -126,12 +126,13 @@ class LocalVersion:
 class RedisVersion:
     """The version in Redis, shared by every process; None while Redis does not answer."""
 
-    def __init__(self, url: str, on_failure: Callable[[], None]) -> None:
+    def __init__(self, url: str, on_failure: Callable[[], None], key: str = VERSION_KEY) -> None:
         from redis import Redis
 
         self._client = Redis.from_url(
             url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
         )
+        self._key = key
         self._on_failure = on_failure
         self._retry_at = 0.0
         self._memo: str | None = None
@@ -149,10 +150,10 @@ class RedisVersion:
             if started < self._retry_at:
                 return None
             try:
-                value = self._client.get(VERSION_KEY)
+                value = self._client.get(self._key)
                 if value is None:  # first use, or Redis lost it: a random start, never a reuse
-                    self._client.set(VERSION_KEY, secrets.randbits(52), nx=True)
-                    value = self._client.get(VERSION_KEY)
+                    self._client.set(self._key, secrets.randbits(52), nx=True)
+                    value = self._client.get(self._key)
             except Exception:
                 self._failed("read")
                 return None
@@ -162,7 +163,7 @@ class RedisVersion:
         with self._lock:  # after any read under way, so that it cannot bring the old one back
             started = time.monotonic()
             try:
-                self._remember(self._client.incr(VERSION_KEY), started)  # seen here at once
+                self._remember(self._client.incr(self._key), started)  # seen here at once
             except Exception:  # the others' copies expire within PUBLIC_CACHE_SECONDS
                 self._failed("bump")
 
@@ -181,7 +182,7 @@ class RedisVersion:
         return self._memo
 
     def _failed(self, what: str) -> None:
-        log.warning("public cache: could not %s the version in Redis", what, exc_info=True)
+        log.warning("could not %s the version %s in Redis", what, self._key, exc_info=True)
         self._memo_until = 0.0
         self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
         self._on_failure()
@@ -371,15 +372,24 @@ def follow_other_processes(app: Flask, socket_server) -> None:
 # --- what bumps it ----------------------------------------------------------------------------
 
 
-def writes_public_data(statement: str, context) -> bool:
-    """Whether a statement the engine ran may have changed a public answer."""
+ANY_TABLE = "*"  # what table_written says of a write it cannot name (plain SQL, DDL)
+
+
+def table_written(statement: str, context) -> str | None:
+    """The table a statement the engine ran wrote, ``ANY_TABLE`` when that cannot be told,
+    None when it wrote nothing."""
     construct = getattr(getattr(context, "compiled", None), "statement", None)
     if context.isinsert or context.isupdate or context.isdelete:
-        table = getattr(construct, "table", None)
-        return getattr(table, "name", None) not in PRIVATE_TABLES
+        return getattr(getattr(construct, "table", None), "name", None) or ANY_TABLE
     if construct is not None and not hasattr(construct, "text"):  # a SELECT or DDL construct
-        return bool(getattr(context, "isddl", False))
-    return not statement.lstrip().upper().startswith(_READING)  # plain SQL
+        return ANY_TABLE if getattr(context, "isddl", False) else None
+    return None if statement.lstrip().upper().startswith(_READING) else ANY_TABLE  # plain SQL
+
+
+def writes_public_data(statement: str, context) -> bool:
+    """Whether a statement the engine ran may have changed a public answer."""
+    table = table_written(statement, context)
+    return table is not None and table not in PRIVATE_TABLES
 
 
 _committed_here = threading.local()  # (cache, connection info) of this thread's last commit

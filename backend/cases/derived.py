@@ -54,6 +54,15 @@ def _due(session: Session) -> dict[str, set[int]]:
     return session.info.setdefault(DUE, {})
 
 
+def filed(session: Session, case_id: int) -> None:
+    """A case this transaction inserted past the unit of work (:mod:`.filing`): every
+    derivation writes its rows at commit, as for a case a flush inserted."""
+    due = _due(session)
+    for derivation in _derivations:
+        due.setdefault(derivation.name, set()).add(case_id)
+    session.info.setdefault(BORN, set()).add(case_id)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, _context) -> None:
     due = _due(session)

@@ -7,16 +7,13 @@ Functions take a session, plain values and the acting user; they flush, never co
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.permissions import Permission, is_staff, require, require_user
-from backend.cases import cohandling, escalation, photos, references
+from backend.cases import cohandling, escalation, filing, photos
 from backend.cases.access import (
-    ID_MIN,
     can_comment,
     can_view_case,
     case_for,
@@ -27,20 +24,19 @@ from backend.cases.access import (
 from backend.cases.broadcast import publish_event
 from backend.cases.effects import EFFECTS, Policy, Step
 from backend.cases.history import claim, log_event, record_event
-from backend.cases.models import Case, CaseEvent, CaseFollower, Priority, Status
+from backend.cases.models import Case, CaseEvent, Priority, Status
 from backend.cases.transitions import TRANSITIONS, Transition
 from backend.cases.validation import clean_answers
 from backend.db import utcnow
+from backend.departments import catalogue
 from backend.departments.models import Category, Department
 from backend.errors import Conflict, Forbidden, ValidationFailed
-from backend.ids import ID_MAX
 from backend.media import uploads
 from backend.media.processing import ProcessedImage
 from backend.media.storage import Storage
 from backend.text import clean_text
 
 DEFAULT_POLICY = Policy()
-CASE_IDS = Case.__table__  # read as a table: a free id is looked up without the ORM
 # Photos a transition may carry: the fix ("after"), or a check on the ground ("verify").
 PHOTO_KINDS = {"resolve": "after", "confirm": "verify", "reopen": "verify"}
 __all__ = [  # the access rules, re-exported for the domains that ask "the cases service"
@@ -77,10 +73,10 @@ def create_case(
     uploads.check_count(len(images))
     category = _active_category(session, data.get("category"))
     extra_departments = _extra_departments(session, actor, data)
-    case = _new_case(session, actor, category, data, _location(data, images), now)
+    case = _new_case(actor, category, data, _location(data, images), now)
     case.source = source
-    session.add(case)  # written with its event's flush
-    return _submitted(session, case, actor, images, storage, now, extra_departments)
+    event = filing.write(session, case, details=None, follower_id=actor.id)
+    return _submitted(session, case, event, actor, images, storage, now, extra_departments)
 
 
 def create_external_case(
@@ -98,23 +94,18 @@ def create_external_case(
     the submit event."""
     now = now or utcnow()
     category = _active_category(session, data.get("category"))
-    case = _new_case(session, None, category, {**data, "priority": None}, _location(data, ()), now)
+    case = _new_case(None, category, {**data, "priority": None}, _location(data, ()), now)
     case.source = source
     contact = contact or {}
     case.contact_name = clean_text(contact.get("name"), "name", max_length=120, required=False)
     case.contact_email = clean_text(contact.get("email"), "email", max_length=254, required=False)
     case.contact_phone = clean_text(contact.get("phone"), "phone", max_length=40, required=False)
-    session.add(case)
-    session.flush()
-    return _submitted(session, case, None, (), None, now, [], details)
+    event = filing.write(session, case, details=details, follower_id=None)
+    return _submitted(session, case, event, None, (), None, now, [])
 
 
-def _submitted(session, case, actor, images, storage, now, extra_departments, details=None):
-    event = log_event(session, case, actor, "submit", now=now, from_status=None, details=details)
-    if actor is not None:
-        # The reporter follows the case. Written with the next flush, after the case's
-        # INSERT; a new case has no follower to collide with.
-        session.add(CaseFollower(case_id=case.id, user_id=actor.id))
+def _submitted(session, case, event, actor, images, storage, now, extra_departments):
+    """What follows the INSERTs: photos, the live event, the fast track or the alert."""
     if images:
         _store(session, storage, images, case, kind="report", uploaded_by=actor.id)
     publish_event(session, case, event)
@@ -125,17 +116,20 @@ def _submitted(session, case, actor, images, storage, now, extra_departments, de
     return case
 
 
-def _new_case(session: Session, actor, category: Category, data: dict, position, now) -> Case:
-    """The case as filed, every field cleaned (raises before anything is written)."""
+def _new_case(actor, category: Category, data: dict, position, now) -> Case:
+    """The case as filed, every field cleaned (raises before anything is written); its id
+    and reference are given by :func:`filing.write`."""
     description = clean_text(
         data.get("description"), "description", max_length=5000, multiline=True
     )
     department = category.department
-    case = Case(
-        id=_new_id(session),
+    return Case(
         reporter=actor,
+        reporter_id=getattr(actor, "id", None),
         category=category,
+        category_id=category.id,
         department=department,
+        department_id=getattr(department, "id", None),
         status=Status.SUBMITTED,
         priority=data.get("priority") or Priority.NORMAL,
         lat=position[0],
@@ -152,23 +146,10 @@ def _new_case(session: Session, actor, category: Category, data: dict, position,
         tasks=[],
         rating=None,
     )
-    # Last: the counter row stays locked until this transaction ends.
-    case.reference = references.next_reference(
-        session, department.code if department else category.code, now
-    )
-    return case
-
-
-def _new_id(session: Session) -> int:
-    """A random id: case numbers do not tell how many cases there are."""
-    while True:
-        candidate = ID_MIN + secrets.randbelow(ID_MAX - ID_MIN)
-        if session.scalar(select(CASE_IDS.c.id).where(CASE_IDS.c.id == candidate)) is None:
-            return candidate
 
 
 def _active_category(session: Session, code: str | None) -> Category:
-    category = session.scalar(select(Category).where(Category.code == (code or "")))
+    category = catalogue.category_by_code(session, code or "")  # kept per process
     if category is None or not category.active:
         raise ValidationFailed(
             "Unknown category.", fields={"category": [f"No active category '{code}'."]}

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from backend.cases import references, service
-from backend.cases.models import Case
+from backend.cases import filing, references, service
+from backend.cases.models import Case, CaseEvent, CaseFollower, CaseReferenceCounter
 from backend.extensions import db
+from backend.stats.models import CaseSummary
 from tests.helpers import hide
 
 DEC_2024 = datetime(2024, 12, 3, 9, 30, tzinfo=UTC)
@@ -180,3 +181,29 @@ def test_a_filing_rolled_back_gives_its_number_back(make_case, city):
     assert taken.reference == "RD-2412-0001"
     db.session.rollback()
     assert make_case(now=DEC_2024).reference == "RD-2412-0001"
+
+
+def test_a_month_past_9999_numbers_on_with_more_digits(make_case, city):
+    db.session.add(CaseReferenceCounter(prefix="RD", period="2412", last=9999))
+    db.session.commit()
+    assert make_case(now=DEC_2024).reference == "RD-2412-10000"
+
+
+def test_a_random_id_already_taken_is_drawn_again_without_losing_a_number(
+    make_case, city, monkeypatch
+):
+    taken = make_case(now=DEC_2024)
+    fresh = taken.id + 1
+    draws = iter([taken.id, fresh, fresh + 1])
+    monkeypatch.setattr(filing, "_new_id", lambda: next(draws))
+    data = {"category": "pothole", "lat": 31.23, "lon": 121.47, "description": "A hole."}
+    case = service.create_case(db.session, city.reporter, data, now=DEC_2024)
+    db.session.commit()
+    db.session.expire_all()
+    assert (case.id, case.reference) == (fresh, "RD-2412-0002")
+    assert db.session.get(Case, fresh).reference == "RD-2412-0002"
+    assert db.session.get(Case, taken.id).reference == "RD-2412-0001"
+    assert db.session.query(CaseEvent).filter_by(case_id=fresh).count() == 1
+    assert db.session.query(CaseFollower).filter_by(case_id=fresh).count() == 1
+    assert db.session.get(CaseSummary, fresh) is not None
+    assert make_case(now=DEC_2024).reference == "RD-2412-0003"

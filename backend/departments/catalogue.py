@@ -1,0 +1,167 @@
+"""The categories a filing reads, kept per process: a category by its code, with its
+department and SLA targets, as a copy merged into the asking session (no SQL).
+
+Every filing would otherwise read the same row. A copy is used only while the **catalogue
+version** has not moved since it was made; the version moves after the commit of any
+transaction that wrote ``categories`` or ``departments`` (or plain SQL that may have),
+whatever code path wrote it (an admin's change through the API, the CLI, a bulk UPDATE), by
+the public cache's machinery (:mod:`backend.publiccache`): with ``REDIS_URL`` it lives in
+Redis under its own key, every process reads it at most ``VERSION_MEMO_SECONDS`` (3 ms)
+late and sees its own bumps at once, so an admin's change holds in every process from its
+commit on; Redis unreachable: no copies (each filing reads the row) until it answers again.
+Without Redis (one process) it is a counter in the process. As for the public cache, a copy
+lives at most ``PUBLIC_CACHE_SECONDS`` (a write by another program is seen then).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from copy import deepcopy
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from sqlalchemy import event, inspect, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from backend.departments.models import Category, Department
+from backend.publiccache import ANY_TABLE, LocalVersion, RedisVersion, table_written
+
+EXTENSION = "cityloop_catalogue"
+VERSION_KEY = "cityloop:catalogue-version"
+TABLES = frozenset({Category.__tablename__, Department.__tablename__})
+# Plain SQL naming the table it writes first: INSERT INTO t, UPDATE t, DELETE FROM t.
+_PLAIN_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?[\s(]', re.I)
+_WROTE = "cityloop.catalogue.wrote"
+_COMMITTED = "cityloop.catalogue.committed"
+
+
+@dataclass(frozen=True)
+class Copy:
+    version: str
+    until: float  # time.monotonic()
+    category: Category  # detached, with its department
+
+
+class Catalogue:
+    def __init__(self, seconds: float, redis_url: str | None) -> None:
+        self.seconds = seconds
+        self.copies: dict[str, Copy] = {}
+        self.version = (
+            RedisVersion(redis_url, on_failure=self.copies.clear, key=VERSION_KEY)
+            if redis_url
+            else LocalVersion()
+        )
+
+    def bump(self) -> None:
+        self.version.bump()
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    """Keep copies for ``app`` (unless ``PUBLIC_CACHE_SECONDS`` is 0) and move the version
+    after every commit of ``engine`` that wrote the catalogue."""
+    seconds = app.config["PUBLIC_CACHE_SECONDS"]
+    if seconds <= 0:
+        return
+    catalogue = Catalogue(seconds, app.config["REDIS_URL"])
+    app.extensions[EXTENSION] = catalogue
+    _watch(engine, catalogue)
+
+
+def category_by_code(session: Session, code: str) -> Category | None:
+    """The category with this ``code`` (active or not) in ``session``, or None."""
+    catalogue = current_app.extensions.get(EXTENSION)
+    version = catalogue.version.current() if catalogue is not None else None
+    if version is None:
+        return _read(session, code)
+    kept = catalogue.copies.get(code)
+    if kept is not None and kept.version == version and time.monotonic() < kept.until:
+        return session.merge(kept.category, load=False)
+    made_at = time.monotonic()
+    category = _read(session, code)  # read after the version: a change since moved it
+    if category is not None:
+        catalogue.copies[code] = Copy(version, made_at + catalogue.seconds, _detached(category))
+    return category
+
+
+def _read(session: Session, code: str) -> Category | None:
+    return session.scalar(select(Category).where(Category.code == code))
+
+
+def _detached(category: Category) -> Category:
+    """A copy of ``category`` and its department that belongs to no session (its JSON
+    values copied too: nothing a request does to its own instance reaches the copy)."""
+    department = category.department
+    copy = _copy(category)
+    copy.department = _copy(department) if department is not None else None
+    make_transient_to_detached(copy)
+    return copy
+
+
+def _copy(obj):
+    mapper = inspect(obj).mapper
+    values = {attr.key: deepcopy(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+    copy = mapper.class_(**values)
+    if isinstance(copy, Department):
+        make_transient_to_detached(copy)
+    return copy
+
+
+# --- what moves the version -------------------------------------------------------------------
+
+
+def writes_catalogue(statement: str, context) -> bool:
+    """Whether a statement the engine ran may have changed a category or a department.
+
+    Plain SQL that begins by naming the one table it writes (``INSERT INTO case_search``,
+    as every PostgreSQL filing sends) is taken at its word; any other (a ``WITH``, several
+    statements, DDL, a qualified name) may have written anything."""
+    table = table_written(statement, context)
+    if table == ANY_TABLE:
+        named = _PLAIN_WRITE.match(statement)
+        if named is not None and ";" not in statement.strip().rstrip(";"):
+            table = named.group(1).lower()
+    return table == ANY_TABLE or table in TABLES
+
+
+_committed_here = threading.local()  # (catalogue, connection info) of this thread's commit
+
+
+@event.listens_for(Session, "after_commit", insert=True)
+def _session_committed(_session) -> None:
+    """A session's commit moves the version before its after-commit callbacks run, once."""
+    pending = getattr(_committed_here, "pending", None)
+    if pending is not None:
+        _committed_here.pending = None
+        catalogue, info = pending
+        if info.pop(_COMMITTED, False):
+            catalogue.bump()
+
+
+def _watch(engine: Engine, catalogue: Catalogue) -> None:
+    """As :func:`backend.publiccache._watch`: a connection that wrote the catalogue is
+    marked, its commit marks it committed, and right after the commit (a session's
+    ``after_commit``, or its return to the pool) the version moves. A rollback clears it."""
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _noted(connection, _cursor, statement, _parameters, context, _many):
+        if not connection.info.get(_WROTE) and writes_catalogue(statement, context):
+            connection.info[_WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    def _committing(connection):
+        if connection.info.pop(_WROTE, False):
+            connection.info[_COMMITTED] = True
+            _committed_here.pending = (catalogue, connection.info)
+
+    @event.listens_for(engine, "rollback")
+    def _rolled_back(connection):
+        connection.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        record.info.pop(_WROTE, None)
+        if record.info.pop(_COMMITTED, False):
+            catalogue.bump()
