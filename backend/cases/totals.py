@@ -16,10 +16,10 @@ from sqlalchemy.sql.expression import Executable
 EXACT_UP_TO = 1000
 
 
-def count_up_to(session: Session, stmt: Select) -> int:
-    """How many rows ``stmt`` (the matches the viewer may see) has, counted no further than
-    ``EXACT_UP_TO + 1``: more than ``EXACT_UP_TO`` means "too many to count"."""
-    capped = stmt.order_by(None).limit(EXACT_UP_TO + 1).subquery()
+def count_up_to(session: Session, stmt: Select, beyond: int = 0) -> int:
+    """How many rows ``stmt`` has, counted no further than ``EXACT_UP_TO + 1`` (and
+    ``beyond`` more): past ``EXACT_UP_TO`` (and those) means "too many to count"."""
+    capped = stmt.order_by(None).limit(EXACT_UP_TO + 1 + beyond).subquery()
     return session.scalar(select(func.count()).select_from(capped)) or 0
 
 
@@ -30,14 +30,21 @@ def estimate(session: Session, stmt: Select, counted: int) -> int:
     return max(int(plan[0]["Plan"]["Plan Rows"]), counted)
 
 
-def total(session: Session, visible: Select, planned: Select) -> tuple[int, bool]:
-    """The total of a list and whether it is an estimate: the rows of ``visible`` counted up
-    to ``EXACT_UP_TO``, past that the estimate of ``planned`` (the same matches, maybe
-    with the few the viewer may not see left in, as the planner would guess those badly)."""
-    counted = count_up_to(session, visible)
+def total(session: Session, matches: Select, hidden: Select | None = None) -> tuple[int, bool]:
+    """The total of a list and whether it is an estimate. ``matches``: the rows of the
+    list's filters; ``hidden``: the few of them the viewer may not see (None: they see
+    all), counted first, exactly, and left out. Up to ``EXACT_UP_TO`` visible rows are
+    counted; past that the answer is the planner's estimate of ``matches`` (with the
+    hidden ones in: they are few, and the planner would guess them badly)."""
+    few = 0 if hidden is None else session.scalar(_count(hidden)) or 0
+    counted = count_up_to(session, matches, beyond=few) - few
     if counted <= EXACT_UP_TO:
         return counted, False
-    return estimate(session, planned, counted), True
+    return estimate(session, matches, counted), True
+
+
+def _count(stmt: Select) -> Select:
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
 class Explain(Executable, ClauseElement):
