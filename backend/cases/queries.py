@@ -70,9 +70,10 @@ def _visible_to(viewer, stmt: Select) -> Select:
 
 
 def count_cases(session: Session, viewer, args: dict) -> int:
-    """How many cases a list request matches, exactly and fast: the filters alone are answered from
-    their (covering) indexes, and the few hidden matches are counted through the index on
-    ``hidden`` and subtracted, instead of reading every matching row to check it."""
+    """How many cases a list request matches, exactly and fast: the filters alone are
+    answered from their (covering) indexes, and the few hidden matches are counted through
+    the index on ``hidden`` and subtracted, instead of reading every matching row to check
+    it. (SQLite's list total; PostgreSQL's stops past 1,000: :func:`list_total`.)"""
     conditions = filters(viewer, args)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions))
     if sees_hidden(viewer) or not total:
