@@ -1,5 +1,5 @@
 """Page arguments and the list envelope ``{"items", "total", "page", "per_page"}`` (and
-``total_estimated`` for lists with a text search)."""
+``total_estimated`` for the case lists, whose total may be an estimate)."""
 
 from __future__ import annotations
 
@@ -32,16 +32,17 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
 TOTAL_ESTIMATED = fields.Boolean(
     required=True,
     metadata={
-        "description": "true when `total` is an estimate: a text search (`q`, by relevance)"
-        " on PostgreSQL matching more than 1,000 cases is counted that far and then"
-        " estimated by the database's planner; otherwise false and `total` is exact"
+        "description": "true when `total` is an estimate: on PostgreSQL a list (with or"
+        " without a text search `q`) matching more than 1,000 cases is counted that far and"
+        " then estimated by the database's planner; otherwise false and `total` is exact"
     },
 )
 
 
 @cache
 def searchable_page_of(item_schema: type[Schema]) -> type[Schema]:
-    """The list envelope of a list that takes a text search: also ``total_estimated``."""
+    """The list envelope of a list that takes a text search (the case lists): also
+    ``total_estimated``, as its total may be an estimate."""
     fields_of_page = {**page_of(item_schema)._declared_fields, "total_estimated": TOTAL_ESTIMATED}
     name = f"{item_schema.__name__.removesuffix('Schema')}SearchPage"
     return Schema.from_dict(fields_of_page, name=name)

@@ -42,7 +42,7 @@ import list_queries as base
 from sqlalchemy import column, func, literal_column, or_, select, table, text, true
 
 from backend import create_app
-from backend.cases import queries, search
+from backend.cases import queries, search, totals
 from backend.cases.models import Case
 from backend.config import TestingConfig
 from backend.extensions import db
@@ -207,7 +207,7 @@ def _pg_page_folded(session, terms, conditions, hidden, limit: int, offset: int)
     """The count folded into the page's statement (evaluated, not taken): a query of at
     most ``EXACT_UP_TO`` matches is one statement, a CTE of the capped count that gates
     the page (each tier by GIN and a sort); past that, the page walks as the code does."""
-    most = search.EXACT_UP_TO
+    most = totals.EXACT_UP_TO
     capped = search._pg_visible(terms, conditions, hidden).limit(most + 1).subquery("capped")
     counted = select(func.count().label("n")).select_from(capped).cte("counted")
     within = select(counted.c.n).scalar_subquery() <= most

@@ -24,7 +24,7 @@ from backend.auth.permissions import (
     is_staff,
     require_user,
 )
-from backend.cases import references, rows, search
+from backend.cases import references, rows, search, totals
 from backend.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseFollower
 from backend.db import utcnow
 from backend.departments.models import Category, Department
@@ -70,15 +70,32 @@ def _visible_to(viewer, stmt: Select) -> Select:
 
 
 def count_cases(session: Session, viewer, args: dict) -> int:
-    """How many cases a list request matches, fast: the filters alone are answered from
-    their (covering) indexes, and the few hidden matches are counted through the index on
-    ``hidden`` and subtracted, instead of reading every matching row to check it."""
+    """How many cases a list request matches, exactly and fast: the filters alone are
+    answered from their (covering) indexes, and the few hidden matches are counted through
+    the index on ``hidden`` and subtracted, instead of reading every matching row to check
+    it. (SQLite's list total; PostgreSQL's stops past 1,000: :func:`list_total`.)"""
     conditions = filters(viewer, args)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions))
     if sees_hidden(viewer) or not total:
         return total or 0
     hidden = select(func.count()).select_from(Case).where(*conditions, _hidden_from(viewer))
     return total - (session.scalar(hidden) or 0)
+
+
+def list_total(session: Session, viewer, args: dict) -> tuple[int, bool]:
+    """The total of a list request (no text search by relevance) and whether it is an
+    estimate: on PostgreSQL the cases ``viewer`` may see counted up to
+    ``totals.EXACT_UP_TO`` (the filters' matches from their indexes, stopping past it,
+    less the few hidden ones, counted through the index on ``hidden`` as
+    :func:`count_cases` does), past that the planner's estimate of the filters' matches;
+    on SQLite exactly (:func:`count_cases`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return count_cases(session, viewer, args), False
+    conditions = filters(viewer, args)
+    matches = select(Case.id).where(*conditions)
+    if sees_hidden(viewer):
+        return totals.total(session, matches)
+    return totals.total(session, matches, matches.where(_hidden_from(viewer)))
 
 
 def page_of_cases(session: Session, viewer, args: dict) -> dict:
@@ -126,7 +143,10 @@ def _page(
     else:
         stmt = _ordered(stmt.where(*filters(viewer, args)), args)
         items = read(stmt.limit(per_page).offset((page - 1) * per_page))
-        total, estimated = count_cases(session, viewer, args), False
+        if page == 1 and len(items) < per_page:  # the page holds every match
+            total, estimated = len(items), False
+        else:
+            total, estimated = list_total(session, viewer, args)
     envelope = {"items": items, "total": total, "page": page, "per_page": per_page}
     return {**envelope, "total_estimated": estimated}
 

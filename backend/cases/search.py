@@ -44,7 +44,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
-    ClauseElement,
     Column,
     ColumnElement,
     Integer,
@@ -69,11 +68,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import Executable
 
-from backend.cases import derived, references
+from backend.cases import derived, references, totals
 from backend.cases.models import Case
 from backend.db import utcnow
 from backend.extensions import db
@@ -342,24 +339,22 @@ def relevant_page(session: Session, q: str, conditions: list, hidden, limit: int
     return ids, session.scalar(_narrowed(counted, case_id, conditions, hidden)), False
 
 
-# Past this many matches PostgreSQL's total is its planner's estimate (flagged so): counting
-# 17,000 matches exactly costs as much as the rest of the answer, and no one pages so far.
-# It is also where the newest-first index starts to pay: a word in more cases than this is
-# found by walking it (about 100 rows a match at 1%), fewer by their GIN index and a sort.
-EXACT_UP_TO = 1000
+# Past ``totals.EXACT_UP_TO`` matches PostgreSQL's total is its planner's estimate (flagged
+# so; :mod:`backend.cases.totals`). That is also where the newest-first index starts to pay:
+# a word in more cases than this is found by walking it (about 100 rows a match at 1%),
+# fewer by their GIN index and a sort.
 
 
 def _pg_page(session: Session, terms, conditions: list, hidden, limit: int, offset: int):
-    """The total first (counted up to ``EXACT_UP_TO``), as it tells how to read the page:
-    a common word's last tier walks the newest-first index, stopping after the page; the
-    other tiers, and all of a rarer query, read their GIN index and sort what they found
+    """The total first (counted up to ``totals.EXACT_UP_TO``), as it tells how to read the
+    page: a common word's last tier walks the newest-first index, stopping after the page;
+    the other tiers, and all of a rarer query, read their GIN index and sort what they found
     (never a walk through every case for a word the planner thought common). (Folding the
     count into the page's statement was measured slower: docs/performance.md.)"""
-    capped = _pg_visible(terms, conditions, hidden).limit(EXACT_UP_TO + 1).subquery()
-    counted = session.scalar(select(func.count()).select_from(capped))
+    counted = totals.count_up_to(session, _pg_visible(terms, conditions, hidden))
     if not counted:
         return [], 0, False
-    estimated = counted > EXACT_UP_TO
+    estimated = counted > totals.EXACT_UP_TO
     page = _pg_ranked(terms, conditions, hidden, limit, offset, walk=estimated)
     ids = list(session.scalars(page.with_only_columns(page.selected_columns.case_id)))
     if offset == 0 and len(ids) < limit:  # the page holds every match
@@ -414,22 +409,7 @@ def _in_turn(tiers: list, keys: tuple, case_id, enough: int, conditions: list, h
 def _pg_estimate(session: Session, terms, conditions: list, counted: int) -> int:
     """The planner's estimate of the matches (never less than ``counted``); not with the
     hidden ones left out: they are few, and the planner would guess half."""
-    plan = session.scalar(_Explain(_pg_visible(terms, conditions, None)))
-    return max(int(plan[0]["Plan"]["Plan Rows"]), counted)
-
-
-class _Explain(Executable, ClauseElement):
-    """``EXPLAIN (FORMAT JSON)`` of a statement: PostgreSQL's plan, with its row estimate."""
-
-    inherit_cache = False
-
-    def __init__(self, statement: Select):
-        self.statement = statement
-
-
-@compiles(_Explain, "postgresql")
-def _compile_explain(element: _Explain, compiler, **kw) -> str:
-    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+    return totals.estimate(session, _pg_visible(terms, conditions, None), counted)
 
 
 # --- writing ----------------------------------------------------------------------------------

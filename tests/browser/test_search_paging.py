@@ -15,7 +15,7 @@ from sqlalchemy import select
 from backend import config, create_app
 from backend.auth.models import User
 from backend.cases import service
-from backend.cases.search import EXACT_UP_TO
+from backend.cases.totals import EXACT_UP_TO
 from backend.extensions import db
 from tests.browser.support import REPORTER_EMAIL, scratch_postgres, start_server
 from tests.services import POSTGRES_URL, TEST_DB

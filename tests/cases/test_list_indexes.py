@@ -67,10 +67,12 @@ def test_each_filter_uses_its_index(
     db.session.commit()
     case_queries.clear()
     headers = token_for(city.reporter) if signed_in else {}
-    response = client.get(f"/api/v1/cases?{query}", headers=headers)
+    # page 2: a first page that is not full is its own total, and the counts go unasked
+    response = client.get(f"/api/v1/cases?{query}&page=2", headers=headers)
     assert response.status_code == 200, response.get_json()
     plans = [(s, query_plan(s, p)) for s, p in case_queries]
     listing = [plan for statement, plan in plans if "count(" not in statement.lower()]
+    assert len(listing) < len(plans), "no count was sent"
     expected = "ix_cases_" if db.engine.dialect.name == "postgresql" else index
     assert listing and expected in listing[0], listing
     for _statement, plan in plans:  # the page and its counts

@@ -22,7 +22,7 @@ def ids(response) -> list[int]:
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert set(body) == {"items", "total", "page", "per_page", "total_estimated"}
-    assert body["total_estimated"] is False  # only a text search on PostgreSQL estimates
+    assert body["total_estimated"] is False  # PostgreSQL estimates past 1,000 matches only
     return [item["id"] for item in body["items"]]
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event, select, update
 
-from backend.cases import search, service
+from backend.cases import search, service, totals
 from backend.cases.models import Case
 from backend.extensions import db
 from tests.helpers import error_of, hide, query_plan
@@ -147,7 +147,7 @@ def test_pages_by_relevance_follow_each_other(make_case, client):
 
 
 def test_a_large_total_is_estimated_on_postgresql_and_says_so(make_case, client, monkeypatch):
-    monkeypatch.setattr(search, "EXACT_UP_TO", 2)
+    monkeypatch.setattr(totals, "EXACT_UP_TO", 2)
     for n in range(4):
         make_case(description="Overflowing bin", now=_at(n))
     body = client.get("/api/v1/cases", query_string={"q": "bin", "per_page": 1}).get_json()

@@ -64,6 +64,7 @@ export default async function staffInbox(ctx) {
   let desk = null;
   let map = null;
   let total = 0;
+  let estimated = false; // the total is the database's estimate (past 1,000 cases)
   let queued = null; // live events that arrive while the list loads, applied after it
 
   const heading = screenHeader(t('inbox.title'));
@@ -208,6 +209,7 @@ export default async function staffInbox(ctx) {
     ul = h('ul', { class: 'card-list', 'aria-label': t('inbox.listLabel'), 'data-testid': 'inbox-list' });
     itemsOf(page).forEach((c) => { cases.set(String(c.id), c); items.set(String(c.id), card(c)); ul.append(items.get(String(c.id))); });
     total = page.total ?? cases.size;
+    estimated = Boolean(page.total_estimated);
     replace(listPane, ul, emptyNote());
     paintCount();
     queued = null;
@@ -220,7 +222,7 @@ export default async function staffInbox(ctx) {
   }
 
   function paintCount() {
-    count.textContent = t('inbox.count', { count: total });
+    count.textContent = t(estimated ? 'inbox.countAbout' : 'inbox.count', { count: total });
     listPane.querySelector('.inbox-empty')?.toggleAttribute('hidden', cases.size > 0);
   }
 
