@@ -88,8 +88,6 @@ PRIVATE_TABLES = frozenset(
 )
 # Plain SQL that starts otherwise is taken for a write (of any table).
 _READING = ("SELECT", "SHOW", "SET", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEASE")
-_WROTE = "cityloop.public_cache.wrote"
-_COMMITTED = "cityloop.public_cache.committed"
 EXTENSION = "cityloop.public_cache"
 _CHANGES_AT = "public_cache_changes_at"
 # In a plain request's environ: a list to put the copy it is answered with (a list, as
@@ -343,7 +341,7 @@ def init_app(app: Flask, engine: Engine) -> None:
         config["PUBLIC_CACHE_BYTES"], config["PUBLIC_CACHE_SECONDS"], config["REDIS_URL"]
     )
     app.extensions[EXTENSION] = cache
-    _watch(engine, cache)
+    bump_after_commits(engine, writes_public_data, cache.bump, "public_cache")
 
 
 def cache_of(app: Flask) -> PublicCache | None:
@@ -392,48 +390,57 @@ def writes_public_data(statement: str, context) -> bool:
     return table is not None and table not in PRIVATE_TABLES
 
 
-_committed_here = threading.local()  # (cache, connection info) of this thread's last commit
+# (bump, connection info, committed mark) of this thread's last commit, per watch
+_committed_here = threading.local()
 
 
 @event.listens_for(Session, "after_commit", insert=True)
 def _session_committed(_session) -> None:
-    """A session's commit moves the version before its after-commit callbacks run (a client
-    told of the change by a socket event reads it at once), once: the connection's mark is
-    taken off so its return to the pool does not move it again."""
+    """A session's commit moves each version it wrote for before its after-commit callbacks
+    run (a client told of the change by a socket event reads it at once), once: the
+    connection's mark is taken off so its return to the pool does not move it again."""
     pending = getattr(_committed_here, "pending", None)
-    if pending is not None:
-        _committed_here.pending = None
-        cache, info = pending
-        if info.pop(_COMMITTED, False):
-            cache.bump()
+    if pending:
+        _committed_here.pending = {}
+        for bump, info, committed in pending.values():
+            if info.pop(committed, False):
+                bump()
 
 
-def _watch(engine: Engine, cache: PublicCache) -> None:
-    """A connection that wrote public data is marked; its commit marks it committed; right
-    after the commit (a session's ``after_commit``) or, for a commit outside a session, when
-    it goes back to the pool, the version is bumped: readers from then on see the new rows.
-    A rollback clears the mark."""
+def bump_after_commits(
+    engine: Engine, writes: Callable[[str, object], bool], bump: Callable[[], None], name: str
+) -> None:
+    """Call ``bump`` after every commit of ``engine`` whose transaction ran a statement that
+    ``writes(statement, context)`` says may have changed what ``name`` keeps: a connection
+    that wrote is marked; its commit marks it committed; right after the commit (a
+    session's ``after_commit``) or, for a commit outside a session, when it goes back to
+    the pool, ``bump`` runs, so readers from then on see the new rows. A rollback clears
+    the mark."""
+    wrote, committed = f"cityloop.{name}.wrote", f"cityloop.{name}.committed"
 
     @event.listens_for(engine, "after_cursor_execute")
     def _noted(connection, _cursor, statement, _parameters, context, _many):
-        if not connection.info.get(_WROTE) and writes_public_data(statement, context):
-            connection.info[_WROTE] = True
+        if not connection.info.get(wrote) and writes(statement, context):
+            connection.info[wrote] = True
 
     @event.listens_for(engine, "commit")
     def _committing(connection):
-        if connection.info.pop(_WROTE, False):
-            connection.info[_COMMITTED] = True
-            _committed_here.pending = (cache, connection.info)
+        if connection.info.pop(wrote, False):
+            connection.info[committed] = True
+            pending = getattr(_committed_here, "pending", None)
+            if pending is None:
+                pending = _committed_here.pending = {}
+            pending[committed] = (bump, connection.info, committed)
 
     @event.listens_for(engine, "rollback")
     def _rolled_back(connection):
-        connection.info.pop(_WROTE, None)
+        connection.info.pop(wrote, None)
 
     @event.listens_for(engine, "checkin")
     def _returned(_dbapi_connection, record):
-        record.info.pop(_WROTE, None)
-        if record.info.pop(_COMMITTED, False):
-            cache.bump()
+        record.info.pop(wrote, None)
+        if record.info.pop(committed, False):
+            bump()
 
 
 # --- answering from it ------------------------------------------------------------------------

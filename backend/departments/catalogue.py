@@ -16,26 +16,29 @@ lives at most ``PUBLIC_CACHE_SECONDS`` (a write by another program is seen then)
 from __future__ import annotations
 
 import re
-import threading
 import time
 from copy import deepcopy
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from backend.departments.models import Category, Department
-from backend.publiccache import ANY_TABLE, LocalVersion, RedisVersion, table_written
+from backend.publiccache import (
+    ANY_TABLE,
+    LocalVersion,
+    RedisVersion,
+    bump_after_commits,
+    table_written,
+)
 
 EXTENSION = "cityloop_catalogue"
 VERSION_KEY = "cityloop:catalogue-version"
 TABLES = frozenset({Category.__tablename__, Department.__tablename__})
 # Plain SQL naming the table it writes first: INSERT INTO t, UPDATE t, DELETE FROM t.
 _PLAIN_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?[\s(]', re.I)
-_WROTE = "cityloop.catalogue.wrote"
-_COMMITTED = "cityloop.catalogue.committed"
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def init_app(app: Flask, engine: Engine) -> None:
         return
     catalogue = Catalogue(seconds, app.config["REDIS_URL"])
     app.extensions[EXTENSION] = catalogue
-    _watch(engine, catalogue)
+    bump_after_commits(engine, writes_catalogue, catalogue.bump, "catalogue")
 
 
 def category_by_code(session: Session, code: str) -> Category | None:
@@ -124,44 +127,3 @@ def writes_catalogue(statement: str, context) -> bool:
         if named is not None and ";" not in statement.strip().rstrip(";"):
             table = named.group(1).lower()
     return table == ANY_TABLE or table in TABLES
-
-
-_committed_here = threading.local()  # (catalogue, connection info) of this thread's commit
-
-
-@event.listens_for(Session, "after_commit", insert=True)
-def _session_committed(_session) -> None:
-    """A session's commit moves the version before its after-commit callbacks run, once."""
-    pending = getattr(_committed_here, "pending", None)
-    if pending is not None:
-        _committed_here.pending = None
-        catalogue, info = pending
-        if info.pop(_COMMITTED, False):
-            catalogue.bump()
-
-
-def _watch(engine: Engine, catalogue: Catalogue) -> None:
-    """As :func:`backend.publiccache._watch`: a connection that wrote the catalogue is
-    marked, its commit marks it committed, and right after the commit (a session's
-    ``after_commit``, or its return to the pool) the version moves. A rollback clears it."""
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _noted(connection, _cursor, statement, _parameters, context, _many):
-        if not connection.info.get(_WROTE) and writes_catalogue(statement, context):
-            connection.info[_WROTE] = True
-
-    @event.listens_for(engine, "commit")
-    def _committing(connection):
-        if connection.info.pop(_WROTE, False):
-            connection.info[_COMMITTED] = True
-            _committed_here.pending = (catalogue, connection.info)
-
-    @event.listens_for(engine, "rollback")
-    def _rolled_back(connection):
-        connection.info.pop(_WROTE, None)
-
-    @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_connection, record):
-        record.info.pop(_WROTE, None)
-        if record.info.pop(_COMMITTED, False):
-            catalogue.bump()
