@@ -102,10 +102,9 @@ def test_a_first_page_that_is_not_full_is_the_total_without_a_count(client, copi
     assert [s for s in sent if "count(" in s.lower()]
 
 
+@pytest.mark.postgresql_only  # SQLite counts exactly
 def test_the_estimate_comes_from_the_planner(client, copies, monkeypatch):
     """Past the threshold the total is the planner's guess, never below what was counted."""
-    if not _postgresql():
-        pytest.skip("PostgreSQL only: SQLite counts exactly")
     copies(4)
     monkeypatch.setattr(totals, "EXACT_UP_TO", 2)
     seen = []
