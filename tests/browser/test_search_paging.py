@@ -6,6 +6,7 @@ may be low, so the "Show N more" button goes by full pages there; SQLite counts 
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 
 import pytest
@@ -17,7 +18,8 @@ from backend.auth.models import User
 from backend.cases import service
 from backend.cases.totals import EXACT_UP_TO
 from backend.extensions import db
-from tests.browser.support import REPORTER_EMAIL, scratch_postgres, start_server
+from tests.browser.flows import sign_in, wait_for_screen
+from tests.browser.support import REPORTER_EMAIL, STAFF_EMAIL, scratch_postgres, start_server
 from tests.services import POSTGRES_URL, TEST_DB
 
 pytestmark = pytest.mark.browser
@@ -95,3 +97,19 @@ def test_a_search_with_very_many_matches_offers_page_after_page(crowded, make_co
     expect(more).to_have_text(f"Show {_more(second, 2 * PER_PAGE)} more")
     shown = [cards.nth(i).get_attribute("data-case-id") for i in range(2 * PER_PAGE)]
     assert shown == [str(c["id"]) for c in first["items"] + second["items"]]
+
+
+def test_the_staff_inbox_says_about_when_the_total_is_estimated(crowded, make_context):
+    server, _word = crowded
+    context = make_context(base_url=server.url)
+    sign_in(context, STAFF_EMAIL)
+    page = context.new_page()
+    with page.expect_response(re.compile(r"/api/v1/cases\?")) as answer:
+        page.goto("/staff")
+    body = answer.value.json()
+    wait_for_screen(page)
+    count = page.get_by_test_id("inbox-count")
+    shown = r"[\d,]+ cases$"
+    expect(count).to_have_text(re.compile(("^about " if body["total_estimated"] else "^") + shown))
+    assert int(re.sub(r"\D", "", count.text_content())) == body["total"]
+    assert body["total_estimated"] is (TEST_DB == "postgresql")
