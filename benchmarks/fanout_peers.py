@@ -25,7 +25,9 @@ Reported per peer: server CPU ms per broadcast (utime + stime of every server pr
 /proc/<pid>/stat, around the K broadcasts), delivery latency p50/p99 (from just before the
 POST to each receipt), % delivered, seconds to connect and subscribe the N clients, the
 servers' RSS growth per socket once they sit connected and subscribed (and after the
-broadcasts), and the ratios to Node and to the bare server, with the load average.
+broadcasts), their CPU ms per second while the N sockets sit idle (over 3 s, after the memory
+reading: a stack that wakes each socket on a timer pays it there, and in the broadcasts'
+window too), and the ratios to Node and to the bare server, with the load average.
 
 ``name@stack`` runs a Python peer on another websocket stack that Flask-SocketIO supports
 (``--alt-path``: folders put first on PYTHONPATH, holding the extra packages the stack needs,
@@ -72,6 +74,7 @@ from benchmarks.common import load_average, machine  # noqa: E402
 NODE_PEER = ROOT / "benchmarks" / "node-peer"
 EVENT = "case.event"
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+IDLE_S = 3.0  # the window in which the servers' CPU with N idle sockets is read
 
 # The server and Flask-SocketIO async mode of each Python websocket stack: gunicorn's worker
 # class, or "uwsgi" (its gevent loop and native websocket) or "eventlet" (eventlet's server).
@@ -286,6 +289,9 @@ async def measure_clients(peer: dict) -> dict:
     connect_s = time.perf_counter() - started
     await asyncio.sleep(2)  # let the server settle before reading its memory
     rss_idle = rss_kb(pids)
+    idle_started, cpu_idle = time.perf_counter(), cpu_ms(pids)  # what N quiet sockets cost
+    await asyncio.sleep(IDLE_S)
+    cpu_idle = (cpu_ms(pids) - cpu_idle) / (time.perf_counter() - idle_started)
     latencies: list[float] = []
     delivered = 0
     async with aiohttp.ClientSession() as http:
@@ -315,6 +321,7 @@ async def measure_clients(peer: dict) -> dict:
         "n": n,
         "subscribed": subscribed,
         "cpu_ms": cpu_spent / k,
+        "idle_ms_s": cpu_idle,
         "p50": percentile(latencies, 50),
         "p99": percentile(latencies, 99),
         "delivered": delivered / (n * k),
@@ -359,7 +366,8 @@ def show(result: dict) -> None:
     print(f"  {result['peer']:<28} CPU {result['cpu_ms']:7.1f} ms/broadcast  "
           f"p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
           f"delivered {result['delivered'] * 100:6.2f}%  connect+subscribe "
-          f"{result['connect_s']:5.1f} s  {result['kb_idle']:5.1f} KB/idle socket "
+          f"{result['connect_s']:5.1f} s  idle CPU {result['idle_ms_s']:5.1f} ms/s  "
+          f"{result['kb_idle']:5.1f} KB/idle socket "
           f"({result['kb_after']:5.1f} after)  load {result['load']}", flush=True)  # fmt: skip
 
 
@@ -383,6 +391,7 @@ def summary(results: list[dict]) -> None:
         line = (
             f"{peer:<28} CPU {median(peer, 'cpu_ms'):7.1f} ms  "
             f"connect+subscribe {median(peer, 'connect_s'):5.1f} s  "
+            f"idle {median(peer, 'idle_ms_s'):5.1f} ms/s  "
             f"{median(peer, 'kb_idle'):5.1f} KB/socket  delivered {lowest:.2f}% (min)"
         )
         references = [ref for ref in ("node", "bare") if ref in by_peer and ref != peer]
