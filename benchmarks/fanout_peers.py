@@ -6,6 +6,8 @@ Run from the repository root (Node's peer needs ``npm ci --prefix benchmarks/nod
     nice -n 10 .venv/bin/python benchmarks/fanout_peers.py --clients 1000 --rounds 1 --deflate
     nice -n 10 .venv/bin/python benchmarks/fanout_peers.py --peers cityloop bare \\
         bare@gevent-websocket --alt-path /tmp/live-alt      # another websocket stack
+    nice -n 10 .venv/bin/python benchmarks/fanout_peers.py --clients 1000 --peers cityloop \\
+        cityloop@uwsgi cityloop@eventlet bare bare@uwsgi bare@eventlet node --alt-path /tmp/live-alt
 
 Each round starts, one after the other and each on its own: (a) ``cityloop``, CityLoop served
 as ``scripts/serve-production`` serves it (gunicorn, one gevent worker; SQLite in a temporary
@@ -23,13 +25,28 @@ Reported per peer: server CPU ms per broadcast (utime + stime of every server pr
 /proc/<pid>/stat, around the K broadcasts), delivery latency p50/p99 (from just before the
 POST to each receipt), % delivered, seconds to connect and subscribe the N clients, the
 servers' RSS growth per socket once they sit connected and subscribed (and after the
-broadcasts), and the ratios to Node and to the bare server, with the load average.
+broadcasts), their CPU ms per second while the N sockets sit idle (over 3 s, after the memory
+reading: a stack that wakes each socket on a timer pays it there, and in the broadcasts'
+window too), and the ratios to Node and to the bare server, with the load average.
 
 ``name@stack`` runs a Python peer on another websocket stack that Flask-SocketIO supports
-(``--alt-path``: a folder put first on PYTHONPATH, holding the extra packages the stack
-needs, so that .venv stays as it is; e.g. ``pip install --no-deps --target /tmp/live-alt
-gevent-websocket``): ``simple-websocket`` (gevent with simple-websocket,
-production's), ``gevent-websocket`` (gevent-websocket's gunicorn worker), ``eventlet``.
+(``--alt-path``: folders put first on PYTHONPATH, holding the extra packages the stack needs,
+so that .venv stays as it is; e.g. ``pip install --no-deps --target /tmp/live-alt
+gevent-websocket eventlet dnspython uwsgi``):
+
+- ``simple-websocket``: gunicorn's gevent worker with simple-websocket (production's, the
+  default when no stack is named);
+- ``gevent-websocket``: gevent-websocket's gunicorn worker;
+- ``uwsgi``: uWSGI, one worker on its gevent loop (``--gevent 20000
+  --gevent-early-monkey-patch``), websockets by uWSGI's native handshake and framing (async mode
+  ``gevent_uwsgi``), HTTP parsed by the worker itself (``--http-socket``);
+- ``uwsgi-router``: the same behind uWSGI's HTTP router process (``--http
+  --http-websockets``, Flask-SocketIO's deployment example), whose CPU counts too;
+- ``eventlet``: eventlet's own WSGI server (``benchmarks/serve_eventlet.py``: gunicorn 27
+  has no eventlet worker), async mode ``eventlet``.
+
+The uwsgi binary is ``--uwsgi``, else ``bin/uwsgi`` in an ``--alt-path`` folder, else the
+one on PATH (``pip install uwsgi`` builds it; it needs a C compiler and Python's headers).
 Peer ``before`` is CityLoop from another checkout (``--before``, e.g. a ``git worktree`` of
 main), served the same way: before and after a change in the same run.
 """
@@ -57,13 +74,29 @@ from benchmarks.common import load_average, machine  # noqa: E402
 NODE_PEER = ROOT / "benchmarks" / "node-peer"
 EVENT = "case.event"
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+IDLE_S = 3.0  # the window in which the servers' CPU with N idle sockets is read
 
-# The gunicorn worker and Flask-SocketIO async mode of each Python websocket stack.
+# The server and Flask-SocketIO async mode of each Python websocket stack: gunicorn's worker
+# class, or "uwsgi" (its gevent loop and native websocket) or "eventlet" (eventlet's server).
 STACKS = {
     "simple-websocket": ("gevent", "gevent"),
     "gevent-websocket": ("geventwebsocket.gunicorn.workers.GeventWebSocketWorker", "gevent"),
+    "uwsgi": ("uwsgi", "gevent_uwsgi"),
+    "uwsgi-router": ("uwsgi", "gevent_uwsgi"),
     "eventlet": ("eventlet", "eventlet"),
 }
+CONNECTIONS = 20000  # greenlets (websockets + requests) per server, gunicorn's and the others'
+
+
+def find_uwsgi(args) -> str | None:
+    """``--uwsgi``, else a ``bin/uwsgi`` in an ``--alt-path`` folder (``pip install --target``
+    puts it there), else the one on PATH."""
+    if args.uwsgi:
+        return args.uwsgi
+    for folder in (args.alt_path or "").split(os.pathsep):
+        if folder and (Path(folder) / "bin" / "uwsgi").exists():
+            return str(Path(folder) / "bin" / "uwsgi")
+    return shutil.which("uwsgi")
 
 
 # --- the servers' processes ------------------------------------------------------------
@@ -114,6 +147,7 @@ class Peer:
         self.name, _, stack = spec.partition("@")
         self.stack = stack or "simple-websocket"
         self.port, self.city, self.alt_path = port, city, args.alt_path
+        self.uwsgi = find_uwsgi(args) if self.stack.startswith("uwsgi") else None
         self.is_cityloop = self.name in ("cityloop", "before")
         self.root = Path(args.before) if self.name == "before" else ROOT
         self.url = f"http://127.0.0.1:{port}"
@@ -133,14 +167,43 @@ class Peer:
             app = "wsgi:app"
             env |= {"DATABASE_URL": self.city["url"], "CITYLOOP_DATA_DIR": self.city["dir"],
                     "LOG_LEVEL": "ERROR", "RATELIMIT_ENABLED": "0"}  # fmt: skip
+        if worker == "uwsgi":
+            return self.uwsgi_command(app), env
+        if worker == "eventlet":
+            serve = str(ROOT / "benchmarks" / "serve_eventlet.py")
+            command = [str(ROOT / ".venv/bin/python"), serve, "--port", str(self.port),
+                       "--connections", str(CONNECTIONS), app]  # fmt: skip
+            return command, env
         # scripts/serve-production's gunicorn command, access log included.
         command = [
             str(ROOT / ".venv/bin/gunicorn"), "--worker-class", worker, "--workers", "1",
-            "--worker-connections", "20000", "--bind", f"127.0.0.1:{self.port}",
+            "--worker-connections", str(CONNECTIONS), "--bind", f"127.0.0.1:{self.port}",
             "--no-control-socket", "--graceful-timeout", "30", "--timeout", "60",
             "--access-logfile", "-", "--error-logfile", "-", app,
         ]  # fmt: skip
         return command, env
+
+    def uwsgi_command(self, app: str) -> list[str]:
+        """uWSGI as Flask-SocketIO's deployment notes run it: one worker on uWSGI's gevent
+        loop, websockets through uWSGI's own handshake and framing (async mode
+        ``gevent_uwsgi``), monkey-patched before the app loads, every request logged as
+        gunicorn's access log does. ``uwsgi``: the worker parses HTTP itself
+        (``--http-socket``, as gunicorn does); ``uwsgi-router``: uWSGI's HTTP router process
+        in front (``--http --http-websockets``), its CPU counted with the worker's."""
+        if not self.uwsgi:
+            raise RuntimeError(f"{self.spec}: no uwsgi binary (--uwsgi, or pip install uwsgi)")
+        module, _, attribute = app.partition(":")
+        address = f"127.0.0.1:{self.port}"
+        if self.stack == "uwsgi-router":
+            bind = ["--http", address, "--http-websockets"]
+        else:
+            bind = ["--http-socket", address]
+        return [
+            self.uwsgi, *bind, "--master", "--workers", "1", "--gevent", str(CONNECTIONS),
+            "--gevent-early-monkey-patch", "--module", module, "--callable", attribute,
+            "--home", str(ROOT / ".venv"), "--pythonpath", str(self.root), "--need-app",
+            "--listen", "1024", "--die-on-term",
+        ]  # fmt: skip
 
     def start(self) -> None:
         command, env = self.command()
@@ -226,6 +289,9 @@ async def measure_clients(peer: dict) -> dict:
     connect_s = time.perf_counter() - started
     await asyncio.sleep(2)  # let the server settle before reading its memory
     rss_idle = rss_kb(pids)
+    idle_started, cpu_idle = time.perf_counter(), cpu_ms(pids)  # what N quiet sockets cost
+    await asyncio.sleep(IDLE_S)
+    cpu_idle = (cpu_ms(pids) - cpu_idle) / (time.perf_counter() - idle_started)
     latencies: list[float] = []
     delivered = 0
     async with aiohttp.ClientSession() as http:
@@ -255,6 +321,7 @@ async def measure_clients(peer: dict) -> dict:
         "n": n,
         "subscribed": subscribed,
         "cpu_ms": cpu_spent / k,
+        "idle_ms_s": cpu_idle,
         "p50": percentile(latencies, 50),
         "p99": percentile(latencies, 99),
         "delivered": delivered / (n * k),
@@ -299,7 +366,8 @@ def show(result: dict) -> None:
     print(f"  {result['peer']:<28} CPU {result['cpu_ms']:7.1f} ms/broadcast  "
           f"p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
           f"delivered {result['delivered'] * 100:6.2f}%  connect+subscribe "
-          f"{result['connect_s']:5.1f} s  {result['kb_idle']:5.1f} KB/idle socket "
+          f"{result['connect_s']:5.1f} s  idle CPU {result['idle_ms_s']:5.1f} ms/s  "
+          f"{result['kb_idle']:5.1f} KB/idle socket "
           f"({result['kb_after']:5.1f} after)  load {result['load']}", flush=True)  # fmt: skip
 
 
@@ -323,6 +391,7 @@ def summary(results: list[dict]) -> None:
         line = (
             f"{peer:<28} CPU {median(peer, 'cpu_ms'):7.1f} ms  "
             f"connect+subscribe {median(peer, 'connect_s'):5.1f} s  "
+            f"idle {median(peer, 'idle_ms_s'):5.1f} ms/s  "
             f"{median(peer, 'kb_idle'):5.1f} KB/socket  delivered {lowest:.2f}% (min)"
         )
         references = [ref for ref in ("node", "bare") if ref in by_peer and ref != peer]
@@ -337,19 +406,29 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--broadcasts", type=int, default=10, help="K measured broadcasts")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--peers", nargs="+", default=["cityloop", "bare", "node"])
+    parser.add_argument("--peers", nargs="+", default=["cityloop", "bare", "node"],
+                        help="cityloop, before, bare, node; name@stack for a Python peer on "
+                             f"another websocket stack: {', '.join(STACKS)}")  # fmt: skip
     parser.add_argument("--port", type=int, default=5850)
     parser.add_argument("--wait", type=float, default=30.0, help="seconds per broadcast at most")
     parser.add_argument("--client-nice", type=int, default=5)
     parser.add_argument("--deflate", action="store_true",
                         help="clients offer permessage-deflate, as browsers do")  # fmt: skip
     parser.add_argument("--before", help="a checkout of an older CityLoop: peer 'before'")
-    parser.add_argument("--alt-path", help="put first on the Python peers' PYTHONPATH")
+    parser.add_argument("--alt-path",
+                        help="folder(s), ':'-separated, put first on the PYTHONPATH of the peers "
+                             "on another stack than simple-websocket (gevent-websocket, "
+                             "eventlet; a bin/uwsgi in one is used)")  # fmt: skip
+    parser.add_argument("--uwsgi", help="the uwsgi binary for @uwsgi and @uwsgi-router peers "
+                                        "(default: from --alt-path, else PATH)")  # fmt: skip
     parser.add_argument("--py-spy", help="py-spy's path: profile the Python servers' broadcasts")
     parser.add_argument("--py-spy-dir", default=".", help="where the profiles go")
     args = parser.parse_args()
     if args.client_run:
         return client_main(args.client_run)
+    unknown = [p for p in args.peers if p.partition("@")[2] not in ("", *STACKS)]
+    if unknown:
+        sys.exit(f"unknown stack in {', '.join(unknown)}: pick one of {', '.join(STACKS)}")
     if not args.peers[0].startswith("cityloop"):
         sys.exit("the first peer must be cityloop: its first reply is the payload the others send")
     if any(p.startswith("node") for p in args.peers) and not (NODE_PEER / "node_modules").exists():
