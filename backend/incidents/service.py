@@ -21,7 +21,7 @@ from backend.cases.escalation import members_of
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from backend.incidents import area, views
+from backend.incidents import active, area, views
 from backend.incidents.access import (
     can_view,
     require_active,
@@ -365,6 +365,8 @@ _AREA = (
 
 def offer_new_case(session: Session, case) -> None:
     """A new report inside an active incident's area and categories: its staff hear of it."""
+    if not active.any_active(session):  # most of the time: no read at all
+        return
     code = case.category.code if case.category is not None else None
     stmt = select(*_AREA).where(
         Incident.status == "active",
