@@ -1,23 +1,26 @@
-"""Whether any incident is active, kept per process, so that a filing skips the incidents'
-read (:func:`backend.incidents.service.offer_new_case`) while none is.
+"""The active incidents' areas a filing checks to offer them its report
+(:func:`backend.incidents.service.offer_new_case`), kept per process: the id, categories
+and area of every active incident, so that a filing reads no incident at all.
 
-Kept like the category catalogue (:mod:`backend.departments.catalogue`): the answer holds
+Kept like the category catalogue (:mod:`backend.departments.catalogue`): the copy holds
 while the **incidents version** has not moved since it was read; the version moves after
 the commit of any transaction that wrote ``incidents`` (or plain SQL that may have), by the
 public cache's machinery (:mod:`backend.publiccache`): with ``REDIS_URL`` under its own key,
 seen by every process within ``VERSION_MEMO_SECONDS`` (3 ms) of the commit and at once by
-the process that declared; Redis unreachable: nothing kept (each filing reads). Without
-Redis, a counter in the process. An answer lives at most ``PUBLIC_CACHE_SECONDS`` (a write
-by another program), and none is kept when that is 0.
+the process that declared; Redis unreachable: nothing kept (each filing reads around its
+point). Without Redis, a counter in the process. A copy lives at most
+``PUBLIC_CACHE_SECONDS`` (a write by another program), none is kept when that is 0, and
+none while more than ``KEPT_AT_MOST`` incidents are active.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import exists, select
+from sqlalchemy import Row, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -27,13 +30,20 @@ from backend.publiccache import bump_after_commits, version_for, writes_tables
 EXTENSION = "cityloop_active_incidents"
 VERSION_KEY = "cityloop:incidents-version"
 writes_incidents = writes_tables(frozenset({Incident.__tablename__}))
+KEPT_AT_MOST = 200
+# What the offer reads of an incident (filing pays for no incident objects, their lead
+# department and declarer): its id, categories and area.
+AREA = (
+    Incident.id, Incident.categories, Incident.lat, Incident.lon, Incident.radius_m,
+    Incident.polygon, Incident.min_lat, Incident.max_lat, Incident.min_lon, Incident.max_lon,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Known:
     version: str
     until: float  # time.monotonic()
-    any_active: bool
+    areas: tuple[Row, ...] | None  # None: too many to keep
 
 
 class ActiveIncidents:
@@ -60,16 +70,19 @@ def init_app(app: Flask, engine: Engine) -> None:
     bump_after_commits(engine, writes_incidents, active.bump, "incidents")
 
 
-def any_active(session: Session) -> bool:
-    """Whether an incident may be active: False only when none is."""
+def areas(session: Session) -> Sequence[Row] | None:
+    """The areas (``AREA``) of every active incident, or None when they are not kept (the
+    caller reads those around its point)."""
     active = current_app.extensions.get(EXTENSION)
     version = active.version.current() if active is not None else None
     if version is None:
-        return True  # nothing kept: the caller reads as it would
+        return None
     known = active.known
     if known is not None and known.version == version and time.monotonic() < known.until:
-        return known.any_active
+        return known.areas
     read_at = time.monotonic()
-    answer = bool(session.scalar(select(exists().where(Incident.status == "active"))))
-    active.known = Known(version, read_at + active.seconds, answer)  # read after the version
-    return answer
+    stmt = select(*AREA).where(Incident.status == "active").limit(KEPT_AT_MOST + 1)
+    found = tuple(session.execute(stmt))  # read after the version: a change since moved it
+    kept = found if len(found) <= KEPT_AT_MOST else None
+    active.known = Known(version, read_at + active.seconds, kept)
+    return kept

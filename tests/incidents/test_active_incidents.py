@@ -1,5 +1,6 @@
-"""A filing reads the incidents only while one is active (backend.incidents.active), and a
-declaration or a close holds at the next filing, in every process."""
+"""A filing checks the active incidents' areas the process keeps (backend.incidents.active)
+and reads none; a declaration, a change or a close holds at the next filing, in every
+process."""
 
 from __future__ import annotations
 
@@ -46,22 +47,32 @@ def _file(client, headers):
 
 def test_with_no_incident_active_a_filing_reads_none(client, crisis):
     _file(client, crisis.h.resident)  # the first learns there is none
-    reads, offered = _file(client, crisis.h.resident)
-    assert reads == [] and offered == []
+    assert _file(client, crisis.h.resident) == ([], [])
 
 
-def test_a_declared_incident_is_offered_the_next_report(client, crisis, declare):
+def test_a_declared_incident_is_offered_the_next_reports(client, crisis, declare):
     _file(client, crisis.h.resident)
     shown = declare(categories=["pothole"])
     reads, offered = _file(client, crisis.h.resident)
-    assert reads and [o["incident_id"] for o in offered] == [shown["id"]]
+    assert len(reads) == 1 and [o["incident_id"] for o in offered] == [shown["id"]]
+    reads, offered = _file(client, crisis.h.resident)
+    assert reads == [] and [o["incident_id"] for o in offered] == [shown["id"]]  # kept
     closed = client.post(
         f"/api/v1/incidents/{shown['id']}/close", json={"summary": "Over."}, headers=crisis.h.head
     )
     assert closed.status_code == 200, closed.get_json()
-    _file(client, crisis.h.resident)
     reads, offered = _file(client, crisis.h.resident)
-    assert reads == [] and offered == []
+    assert len(reads) == 1 and offered == []
+    assert _file(client, crisis.h.resident) == ([], [])
+
+
+def test_a_changed_area_holds_at_the_next_filing(client, crisis, declare):
+    shown = declare(categories=["pothole"])
+    _file(client, crisis.h.resident)
+    far = {"area": {"lat": 40.0, "lon": 116.4, "radius_m": 2000}}
+    moved = client.patch(f"/api/v1/incidents/{shown['id']}", json=far, headers=crisis.h.head)
+    assert moved.status_code == 200, moved.get_json()
+    assert _file(client, crisis.h.resident)[1] == []
 
 
 def test_a_write_past_the_api_holds_too(client, crisis, declare):
@@ -69,12 +80,21 @@ def test_a_write_past_the_api_holds_too(client, crisis, declare):
     _file(client, crisis.h.resident)
     db.session.execute(text("UPDATE incidents SET status = 'closed'"))
     db.session.commit()
-    _file(client, crisis.h.resident)
-    assert _file(client, crisis.h.resident) == ([], [])
+    assert _file(client, crisis.h.resident)[1] == []
     db.session.execute(text("UPDATE incidents SET status = 'active'"))
     db.session.commit()
-    reads, offered = _file(client, crisis.h.resident)
-    assert reads and [o["incident_id"] for o in offered] == [shown["id"]]
+    _reads, offered = _file(client, crisis.h.resident)
+    assert [o["incident_id"] for o in offered] == [shown["id"]]
+
+
+def test_too_many_to_keep_means_each_filing_reads_around_its_point(
+    client, crisis, declare, monkeypatch
+):
+    monkeypatch.setattr(active, "KEPT_AT_MOST", 0)
+    shown = declare(categories=["pothole"])
+    for _ in range(2):
+        reads, offered = _file(client, crisis.h.resident)
+        assert "min_lat" in reads[-1] and [o["incident_id"] for o in offered] == [shown["id"]]
 
 
 @pytest.mark.parametrize(
@@ -130,8 +150,8 @@ def test_an_incident_declared_in_one_process_is_offered_reports_in_the_other(cri
         assert declared.status_code == 201, declared.get_json()
     time.sleep(publiccache.VERSION_MEMO_SECONDS)  # how long a process trusts its last read
     with redis_apps[0].app_context():
-        reads, offered = _file(one, crisis.h.resident)
-    assert reads and [o["incident_id"] for o in offered] == [declared.get_json()["id"]]
+        _reads, offered = _file(one, crisis.h.resident)
+    assert [o["incident_id"] for o in offered] == [declared.get_json()["id"]]
 
 
 def test_redis_down_means_each_filing_reads(app, client, crisis, monkeypatch):
