@@ -60,7 +60,7 @@ class ActiveIncidents:
 
 
 def init_app(app: Flask, engine: Engine) -> None:
-    """Keep the answer for ``app`` (unless ``PUBLIC_CACHE_SECONDS`` is 0) and move the
+    """Keep the areas for ``app`` (unless ``PUBLIC_CACHE_SECONDS`` is 0) and move the
     version after every commit of ``engine`` that wrote incidents."""
     seconds = app.config["PUBLIC_CACHE_SECONDS"]
     if seconds <= 0:
