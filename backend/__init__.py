@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     from backend import publiccache
     from backend.auth import passwords, session
     from backend.departments import catalogue
+    from backend.incidents import active as active_incidents
     from backend.live.transport import without_websocket_compression
     from backend.turns import taking_turns
 
@@ -75,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     _import_models()
     with app.app_context():
         catalogue.init_app(app, db.engine)  # the categories a filing reads, kept per process
+        active_incidents.init_app(app, db.engine)  # whether a filing reads the incidents
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     api.init_app(app)
     limiter.init_app(app)

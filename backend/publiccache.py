@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import re
 import secrets
 import threading
 import time
@@ -184,6 +185,14 @@ class RedisVersion:
         self._memo_until = 0.0
         self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
         self._on_failure()
+
+
+def version_for(redis_url: str | None, key: str, on_failure: Callable[[], None]):
+    """A version of its own for what a process keeps: in Redis under ``key`` when there is
+    one (``on_failure`` drops the copies while it does not answer), else in the process."""
+    if redis_url:
+        return RedisVersion(redis_url, on_failure=on_failure, key=key)
+    return LocalVersion()
 
 
 # --- the copies -------------------------------------------------------------------------------
@@ -388,6 +397,28 @@ def writes_public_data(statement: str, context) -> bool:
     """Whether a statement the engine ran may have changed a public answer."""
     table = table_written(statement, context)
     return table is not None and table not in PRIVATE_TABLES
+
+
+# Plain SQL naming the table it writes first: INSERT INTO t, UPDATE t, DELETE FROM t.
+_PLAIN_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?[\s(]', re.I)
+
+
+def writes_tables(tables: frozenset[str]) -> Callable[[str, object], bool]:
+    """Whether a statement the engine ran may have changed a row of ``tables``.
+
+    Plain SQL that begins by naming the one table it writes (``INSERT INTO case_search``,
+    as every PostgreSQL filing sends) is taken at its word; any other (a ``WITH``, several
+    statements, DDL, a qualified name) may have written anything."""
+
+    def writes(statement: str, context) -> bool:
+        table = table_written(statement, context)
+        if table == ANY_TABLE:
+            named = _PLAIN_WRITE.match(statement)
+            if named is not None and ";" not in statement.strip().rstrip(";"):
+                table = named.group(1).lower()
+        return table == ANY_TABLE or table in tables
+
+    return writes
 
 
 # (bump, connection info, committed mark) of this thread's last commit, per watch

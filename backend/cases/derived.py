@@ -12,15 +12,18 @@ Refreshing a case whose change a savepoint undid rewrites the same row: harmless
 
 Each refresh is also told which of its cases this transaction filed (``born``): nobody else
 can see those before the commit and none has a derived row yet, so there is nothing to lock
-or delete first, only rows to add.
+or delete first, only rows to add. On PostgreSQL, when every case due is born, the
+derivations' INSERTs go as one statement (each but one a data-modifying ``WITH``): a report
+pays one round trip at commit, not one per derivation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import Executable, Insert, event, inspect, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
@@ -33,6 +36,9 @@ class Derivation:
     touched: Callable[[Session], Iterable[int]]  # after a flush: the cases to rewrite
     refresh: Callable[[Session, set[int], set[int]], None]  # at commit: (ids, born) rewritten
     follows_deletes: bool  # whether a bulk DELETE of cases leaves rows to drop
+    # PostgreSQL, cases all born here: (the INSERT of their rows, its parameters), to send
+    # with the other derivations'; None when it cannot (then ``refresh`` does)
+    born_insert: Callable[[Session, set[int]], tuple[Executable, dict] | None] | None = None
 
 
 _derivations: list[Derivation] = []
@@ -112,10 +118,45 @@ def _rewrite_due(session: Session) -> None:
     session.flush()
     due = session.info.pop(DUE, None) or {}
     born = session.info.pop(BORN, None) or set()
-    for derivation in _derivations:
-        ids = due.get(derivation.name)
-        if ids:
-            derivation.refresh(session, ids, ids & born)
+    pending = [(d, due[d.name]) for d in _derivations if due.get(d.name)]
+    if _insert_born_at_once(session, pending, born):
+        return
+    for derivation, ids in pending:
+        derivation.refresh(session, ids, ids & born)
+
+
+def _insert_born_at_once(session: Session, pending: list, born: set[int]) -> bool:
+    """On PostgreSQL, every case due born here: all the derivations' INSERTs as one
+    statement. Answers whether it was sent."""
+    if len(pending) < 2 or session.connection().dialect.name != "postgresql":
+        return False
+    if not all(d.born_insert is not None and ids <= born for d, ids in pending):
+        return False
+    inserts = [d.born_insert(session, ids) for d, ids in pending]
+    if None in inserts:
+        return False
+    statement = _at_once(tuple(stmt for stmt, _params in inserts))
+    if statement is None:
+        return False
+    params: dict = {}
+    for _stmt, values in inserts:
+        if params.keys() & values.keys():
+            raise ValueError(f"derivations share parameter names: {params.keys() & values.keys()}")
+        params |= values
+    session.connection().execute(statement, params)
+    return True
+
+
+@cache
+def _at_once(statements: tuple[Executable, ...]) -> Executable | None:
+    """One statement of ``statements``: a Core INSERT, the others as its ``WITH``s, so that
+    what watches the tables written (:mod:`backend.publiccache`) still names one; None
+    without a Core INSERT among them."""
+    main = next((s for s in statements if isinstance(s, Insert)), None)
+    if main is None:
+        return None
+    others = [s for s in statements if s is not main]
+    return main.add_cte(*(s.cte(f"derived_{n}") for n, s in enumerate(others)))
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -428,6 +428,7 @@ PG_WRITE = sql_text(
     " ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document, filed = EXCLUDED.filed"
 )
 FIELDS = ("id", *TEXT_COLUMNS, "reference", "filed")
+PG_WRITE_WITH = PG_WRITE.columns()  # the same, as it can go in another statement's WITH
 
 
 def write(connection: Connection, rows: list[dict], *, new: bool = False) -> None:
@@ -530,10 +531,9 @@ def _touched(session: Session) -> set[int]:
 _SOURCE_NAMES = frozenset(_SOURCE_KEYS)
 
 
-def _refresh(session: Session, case_ids: set[int], born: set[int]) -> None:
-    """Index rows from the cases the session holds as they are; the others (changed by a
-    bulk UPDATE, or undone by a savepoint, so expired) read from the database. Cases all
-    ``born`` in this transaction have no row to replace yet."""
+def _held_rows(session: Session, case_ids: set[int]) -> tuple[list[dict], list[int]]:
+    """Index rows of the cases the session holds as they are, and the ids of the others
+    (changed by a bulk UPDATE, or undone by a savepoint, so expired)."""
     rows, unheld = [], []
     for case_id in case_ids:
         case = derived.held_case(session, case_id)
@@ -541,9 +541,25 @@ def _refresh(session: Session, case_ids: set[int], born: set[int]) -> None:
             unheld.append(case_id)
         else:
             rows.append(documents(*(getattr(case, name) for name in _SOURCE_KEYS)))
+    return rows, unheld
+
+
+def _refresh(session: Session, case_ids: set[int], born: set[int]) -> None:
+    """Index rows from the cases the session holds; the others read from the database.
+    Cases all ``born`` in this transaction have no row to replace yet."""
+    rows, unheld = _held_rows(session, case_ids)
     connection = session.connection()
     write(connection, rows, new=born.issuperset(row["id"] for row in rows))
     reindex(connection, unheld)
+
+
+def _born_insert(session: Session, case_ids: set[int]):
+    """PostgreSQL's write of these new cases' rows, to go with the summary's (see
+    :mod:`.derived`); None if a case is not held as filed."""
+    rows, unheld = _held_rows(session, case_ids)
+    if unheld:
+        return None
+    return PG_WRITE_WITH, {name: [row[name] for row in rows] for name in FIELDS}
 
 
 derived.register(
@@ -553,6 +569,7 @@ derived.register(
         touched=_touched,
         refresh=_refresh,
         follows_deletes=False,  # the rows leave by ON DELETE CASCADE or a trigger
+        born_insert=_born_insert,
     )
 )
 

@@ -15,7 +15,6 @@ lives at most ``PUBLIC_CACHE_SECONDS`` (a write by another program is seen then)
 
 from __future__ import annotations
 
-import re
 import time
 from copy import deepcopy
 from dataclasses import dataclass
@@ -26,19 +25,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from backend.departments.models import Category, Department
-from backend.publiccache import (
-    ANY_TABLE,
-    LocalVersion,
-    RedisVersion,
-    bump_after_commits,
-    table_written,
-)
+from backend.publiccache import bump_after_commits, version_for, writes_tables
 
 EXTENSION = "cityloop_catalogue"
 VERSION_KEY = "cityloop:catalogue-version"
 TABLES = frozenset({Category.__tablename__, Department.__tablename__})
-# Plain SQL naming the table it writes first: INSERT INTO t, UPDATE t, DELETE FROM t.
-_PLAIN_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?[\s(]', re.I)
+# Whether a statement may have changed a category or a department (plain SQL naming
+# another table, as the PostgreSQL filing's search row, is taken at its word).
+writes_catalogue = writes_tables(TABLES)
 
 
 @dataclass(frozen=True)
@@ -52,11 +46,7 @@ class Catalogue:
     def __init__(self, seconds: float, redis_url: str | None) -> None:
         self.seconds = seconds
         self.copies: dict[str, Copy] = {}
-        self.version = (
-            RedisVersion(redis_url, on_failure=self.copies.clear, key=VERSION_KEY)
-            if redis_url
-            else LocalVersion()
-        )
+        self.version = version_for(redis_url, VERSION_KEY, on_failure=self.copies.clear)
 
     def bump(self) -> None:
         self.version.bump()
@@ -110,20 +100,3 @@ def _copy(obj):
     if isinstance(copy, Department):
         make_transient_to_detached(copy)
     return copy
-
-
-# --- what moves the version -------------------------------------------------------------------
-
-
-def writes_catalogue(statement: str, context) -> bool:
-    """Whether a statement the engine ran may have changed a category or a department.
-
-    Plain SQL that begins by naming the one table it writes (``INSERT INTO case_search``,
-    as every PostgreSQL filing sends) is taken at its word; any other (a ``WITH``, several
-    statements, DDL, a qualified name) may have written anything."""
-    table = table_written(statement, context)
-    if table == ANY_TABLE:
-        named = _PLAIN_WRITE.match(statement)
-        if named is not None and ";" not in statement.strip().rstrip(";"):
-            table = named.group(1).lower()
-    return table == ANY_TABLE or table in TABLES

@@ -21,7 +21,7 @@ from backend.cases.escalation import members_of
 from backend.db import utcnow
 from backend.departments.models import Category, Department
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from backend.incidents import area, views
+from backend.incidents import active, area, views
 from backend.incidents.access import (
     can_view,
     require_active,
@@ -355,23 +355,17 @@ def alert_sent(session: Session, actor, incident: Incident, alert) -> None:
                  data={"alert_id": alert.id, "msg_type": alert.msg_type})  # fmt: skip
 
 
-# What the offer reads of an incident (filing pays for no incident objects, their lead
-# department and declarer): its id, categories and area.
-_AREA = (
-    Incident.id, Incident.categories, Incident.lat, Incident.lon, Incident.radius_m,
-    Incident.polygon, Incident.min_lat, Incident.max_lat, Incident.min_lon, Incident.max_lon,
-)  # fmt: skip
-
-
 def offer_new_case(session: Session, case) -> None:
     """A new report inside an active incident's area and categories: its staff hear of it."""
     code = case.category.code if case.category is not None else None
-    stmt = select(*_AREA).where(
-        Incident.status == "active",
-        Incident.min_lat <= case.lat, Incident.max_lat >= case.lat,
-        Incident.min_lon <= case.lon, Incident.max_lon >= case.lon,
-    )  # fmt: skip
-    for incident in session.execute(stmt):
+    incidents = active.areas(session)  # kept per process: most of the time, no read
+    if incidents is None:
+        incidents = session.execute(select(*active.AREA).where(
+            Incident.status == "active",
+            Incident.min_lat <= case.lat, Incident.max_lat >= case.lat,
+            Incident.min_lon <= case.lon, Incident.max_lon >= case.lon,
+        ))  # fmt: skip
+    for incident in incidents:
         if code in incident.categories and area.contains(incident, case.lat, case.lon):
             shown = {k: v for k, v in views.case(case).items()
                      if k in ("id", "reference", "title", "lat", "lon")}  # fmt: skip

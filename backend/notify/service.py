@@ -39,16 +39,17 @@ def channels_for(
     session: Session, user_ids: list[int] | Select, kind: str, *, leave_out: int | None = None
 ) -> dict[int, str]:
     """Each active user's channel for ``kind`` (``user_ids``: a list, or a SELECT of them);
-    inactive or unknown users, and ``leave_out``, are left out. One read: the users and
-    their preference for ``kind``, if any."""
-    stmt = (
-        select(User.id, NotificationPreference.channel)
-        .outerjoin(
-            NotificationPreference,
-            and_(NotificationPreference.user_id == User.id, NotificationPreference.kind == kind),
+    inactive or unknown users, and ``leave_out``, are left out, and so is anyone left at
+    an ``off`` default (``case_new``: a department's staff but the few who chose it). One
+    read: the users and their preference for ``kind``, if any."""
+    theirs = and_(NotificationPreference.user_id == User.id, NotificationPreference.kind == kind)
+    stmt = select(User.id, NotificationPreference.channel).where(User.id.in_(user_ids), User.active)
+    if KINDS[kind].default == "off":  # only those who turned it on: no row for the rest
+        stmt = stmt.join(NotificationPreference, theirs).where(
+            NotificationPreference.channel != "off"
         )
-        .where(User.id.in_(user_ids), User.active)
-    )
+    else:
+        stmt = stmt.outerjoin(NotificationPreference, theirs)
     if leave_out is not None:
         stmt = stmt.where(User.id != leave_out)
     chosen = session.execute(stmt).all()

@@ -165,5 +165,8 @@ derived.register(
         touched=_touched,
         refresh=lambda session, ids, born: refresh(session.connection(), ids, born=born),
         follows_deletes=True,
+        born_insert=lambda _session, ids: (
+            (_rewrite("postgresql"), {"ids": sorted(ids)}) if len(ids) <= BATCH else None
+        ),
     )
 )

@@ -173,6 +173,17 @@ def test_new_cases_reach_only_staff_who_turned_them_on(city, people, make_case):
     assert _kind(city.water_staff.id, "case_new") == []
 
 
+def test_new_cases_pass_by_staff_who_turned_them_off_again_or_left(city, people, make_case):
+    head, _, _ = people
+    notify_service.set_preferences(db.session, head, {"case_new": "live"})
+    notify_service.set_preferences(db.session, city.staff, {"case_new": "push"})
+    notify_service.set_preferences(db.session, head, {"case_new": "off"})
+    db.session.get(type(city.staff), city.staff.id).active = False
+    db.session.commit()
+    make_case()
+    assert _kind(head.id, "case_new") == [] and _kind(city.staff.id, "case_new") == []
+
+
 def test_a_cohandling_request_reaches_the_asked_department(city, people, make_case):
     from backend.cases import cohandling
 
