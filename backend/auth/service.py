@@ -154,11 +154,18 @@ def start_session(session: Session, user: User) -> User:
 
 
 def session_user(session: Session, user_id: int, key: str) -> User | None:
-    """The user of a live cookie session, None when it was ended or revoked."""
-    row = session.scalar(select(UserSession).where(UserSession.key_hash == hash_secret(key)))
-    if row is None or row.user_id != user_id:
-        return None
-    user = session.get(User, user_id)
+    """The user of a live cookie session, None when it was ended or revoked. One read: the
+    session's user with the memberships every permission check reads."""
+    user = (
+        session.execute(
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.key_hash == hash_secret(key), User.id == user_id)
+            .options(joinedload(User.memberships))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if user is not None:
         user.session_key = key
     return user

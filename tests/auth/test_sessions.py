@@ -4,7 +4,7 @@ admin takes access away, and on "sign out everywhere"; sockets close with them."
 import pytest
 
 from backend.extensions import db
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, sql_statements
 
 NEW_PASSWORD = "A-new-long-passphrase-9"
 
@@ -39,6 +39,17 @@ def test_a_session_cookie_replayed_after_sign_out_is_refused(app, make_user):
     assert browser.post("/api/v1/auth/logout", headers=csrf).status_code == 204
     assert _replay(app, "cityloop_session", session_cookie) == 401
     assert _replay(app, "remember_token", remember_cookie) == 401
+
+
+def test_a_cookie_session_and_its_user_are_one_read(app, make_user, city):
+    make_user("staff", departments=["roads", "water"], email="one@example.org")
+    browser, _ = _signed_in_browser(app, "one@example.org")
+    with sql_statements() as sent:
+        assert browser.get("/api/v1/me").status_code == 200
+    # the session, its user and the memberships every permission check reads
+    reads = [s for s in sent if "user_sessions" in s or "memberships" in s]
+    assert len(reads) == 1, sent
+    assert "memberships" in reads[0] and "users" in reads[0]
 
 
 def test_signing_out_one_browser_leaves_the_others_signed_in(app, make_user):
