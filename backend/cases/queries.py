@@ -112,7 +112,7 @@ def page_of_cases(session: Session, viewer, args: dict) -> dict:
 # built once.
 _PINS = select(
     *(Case.id, Case.status, Case.lat, Case.lon, Case.title),
-    *(Category.code, Category.name, Category.names),
+    *(Category.code, Category.name, rows.as_text(Category.names)),
 ).join_from(Case, Category, Case.category_id == Category.id, isouter=True)
 
 
@@ -122,7 +122,8 @@ def page_of_pins(session: Session, viewer, args: dict) -> dict:
     one statement: no ORM objects."""
 
     def read(stmt: Select) -> list:
-        return [_pin(*row) for row in session.execute(stmt)]
+        texts = rows.JsonTexts()
+        return [_pin(*row, texts) for row in session.execute(stmt)]
 
     return _page(session, viewer, args, _PINS, read)
 
@@ -166,9 +167,9 @@ def _page_by_relevance(session: Session, viewer, args: dict) -> tuple[list[int],
     return ([], 0, False) if found is None else found
 
 
-def _pin(case_id, status, lat, lon, title, code, name, names) -> dict:
+def _pin(case_id, status, lat, lon, title, code, name, names, texts: rows.JsonTexts) -> dict:
     pin = {"id": case_id, "status": status, "lat": lat, "lon": lon, "title": title}
-    pin["category"] = {"code": code, "name": name, "names": names}
+    pin["category"] = {"code": code, "name": name, "names": texts.decode(names)}
     return pin
 
 
