@@ -16,20 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from marshmallow import Schema, fields, missing, utils
 
 Dump = Callable[[Any], dict]
-
-
-def _read(attr: str) -> Callable[[Any], Any]:
-    def read(obj):
-        if isinstance(obj, dict):
-            return obj.get(attr, missing)
-        return getattr(obj, attr, missing)
-
-    return read
 
 
 def _datetime(field: fields.DateTime):
@@ -49,7 +41,8 @@ def _item(field: fields.Field | None):
     convert = _convert(field)
     if convert is None:
         return None
-    return lambda value: None if value is None else convert(value)
+    exact = _EXACT.get(type(field), _Never)
+    return lambda value: value if value is None or type(value) is exact else convert(value)
 
 
 def _mapping(field: fields.Dict):
@@ -86,6 +79,20 @@ _CONVERTERS: dict[type, Callable[[Any], Callable | None]] = {
 }
 
 
+class _Never:
+    """A type no value has: its field's values always go through their conversion."""
+
+
+# The type whose values a field's conversion gives back unchanged (``str(s)`` is ``s``): the
+# dump skips the call for them.
+_EXACT: dict[type, type] = {
+    fields.String: str,
+    fields.Integer: int,
+    fields.Float: float,
+    fields.Boolean: bool,
+}
+
+
 def _convert(field: fields.Field) -> Callable[[Any], Any] | None:
     """A value -> output function for ``field``'s non-None values, or None if only
     marshmallow knows how."""
@@ -98,21 +105,20 @@ def _reads_plainly(field: fields.Field, attr: str) -> bool:
     return not own_reading and "." not in attr and field.dump_default is missing
 
 
-def _step(schema: Schema, name: str, field: fields.Field):
+def _step(schema: Schema, name: str, field: fields.Field) -> tuple:
+    """``(key, attr, exact, convert)``: the output key, the attribute read, the type passed
+    as it is and the conversion of other non-None values; ``attr`` None when marshmallow
+    serialises the field (``convert`` then takes the object)."""
     attr = field.attribute or name
     key = field.data_key or name
     convert = _convert(field)
     if convert is None or not _reads_plainly(field, attr):
-        return key, lambda obj: field.serialize(name, obj, accessor=schema.get_attribute)
-    read = _read(attr)
 
-    def step(obj):
-        value = read(obj)
-        if value is None or value is missing:
-            return value
-        return convert(value)
+        def serialize(obj):
+            return field.serialize(name, obj, accessor=schema.get_attribute)
 
-    return key, step
+        return key, None, _Never, serialize
+    return key, attr, _EXACT.get(type(field), _Never), convert
 
 
 def _dumps_plainly(schema: Schema) -> bool:
@@ -127,10 +133,17 @@ def compile_dump(schema: Schema) -> Dump:
         return schema.dump
     steps = [_step(schema, name, field) for name, field in schema.dump_fields.items()]
 
+    # One loop with the checks inline: a function call per field cost more than the fields.
     def dump(obj) -> dict:
+        get = obj.get if isinstance(obj, dict) else partial(getattr, obj)
         out = {}
-        for key, step in steps:
-            value = step(obj)
+        for key, attr, exact, convert in steps:
+            if attr is None:
+                value = convert(obj)
+            else:
+                value = get(attr, missing)
+                if value is not None and value is not missing and type(value) is not exact:
+                    value = convert(value)
             if value is not missing:
                 out[key] = value
         return out

@@ -108,23 +108,24 @@ def page_of_cases(session: Session, viewer, args: dict) -> dict:
     return _page(session, viewer, args, rows.case_select(viewer), read)
 
 
-# A pin: where, which status, a title and the category (``CasePinSchema``).
-_PIN_COLUMNS = (Case.id, Case.status, Case.lat, Case.lon, Case.title)
-_PIN_CATEGORY = (Category.code, Category.name, Category.names)
+# A pin: where, which status, a title and the category (``CasePinSchema``); the statement
+# built once.
+_PINS = select(
+    *(Case.id, Case.status, Case.lat, Case.lon, Case.title),
+    *(Category.code, Category.name, rows.as_text(Category.names)),
+).join_from(Case, Category, Case.category_id == Category.id, isouter=True)
 
 
 def page_of_pins(session: Session, viewer, args: dict) -> dict:
     """``GET /cases/pins``: the same filters, order and paging as the list, each pin a plain
     dict of what it shows (``PIN_DUMP`` reads dicts), selected with its category's names in
     one statement: no ORM objects."""
-    stmt = select(*_PIN_COLUMNS, *_PIN_CATEGORY).join_from(
-        Case, Category, Case.category_id == Category.id, isouter=True
-    )
 
     def read(stmt: Select) -> list:
-        return [_pin(*row) for row in session.execute(stmt)]
+        texts = rows.JsonTexts()
+        return [_pin(*row, texts) for row in session.execute(stmt)]
 
-    return _page(session, viewer, args, stmt, read)
+    return _page(session, viewer, args, _PINS, read)
 
 
 def _page(
@@ -166,9 +167,9 @@ def _page_by_relevance(session: Session, viewer, args: dict) -> tuple[list[int],
     return ([], 0, False) if found is None else found
 
 
-def _pin(case_id, status, lat, lon, title, code, name, names) -> dict:
+def _pin(case_id, status, lat, lon, title, code, name, names, texts: rows.JsonTexts) -> dict:
     pin = {"id": case_id, "status": status, "lat": lat, "lon": lon, "title": title}
-    pin["category"] = {"code": code, "name": name, "names": names}
+    pin["category"] = {"code": code, "name": name, "names": texts.decode(names)}
     return pin
 
 

@@ -97,11 +97,13 @@ def _spends_budget(response) -> bool:
     return response.status_code < 300 or refused_photo(response)
 
 
+# The query schemas are given as instances: given a class, webargs builds a new schema (and
+# deep-copies its fields) on every request.
 @blp.route("/cases", methods=["GET"])
 @reads_replica
 @conditional(cached=True)
 @blp.doc(**CONDITIONAL_DOC)
-@blp.arguments(CaseQuerySchema, location="query")
+@blp.arguments(CaseQuerySchema(), location="query")
 @blp.response(200, searchable_page_of(CaseSchema), headers=ETAG_HEADER)
 def list_cases(args):
     """Cases, newest first; filter by status (comma list), category, department, bbox,
@@ -116,7 +118,7 @@ def list_cases(args):
 @reads_replica
 @conditional(cached=True)
 @blp.doc(**CONDITIONAL_DOC)
-@blp.arguments(CaseQuerySchema, location="query")
+@blp.arguments(CaseQuerySchema(), location="query")
 @blp.response(200, searchable_page_of(CasePinSchema), headers=ETAG_HEADER)
 def list_case_pins(args):
     """The cases `GET /cases` lists, with the same filters, order and paging, each with only
@@ -145,7 +147,7 @@ def create_case():
 
 
 @blp.route("/cases/nearby", methods=["GET"])
-@blp.arguments(NearbyQuerySchema, location="query")
+@blp.arguments(NearbyQuerySchema(), location="query")
 @blp.response(200, page_of(NearbyCaseSchema))
 def nearby_cases(args):
     """Open cases of a category near a point (default 250 m), nearest first, at most 5."""
@@ -177,7 +179,7 @@ def get_case_by_reference(reference):
 
 
 @blp.route("/cases/<int:case_id>/events", methods=["GET"])
-@blp.arguments(EventQuerySchema, location="query")
+@blp.arguments(EventQuerySchema(), location="query")
 @blp.response(200, page_of(EventStaffSchema))
 def list_events(args, case_id):
     """The case's history after event `after`, oldest first. Internal notes are listed

@@ -27,8 +27,9 @@ def completable_tasks(user, case: CaseFacts) -> list[int]:
     return [t.id for t in case.tasks if cohandling.completion_refusal(user, t) is None]
 
 
-def can(user, case: CaseFacts, tasks: list[int]) -> dict[str, bool]:
-    actions = set(allowed_actions(user, case))
+def can(user, case: CaseFacts, tasks: list[int], allowed: list[str]) -> dict[str, bool]:
+    """The ``can`` flags; ``allowed``: the case's :func:`allowed_actions` for ``user``."""
+    actions = set(allowed)
     posts = may(user, Permission.REPORT)  # what comments and flags require first
     return {
         **{action: action in actions for action in ACTIONS},
@@ -45,14 +46,15 @@ def can(user, case: CaseFacts, tasks: list[int]) -> dict[str, bool]:
 
 def viewer_of(user, case: CaseFacts, *, following: bool, supporting: bool) -> dict:
     tasks = completable_tasks(user, case)
+    actions = allowed_actions(user, case)
     return {
         "following": following,
         "supporting": supporting,
         "reporter": is_reporter(user, case),
         "handler": is_case_handler(user, case),
         "templates": templates.uses_templates(user, case.category),
-        "actions": allowed_actions(user, case),
-        "can": can(user, case, tasks),
+        "actions": actions,
+        "can": can(user, case, tasks, actions),
         "complete_tasks": tasks,
     }
 
