@@ -90,14 +90,15 @@ def lane_websocket_class(base):
 
         def __call__(self, environ, start_response):
             handler = self.app
-            socket = getattr(handler, "__self__", None)
+            socket = getattr(handler, "__self__", None)  # Socket._websocket_handler's socket
+            if not isinstance(socket, EngineSocket) or environ.get(OFFER):
+                return super().__call__(environ, start_response)  # no lane: stock
 
             def with_lane(ws):
                 # simple-websocket has done the handshake: self.ws is the connection.
-                if isinstance(socket, EngineSocket) and not environ.get(OFFER):
-                    self.raw = _raw_socket(self.ws.sock)
-                    if self.raw is not None:
-                        setattr(socket, LANE, self)
+                self.raw = _raw_socket(self.ws.sock)
+                if self.raw is not None:
+                    setattr(socket, LANE, self)
                 try:
                     return handler(ws)
                 finally:
