@@ -219,3 +219,19 @@ def test_a_room_reset_still_reaches_listeners_and_empties_the_room(
     assert watcher.subscribe(room)["ok"]
     emitter(room, 2)
     assert _sequence(watcher, 1) == [2]
+
+
+def test_the_lane_still_fits_the_installed_libraries():
+    """What the lane leans on beyond public options: python-engineio's gevent driver table
+    with simple-websocket's wrapper in it, and gevent's socket keeping a non-blocking OS
+    socket as ``_sock``. If an upgrade breaks either, broadcasts go the stock way (correct,
+    not faster): this test says so."""
+    import gevent.socket
+
+    server = socketio_lib.Server(async_mode="gevent")
+    assert fanout.install(server)
+    assert server.eio._async["websocket"].__name__ == "LaneWebSocket"
+    with gevent.socket.socket() as sock:
+        assert fanout._raw_socket(sock) is not None
+    threading = socketio_lib.Server(async_mode="threading")
+    assert not fanout.install(threading)  # the embedded server keeps the stock path
