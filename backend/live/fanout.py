@@ -19,8 +19,13 @@ How, through the libraries' extension points as far as they go:
 - :class:`LaneWebSocket` is the gevent driver's websocket wrapper (simple-websocket) with a
   lane: it keeps the raw socket, frames what the writer greenlet sends itself (``sendall``:
   simple-websocket's single ``send`` can drop the tail of a partial write) and says whether a
-  write is in progress. :func:`install` puts it in the Engine.IO server's driver table, the one
-  private name this module touches (``eio._async``; python-engineio has no option for it).
+  write is in progress. :func:`install` puts it in the Engine.IO server's driver table
+  (``eio._async``; python-engineio has no option for it).
+
+Beyond public options this leans on: ``eio._async``, gevent's ``socket._sock`` (the OS socket),
+``server._send_eio_packet`` (what python-socketio's own ``Manager.emit`` calls) and the
+undocumented attributes of an Engine.IO socket (``queue``, ``upgraded``, ``closing``,
+``check_ping_timeout``); ``tests/live/test_fanout.py`` checks they still fit.
 
 A frame goes straight out only when nothing can be ahead of it: the socket is an upgraded
 websocket, not closing, its queue is empty and its writer is not inside a write. Otherwise (a
