@@ -18,6 +18,7 @@ from backend.extensions import api, db, limiter, migrate, socketio
 from backend.headers import register_security_headers
 from backend.ids import IdConverter
 from backend.input_guard import refuse_nul_characters
+from backend.live import fanout
 from backend.logs import assign_request_id, configure_logging, log_request
 from backend.metrics import record_request
 
@@ -81,13 +82,19 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
     limiter.init_app(app)
     session.init_app(app)
+    redis_url, channel = app.config["REDIS_URL"], app.config["SOCKETIO_CHANNEL"]
+    if app.config["SOCKETIO_FANOUT"]:
+        queue = {"client_manager": fanout.client_manager(redis_url, channel)}
+    else:
+        queue = {"message_queue": redis_url, "channel": channel}
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["REDIS_URL"],
-        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
+        **queue,
     )
+    if app.config["SOCKETIO_FANOUT"]:
+        fanout.install(socketio.server)  # gevent with simple-websocket; a no-op otherwise
     app.wsgi_app = without_websocket_compression(app.wsgi_app)  # outside Socket.IO's own
     publiccache.follow_other_processes(app, socketio.server)
     publiccache.answer_hits_first(app)  # outside Socket.IO's middleware, inside ProxyFix

@@ -98,6 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HSTS_SECONDS", "CITYLOOP_HSTS_SECONDS", 0, int),
     # "threading" for `python wsgi.py`; "gevent" under gunicorn's gevent worker.
     Setting("SOCKETIO_ASYNC_MODE", "SOCKETIO_ASYNC_MODE", "threading"),
+    # Broadcasts framed once and written straight to the sockets that can take them
+    # (backend/live/fanout.py; gevent with simple-websocket). 0: python-engineio's own path.
+    Setting("SOCKETIO_FANOUT", "SOCKETIO_FANOUT", True, _bool),
     Setting("CITY_NAME", "CITYLOOP_CITY_NAME", "CityLoop"),
     # Map tiles are the one thing fetched from elsewhere; empty disables them.
     Setting("TILE_URL", "CITYLOOP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
