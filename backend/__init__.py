@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
     _import_models()
     with app.app_context():
         catalogue.init_app(app, db.engine)  # the categories a filing reads, kept per process
-        active_incidents.init_app(app, db.engine)  # whether a filing reads the incidents
+        active_incidents.init_app(app, db.engine)  # the active incidents' areas, likewise
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     api.init_app(app)
     limiter.init_app(app)

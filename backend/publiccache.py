@@ -187,6 +187,26 @@ class RedisVersion:
         self._on_failure()
 
 
+def keep_per_process(app: Flask, engine: Engine, extension: str, make, writes, name: str) -> None:
+    """Keep ``make(seconds, redis_url)`` (a copy of rarely written rows, with a ``version``
+    of its own) as ``app.extensions[extension]``, unless ``PUBLIC_CACHE_SECONDS`` is 0, and
+    move its version after every commit of ``engine`` that ``writes``."""
+    seconds = app.config["PUBLIC_CACHE_SECONDS"]
+    if seconds <= 0:
+        return
+    kept = make(seconds, app.config["REDIS_URL"])
+    app.extensions[extension] = kept
+    # the version as it is then: it can be swapped after this (a test's RedisVersion)
+    bump_after_commits(engine, writes, lambda: kept.version.bump(), name)
+
+
+def kept_with_version(extension: str):
+    """``(the copy kept as extension, its current version)``; the version is None when
+    nothing is kept or Redis does not answer (then read the database)."""
+    kept = current_app.extensions.get(extension)
+    return kept, (kept.version.current() if kept is not None else None)
+
+
 def version_for(redis_url: str | None, key: str, on_failure: Callable[[], None]):
     """A version of its own for what a process keeps: in Redis under ``key`` when there is
     one (``on_failure`` drops the copies while it does not answer), else in the process."""

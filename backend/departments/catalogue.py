@@ -19,13 +19,13 @@ import time
 from copy import deepcopy
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from backend.departments.models import Category, Department
-from backend.publiccache import bump_after_commits, version_for, writes_tables
+from backend.publiccache import keep_per_process, kept_with_version, version_for, writes_tables
 
 EXTENSION = "cityloop_catalogue"
 VERSION_KEY = "cityloop:catalogue-version"
@@ -48,25 +48,16 @@ class Catalogue:
         self.copies: dict[str, Copy] = {}
         self.version = version_for(redis_url, VERSION_KEY, on_failure=self.copies.clear)
 
-    def bump(self) -> None:
-        self.version.bump()
-
 
 def init_app(app: Flask, engine: Engine) -> None:
     """Keep copies for ``app`` (unless ``PUBLIC_CACHE_SECONDS`` is 0) and move the version
     after every commit of ``engine`` that wrote the catalogue."""
-    seconds = app.config["PUBLIC_CACHE_SECONDS"]
-    if seconds <= 0:
-        return
-    catalogue = Catalogue(seconds, app.config["REDIS_URL"])
-    app.extensions[EXTENSION] = catalogue
-    bump_after_commits(engine, writes_catalogue, catalogue.bump, "catalogue")
+    keep_per_process(app, engine, EXTENSION, Catalogue, writes_catalogue, "catalogue")
 
 
 def category_by_code(session: Session, code: str) -> Category | None:
     """The category with this ``code`` (active or not) in ``session``, or None."""
-    catalogue = current_app.extensions.get(EXTENSION)
-    version = catalogue.version.current() if catalogue is not None else None
+    catalogue, version = kept_with_version(EXTENSION)
     if version is None:
         return _read(session, code)
     kept = catalogue.copies.get(code)

@@ -19,13 +19,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import Row, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from backend.incidents.models import Incident
-from backend.publiccache import bump_after_commits, version_for, writes_tables
+from backend.publiccache import keep_per_process, kept_with_version, version_for, writes_tables
 
 EXTENSION = "cityloop_active_incidents"
 VERSION_KEY = "cityloop:incidents-version"
@@ -52,9 +52,6 @@ class ActiveIncidents:
         self.known: Known | None = None
         self.version = version_for(redis_url, VERSION_KEY, on_failure=self.forget)
 
-    def bump(self) -> None:
-        self.version.bump()
-
     def forget(self) -> None:
         self.known = None
 
@@ -62,19 +59,13 @@ class ActiveIncidents:
 def init_app(app: Flask, engine: Engine) -> None:
     """Keep the areas for ``app`` (unless ``PUBLIC_CACHE_SECONDS`` is 0) and move the
     version after every commit of ``engine`` that wrote incidents."""
-    seconds = app.config["PUBLIC_CACHE_SECONDS"]
-    if seconds <= 0:
-        return
-    active = ActiveIncidents(seconds, app.config["REDIS_URL"])
-    app.extensions[EXTENSION] = active
-    bump_after_commits(engine, writes_incidents, active.bump, "incidents")
+    keep_per_process(app, engine, EXTENSION, ActiveIncidents, writes_incidents, "incidents")
 
 
 def areas(session: Session) -> Sequence[Row] | None:
     """The areas (``AREA``) of every active incident, or None when they are not kept (the
     caller reads those around its point)."""
-    active = current_app.extensions.get(EXTENSION)
-    version = active.version.current() if active is not None else None
+    active, version = kept_with_version(EXTENSION)
     if version is None:
         return None
     known = active.known
